@@ -1,0 +1,45 @@
+# Two commands: `make run` serves the app with embedded defaults, `make test` runs the suite.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app app
+PYBABEL := $(VENV)/bin/pybabel
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: setup run test lint bench messages
+
+setup: $(VENV)/.installed static/vendor/Sortable.min.js translations
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+static/vendor/Sortable.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p static/vendor
+	cp node_modules/sortablejs/Sortable.min.js static/vendor/
+	touch $@
+
+translations: $(VENV)/.installed
+	$(PYBABEL) compile --use-fuzzy -q -d app/translations
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) atsume seed
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) -m bench
+
+# Re-extract translatable strings after changing templates or code.
+messages: $(VENV)/.installed
+	$(PYBABEL) extract -F babel.cfg -k _l -k N_ -o app/translations/messages.pot .
+	$(PYBABEL) update -i app/translations/messages.pot -d app/translations

@@ -1,0 +1,69 @@
+"""Atsume: forms and records for public offices."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, current_app, request, session
+from flask_babel import gettext
+
+from app.config import load_config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.records.tables import system_tables_only
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def select_locale() -> str:
+    """?lang= (remembered in the session), else the browser's preference, else Japanese."""
+    languages = current_app.config["ATSUME_LANGUAGES"]
+    wanted = request.args.get("lang")
+    if wanted in languages:
+        session["lang"] = wanted
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or "ja"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; *config* overrides settings (tests)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path, config))
+
+    # Order matters: the database first (everything else may use it), then migrations,
+    # sessions/login, translations, CSRF protection and finally rate limits.
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.join(ROOT, "migrations"),
+        include_object=system_tables_only, render_as_batch=True,
+    )
+    login_manager.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=os.path.join(ROOT, "app", "translations"),
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from app import auth, cli, views
+    from app.api import blueprint as api_blueprint
+    from app.staff import blueprint as staff_blueprint
+    from renderer.public import blueprint as public_blueprint
+
+    app.register_blueprint(public_blueprint)
+    if app.config["ATSUME_ROLE"] != "public":
+        app.register_blueprint(auth.blueprint)
+        app.register_blueprint(staff_blueprint)
+        app.register_blueprint(api_blueprint)
+        csrf.exempt(api_blueprint)
+    views.register(app)
+    cli.register(app)
+    app.jinja_env.globals["gettext"] = gettext
+    return app

@@ -1,0 +1,53 @@
+"""The API blueprint: bearer-token authentication and JSON error bodies."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, jsonify, request
+from flask_babel import gettext as _
+
+from app import rights
+from app.extensions import db
+from app.models import Form
+from app.tokens import user_for_token
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def problem(status: int, message: str, errors: list | dict | None = None):
+    """A JSON error response that names each problem."""
+    body = {"error": message}
+    if errors is not None:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@blueprint.before_request
+def authenticate():
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+    if user is None:
+        response = problem(401, _("A valid API token is required."))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="atsume"'
+        return response
+    g.api_user = user
+    return None
+
+
+def json_body():
+    """The request's JSON object, or a 400 response naming the problem."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(problem(400, _("The request body must be a JSON object.")))
+    return data
+
+
+def api_form(form_id: int, action: str) -> Form:
+    form = db.session.get(Form, form_id)
+    if form is None or not rights.can(g.api_user, rights.VIEW_FORM, form):
+        abort(problem(404, _("No such form.")))
+    if not rights.can(g.api_user, action, form):
+        abort(problem(403, _("You do not have the right to do this.")))
+    return form

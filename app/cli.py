@@ -1,0 +1,80 @@
+"""`flask --app app atsume ...` commands."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from app import seed
+from app.extensions import db
+from app.models import Department, User
+from app.passwords import generate_password, hash_password
+from app.tokens import create_token
+
+atsume = click.Group("atsume", help="Atsume administration.")
+
+
+def _department(name: str | None) -> Department | None:
+    if not name:
+        return None
+    department = db.session.scalar(sa.select(Department).where(Department.name == name))
+    if department is None:
+        department = Department(name=name)
+        db.session.add(department)
+        db.session.flush()
+    return department
+
+
+def create_user(username: str, *, admin: bool, department: str | None) -> str:
+    """Create a user with a generated password (to be changed at first log-in); return it."""
+    if db.session.scalar(sa.select(User).where(User.username == username)):
+        raise click.ClickException(f"user {username!r} already exists")
+    password = generate_password()
+    dept = _department(department)
+    db.session.add(User(
+        username=username, display_name=username, password_hash=hash_password(password),
+        is_admin=admin, department_id=dept.id if dept else None, must_change_password=True,
+    ))
+    db.session.commit()
+    return password
+
+
+@atsume.command("create-admin")
+@click.argument("username")
+@click.option("--department", help="Department the administrator belongs to.")
+def create_admin_command(username, department):
+    """Create a system administrator and print a one-time password."""
+    password = create_user(username, admin=True, department=department)
+    click.echo(f"Created administrator {username}. One-time password: {password}")
+
+
+@atsume.command("create-user")
+@click.argument("username")
+@click.option("--department", required=True, help="Department the user belongs to.")
+def create_user_command(username, department):
+    """Create a staff member of a department and print a one-time password."""
+    password = create_user(username, admin=False, department=department)
+    click.echo(f"Created user {username} in {department}. One-time password: {password}")
+
+
+@atsume.command("create-token")
+@click.argument("username")
+@click.option("--name", default="", help="What the token is for.")
+def create_token_command(username, name):
+    """Print a new API token for a user (sent as 'Authorization: Bearer <token>')."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    click.echo(create_token(user, name))
+
+
+@atsume.command("seed")
+def seed_command():
+    """Create the demo department, administrator and sample forms (once)."""
+    for line in seed.seed_demo():
+        click.echo(line)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(atsume)

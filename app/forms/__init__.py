@@ -1,0 +1,1 @@
+"""Forms: creating, saving drafts and publishing (operations), shared by pages and API."""

@@ -1,0 +1,37 @@
+"""The published definition of a form, loaded once per version."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from app.models import Form, FormVersion
+from builder import definition as definitions
+from builder.definition import Definition
+from builder.fields import registry
+from builder.fields.base import FieldType
+
+_CACHE_SIZE = 512
+_loaded: OrderedDict[int, Definition] = OrderedDict()
+
+
+def version_definition(version: FormVersion) -> Definition:
+    """The loaded definition of a published version (cached: versions never change)."""
+    if version.id in _loaded:
+        _loaded.move_to_end(version.id)
+        return _loaded[version.id]
+    loaded = definitions.load(version.document, lenient=True)
+    _loaded[version.id] = loaded
+    if len(_loaded) > _CACHE_SIZE:
+        _loaded.popitem(last=False)
+    return loaded
+
+
+def published_definition(form: Form) -> Definition | None:
+    if form.published_version is None:
+        return None
+    return version_definition(form.published_version)
+
+
+def bound_fields(definition: Definition, gettext=None) -> list[FieldType]:
+    """The field types of a definition, bound to their specs."""
+    return [registry.bind(spec, gettext) for spec in definition.fields()]

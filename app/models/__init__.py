@@ -1,0 +1,8 @@
+"""System tables (managed by Alembic); per-form record tables live in app.records."""
+
+from app.models.api_token import ApiToken
+from app.models.department import Department
+from app.models.form import Form, FormVersion
+from app.models.user import User
+
+__all__ = ["ApiToken", "Department", "Form", "FormVersion", "User"]

@@ -1,0 +1,1 @@
+"""Per-form record tables: DDL on publish, inserts, list queries and exports."""

@@ -1,0 +1,20 @@
+"""Field types bound to the columns of a form's record table."""
+
+from __future__ import annotations
+
+from builder.definition import load_field_document
+from builder.fields import registry
+from builder.fields.base import FieldType
+
+
+def column_types(entries: list[dict], gettext=None) -> dict[str, FieldType]:
+    """column name -> field type bound to the spec that column was last published with."""
+    return {
+        e["column"]: registry.bind(load_field_document(e.get("spec") or e), gettext)
+        for e in entries
+    }
+
+
+def column_heading(entry: dict, retired_label: str) -> str:
+    """The heading of a column in lists and exports; retired columns say so."""
+    return f"{entry['label']} ({retired_label})" if entry["retired"] else entry["label"]

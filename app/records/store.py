@@ -1,0 +1,206 @@
+"""Reading and writing one form's records.
+
+Values are passed in and out keyed by *column name* (``f_<key>``), because a field whose
+type changed has an old (retired) and a new column under the same key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Form
+from app.models.types import utcnow
+from app.records import tables as record_tables
+from app.records.receipts import receipt_number
+from app.records.tables import MULTI, RecordTables
+
+SYSTEM_SORTS = ("id", "receipt_no", "created_at", "updated_at", "status")
+
+
+@dataclass
+class Record:
+    id: int
+    receipt_no: str
+    status: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    form_version: int
+    values: dict = field(default_factory=dict)
+
+
+@dataclass
+class Page:
+    total: int
+    records: list[Record]
+
+
+class MultiColumn:
+    """Filter helper for a multiple-choice field stored in the value table."""
+
+    def __init__(self, tables: RecordTables, column: str):
+        self.tables, self.column = tables, column
+
+    def has(self, value: str):
+        values = self.tables.values
+        return sa.exists().where(
+            values.c.record_id == self.tables.records.c.id,
+            values.c.field == self.column,
+            values.c.value == value,
+        )
+
+
+def tables_for(form: Form) -> RecordTables:
+    return record_tables.build(form.id, form.storage or [])
+
+
+def filter_target(tables: RecordTables, entry: dict):
+    """What a field type's ``filter_clause`` receives for this column."""
+    if entry["kind"] == MULTI:
+        return MultiColumn(tables, entry["column"])
+    return tables.records.c[entry["column"]]
+
+
+def insert(form: Form, version_number: int, values: dict, *, token: str | None = None,
+           user_id: int | None = None, receipt_format: str | None = None,
+           timezone: str = "Asia/Tokyo") -> tuple[Record, bool]:
+    """Store one record; return it and whether it is new.
+
+    A repeated *token* (double click, re-sent POST) returns the first record instead.
+    """
+    tables = tables_for(form)
+    if token:
+        existing = find_by_token(form, token)
+        if existing:
+            return existing, False
+    multi = {e["column"] for e in tables.catalogue if e["kind"] == MULTI}
+    now = utcnow()
+    row = {k: v for k, v in values.items() if k not in multi}
+    try:
+        connection = db.session.connection()
+        result = connection.execute(
+            tables.records.insert().values(
+                **row, created_at=now, updated_at=now, created_by=user_id, updated_by=user_id,
+                form_version=version_number, idempotency_token=token,
+            )
+        )
+        record_id = result.inserted_primary_key[0]
+        chosen = [
+            {"record_id": record_id, "field": column, "value": value}
+            for column in multi for value in values.get(column) or []
+        ]
+        if chosen:
+            connection.execute(tables.values.insert(), chosen)
+        number = receipt_number(receipt_format, form.id, record_id, now, timezone)
+        connection.execute(
+            tables.records.update().where(tables.records.c.id == record_id).values(receipt_no=number)
+        )
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = find_by_token(form, token) if token else None
+        if existing is None:
+            raise
+        return existing, False
+    return get(form, record_id), True
+
+
+def find_by_token(form: Form, token: str) -> Record | None:
+    tables = tables_for(form)
+    record_id = db.session.execute(
+        sa.select(tables.records.c.id).where(tables.records.c.idempotency_token == token)
+    ).scalar()
+    return get(form, record_id) if record_id is not None else None
+
+
+def get(form: Form, record_id: int) -> Record | None:
+    tables = tables_for(form)
+    row = db.session.execute(
+        sa.select(tables.records).where(tables.records.c.id == record_id)
+    ).mappings().first()
+    if row is None:
+        return None
+    return _with_multi(tables, [_record(tables, row)])[0]
+
+
+def _record(tables: RecordTables, row) -> Record:
+    values = {e["column"]: row[e["column"]] for e in tables.catalogue if e["kind"] != MULTI}
+    values.update({e["column"]: [] for e in tables.catalogue if e["kind"] == MULTI})
+    return Record(
+        id=row["id"], receipt_no=row["receipt_no"], status=row["status"],
+        created_at=row["created_at"], updated_at=row["updated_at"],
+        form_version=row["form_version"], values=values,
+    )
+
+
+def _with_multi(tables: RecordTables, records: list[Record]) -> list[Record]:
+    if not records or not any(e["kind"] == MULTI for e in tables.catalogue):
+        return records
+    by_id = {r.id: r for r in records}
+    values = tables.values
+    rows = db.session.execute(
+        sa.select(values.c.record_id, values.c.field, values.c.value)
+        .where(values.c.record_id.in_(list(by_id)))
+        .order_by(values.c.id)
+    )
+    for record_id, column, value in rows:
+        by_id[record_id].values.setdefault(column, []).append(value)
+    return records
+
+
+def _order(tables: RecordTables, sort: str | None, descending: bool):
+    records = tables.records
+    if sort in SYSTEM_SORTS:
+        column = records.c[sort]
+    elif sort and sort in records.c and sort.startswith("f_"):
+        column = records.c[sort]
+    else:
+        column = records.c.id
+    primary = column.desc() if descending else column.asc()
+    if column is records.c.id:
+        return [primary]
+    # NULLs last whichever the direction, and id as a tie-breaker for stable pages.
+    return [column.is_(None), primary, records.c.id.desc() if descending else records.c.id]
+
+
+def query(form: Form, conditions: list, sort: str | None = None, descending: bool = False,
+          limit: int = 50, offset: int = 0) -> Page:
+    """One page of records matching every condition (SQL clauses from field types)."""
+    tables = tables_for(form)
+    records = tables.records
+    where = sa.and_(sa.true(), *conditions)
+    total = db.session.execute(sa.select(sa.func.count()).select_from(records).where(where)).scalar()
+    rows = db.session.execute(
+        sa.select(records).where(where).order_by(*_order(tables, sort, descending))
+        .limit(limit).offset(offset)
+    ).mappings().all()
+    return Page(total=total, records=_with_multi(tables, [_record(tables, r) for r in rows]))
+
+
+def iterate(form: Form, conditions: list, chunk: int = 1000) -> Iterator[Record]:
+    """Every matching record in id order, fetched in chunks (memory stays flat)."""
+    tables = tables_for(form)
+    records = tables.records
+    last = 0
+    while True:
+        rows = db.session.execute(
+            sa.select(records).where(records.c.id > last, *conditions)
+            .order_by(records.c.id).limit(chunk)
+        ).mappings().all()
+        if not rows:
+            return
+        batch = _with_multi(tables, [_record(tables, r) for r in rows])
+        db.session.rollback()  # end the read transaction between chunks; release the snapshot
+        yield from batch
+        last = batch[-1].id
+
+
+def count(form: Form) -> int:
+    """How many records the form has."""
+    tables = tables_for(form)
+    return db.session.execute(sa.select(sa.func.count()).select_from(tables.records)).scalar()

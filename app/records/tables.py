@@ -1,0 +1,110 @@
+"""SQLAlchemy Core tables for one form, built from its column catalogue.
+
+Each published form has ``rec_<form id>`` (system columns + one column per field) and
+``rec_<form id>_values`` (one row per chosen value of multiple-choice fields, so that
+filtering and counting by choice use an index).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+
+from builder.fields.base import STORAGE_TYPES
+
+MULTI = "multi"
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+RecordId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+@dataclass
+class RecordTables:
+    records: sa.Table
+    values: sa.Table
+    catalogue: list[dict]
+
+    def column(self, entry: dict):
+        return self.records.c[entry["column"]]
+
+
+def system_tables_only(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: migrations manage system tables, never the per-form record tables."""
+    table = obj.table.name if type_ in ("column", "index", "unique_constraint",
+                                        "foreign_key_constraint") else name
+    return not (table or "").startswith("rec_")
+
+
+def record_table_name(form_id: int) -> str:
+    return f"rec_{form_id}"
+
+
+def _system_columns() -> list[sa.Column]:
+    return [
+        sa.Column("id", RecordId, primary_key=True, autoincrement=True),
+        sa.Column("receipt_no", sa.String(60), unique=True),
+        sa.Column("status", sa.String(40), nullable=False, server_default="new", index=True),
+        sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.Column("created_by", sa.Integer),
+        sa.Column("updated_by", sa.Integer),
+        sa.Column("form_version", sa.Integer, nullable=False),
+        sa.Column("idempotency_token", sa.String(64), unique=True),
+    ]
+
+
+def field_column(entry: dict) -> sa.Column:
+    return sa.Column(entry["column"], STORAGE_TYPES[entry["kind"]](), nullable=True)
+
+
+def build(form_id: int, catalogue: list[dict]) -> RecordTables:
+    """Table objects for a form with the given column catalogue (nothing is executed)."""
+    metadata = sa.MetaData()
+    name = record_table_name(form_id)
+    columns = _system_columns() + [field_column(e) for e in catalogue if e["kind"] != MULTI]
+    records = sa.Table(name, metadata, *columns)
+    values = sa.Table(
+        f"{name}_values",
+        metadata,
+        sa.Column("id", RecordId, primary_key=True, autoincrement=True),
+        sa.Column(
+            "record_id", RecordId, sa.ForeignKey(f"{name}.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("field", sa.String(70), nullable=False),
+        sa.Column("value", sa.String(200), nullable=False),
+        sa.Index(f"ix_{name}_values_field_value", "field", "value", "record_id"),
+        sa.Index(f"ix_{name}_values_record", "record_id", "field"),
+    )
+    return RecordTables(records=records, values=values, catalogue=catalogue)
+
+
+def index_name(form_id: int, column: str) -> str:
+    return f"ix_{record_table_name(form_id)}_{column}"
+
+
+def apply(connection: sa.Connection, form_id: int, catalogue: list[dict], new: list[dict],
+          indexed: dict[str, bool]) -> RecordTables:
+    """Create the form's tables, or add *new* columns and their indexes, on *connection*.
+
+    Runs inside the caller's transaction, so a failure leaves no half-done table.
+    """
+    tables = build(form_id, catalogue)
+    inspector = sa.inspect(connection)
+    if not inspector.has_table(tables.records.name):
+        tables.records.create(connection)
+        tables.values.create(connection)
+        to_index = [e for e in catalogue if e["kind"] != MULTI]
+    else:
+        operations = Operations(MigrationContext.configure(connection))
+        for entry in new:
+            if entry["kind"] != MULTI:
+                operations.add_column(tables.records.name, field_column(entry))
+        to_index = [e for e in new if e["kind"] != MULTI]
+    for entry in to_index:
+        if indexed.get(entry["key"]):
+            sa.Index(index_name(form_id, entry["column"]), tables.records.c[entry["column"]]).create(
+                connection
+            )
+    return tables

@@ -1,0 +1,92 @@
+"""App-wide pages, error pages and template helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from builder.fields.base import FILTER_LABELS
+from builder.storage_plan import ACTION_LABELS
+
+
+def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time shown in the office's time zone."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return value.replace(tzinfo=dt.UTC).astimezone(zone).strftime(fmt)
+
+
+def _other_language_url() -> tuple[str, str]:
+    other = "en" if str(get_locale()) == "ja" else "ja"
+    args = request.args.to_dict()
+    args["lang"] = other
+    label = "English" if other == "en" else "日本語"
+    return url_for(request.endpoint or "public.index", **(request.view_args or {}), **args), label
+
+
+def register(app: Flask) -> None:
+    """Root page, error handlers and template helpers."""
+
+    @app.route("/")
+    def index():
+        if app.config["ATSUME_ROLE"] == "public":
+            return render_template("public/index.html")
+        if current_user.is_authenticated:
+            return redirect(url_for("staff.forms"))
+        return redirect(url_for("auth.login"))
+
+    @app.route("/healthz")
+    def health():
+        return {"status": "ok"}
+
+    @app.template_filter("local_time")
+    def _local_time(value, fmt="%Y-%m-%d %H:%M"):
+        return local_time(value, fmt)
+
+    @app.context_processor
+    def _globals():
+        return {
+            "change_label": lambda action: _(ACTION_LABELS.get(action, action)),
+            "filter_label": lambda op: _(FILTER_LABELS.get(op, op)),
+            "current_locale": str(get_locale()),
+            "other_language": _other_language_url if request else None,
+            "staff_enabled": app.config["ATSUME_ROLE"] != "public",
+        }
+
+    def _error(status: int, title: str, message: str):
+        if request.path.startswith("/api/"):
+            return {"error": title, "message": message}, status
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error(404, _("Page not found"), _("The page you asked for does not exist."))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _error(403, _("Not allowed"), _("You do not have the right to see this page."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return _error(405, _("Not allowed"), _("This address does not accept that request."))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return _error(413, _("Too large"), _("What you sent is too large."))
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return _error(429, _("Too many requests"),
+                      _("Too many requests came from your connection. Wait a minute and retry."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return _error(400, _("The page has expired"),
+                      _("Go back, reload the page and send it again. Nothing was stored."))

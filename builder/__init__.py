@@ -1,0 +1,1 @@
+"""The form model: field types, definition documents and publish plans (pure Python)."""

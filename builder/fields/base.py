@@ -1,0 +1,178 @@
+"""The common base of every field type.
+
+A field type is bound to one field of a definition (its *spec*, a validated dict) and
+answers every question the rest of the product asks about such a field: its settings,
+its storage, its WTForms field, how its values are shown, exported, filtered and sent
+over the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import sqlalchemy as sa
+from marshmallow import Schema, fields
+from wtforms import validators as v
+
+from builder.i18n import N_
+
+#: SQL column type per storage kind. A field keeps its column while its kind stays the same.
+STORAGE_TYPES: dict[str, Callable[[], sa.types.TypeEngine] | None] = {
+    "text": sa.Text,
+    "longtext": sa.Text,
+    "integer": sa.BigInteger,
+    "decimal": lambda: sa.Numeric(30, 10, asdecimal=True),
+    "date": sa.Date,
+    "boolean": sa.Boolean,
+    "multi": None,  # values live in the form's child value table
+}
+
+FILTER_LABELS = {
+    "eq": N_("equals"),
+    "contains": N_("contains"),
+    "min": N_("from"),
+    "max": N_("to"),
+}
+
+
+class FilterError(ValueError):
+    """A filter value that this field type cannot use."""
+
+
+class Required:
+    """Fails when the cleaned value is empty (white space only counts as empty)."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.process_errors:
+            raise v.StopValidation()  # the input was there but unreadable: keep that message
+        if field.data is None or field.data in ("", [], False):
+            field.errors[:] = []
+            raise v.StopValidation(self.message)
+
+
+class BaseSettings(Schema):
+    """Settings every field has, whatever its type."""
+
+    key = fields.String()
+    type = fields.String(required=True)
+    label = fields.String(required=True)
+    help = fields.String(load_default="")
+    required = fields.Boolean(load_default=False)
+
+
+class FieldType:
+    """Base class of all field types; subclasses set the class attributes below."""
+
+    #: registry name, used in definitions ("text", "radio", ...)
+    name: str = ""
+    #: human name shown in the palette (translated where shown)
+    label: str = ""
+    group: str = "basic"
+    icon: str = "text"
+    #: marshmallow schema of this type's own settings (merged with BaseSettings)
+    settings_schema: type[Schema] = Schema
+    storage_kind: str = "text"
+    #: whether an index on the column helps list filters and cross-tabs
+    indexed: bool = True
+    filter_ops: tuple[str, ...] = ("eq",)
+    #: how the list view asks for a filter value: text | number | date | choice
+    filter_widget: str = "text"
+
+    def __init__(self, spec: dict, gettext: Callable[[str], str] | None = None):
+        self.spec = spec
+        self._ = gettext or (lambda s: s)
+
+    # -- identity ---------------------------------------------------------
+    @property
+    def key(self) -> str:
+        return self.spec["key"]
+
+    @property
+    def title(self) -> str:
+        return self.spec.get("label", self.key)
+
+    def sql_type(self) -> sa.types.TypeEngine | None:
+        """The SQL type of this field's column (None when values live in the child table)."""
+        factory = STORAGE_TYPES[self.storage_kind]
+        return factory() if factory else None
+
+    # -- settings ---------------------------------------------------------
+    @classmethod
+    def check_settings(cls, spec: dict) -> dict:
+        """Type-specific cross-setting checks; return {setting: message} for problems."""
+        return {}
+
+    # -- web form ---------------------------------------------------------
+    def validators(self) -> list:
+        _ = self._
+        if self.spec.get("required"):
+            return [Required(_("This item is required."))]
+        return [v.Optional()]
+
+    def render_kw(self) -> dict:
+        kw = {}
+        if self.spec.get("placeholder"):
+            kw["placeholder"] = self.spec["placeholder"]
+        if self.spec.get("required"):
+            kw["aria-required"] = "true"
+        return kw
+
+    def form_field(self):
+        """Return an unbound WTForms field for this field."""
+        raise NotImplementedError
+
+    def value_from_form(self, data):
+        """Turn the validated WTForms data into the value that is stored."""
+        if data in ("", None):
+            return None
+        return data
+
+    def form_input(self, value) -> list[str]:
+        """The request strings that reproduce *value* when posted back to the form."""
+        if value is None:
+            return []
+        return [str(value)]
+
+    # -- display and export ------------------------------------------------
+    def display(self, value) -> str:
+        return "" if value is None else str(value)
+
+    def export(self, value):
+        """The value of a CSV/xlsx cell: a string, or a number left for the sheet to format."""
+        return self.display(value)
+
+    def to_json(self, value):
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        return value
+
+    def json_to_form_input(self, value) -> list[str]:
+        """Convert an API JSON value to request strings; raise TypeError on a wrong type."""
+        if value is None:
+            return []
+        if isinstance(value, (bool, list, dict)):
+            raise TypeError(self._("Expected a string."))
+        return [str(value)]
+
+    # -- list filters and sorting -------------------------------------------
+    def filter_options(self) -> list[tuple[str, str]]:
+        """(value, label) pairs offered by a "choice" filter."""
+        return []
+
+    def filter_clause(self, column, op: str, raw: str):
+        """SQL condition for a list filter; raises FilterError on an unusable value."""
+        if op == "eq":
+            return column == raw
+        if op == "contains":
+            escaped = raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return column.like(f"%{escaped}%", escape="\\")
+        raise FilterError(self._("This filter is not available for this item."))

@@ -1,0 +1,283 @@
+"""Choice field types: single choice (radio buttons or a drop-down) and multiple choice."""
+
+from marshmallow import Schema, ValidationError, fields, validate
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms import validators as v
+
+from builder.fields.base import FieldType, FilterError
+from builder.i18n import N_, Msg
+from builder.normalise import nfkc
+
+MAX_CHOICE_LENGTH = 200
+
+
+class ChoiceList(fields.Field):
+    """Choices as strings or {"value", "label"} objects, loaded as objects with unique values."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise ValidationError(N_("Choices must be a list."))
+        choices, seen = [], set()
+        for item in value:
+            if isinstance(item, str):
+                item = {"value": item.strip(), "label": item.strip()}
+            if not isinstance(item, dict) or set(item) - {"value", "label"}:
+                raise ValidationError(N_("Each choice is a text or a value and a label."))
+            choice_value = str(item.get("value", item.get("label", ""))).strip()
+            label = str(item.get("label", choice_value)).strip()
+            if not choice_value or not label:
+                raise ValidationError(N_("A choice is empty."))
+            if len(choice_value) > MAX_CHOICE_LENGTH or len(label) > MAX_CHOICE_LENGTH:
+                raise ValidationError(N_("A choice is too long."))
+            if choice_value in seen:
+                raise ValidationError(Msg("The choice “%(value)s” appears twice.", value=choice_value))
+            seen.add(choice_value)
+            choices.append({"value": choice_value, "label": label})
+        if not choices:
+            raise ValidationError(N_("Add at least one choice."))
+        return choices
+
+
+class SingleChoiceSettings(Schema):
+    choices = ChoiceList(required=True)
+    default = fields.String()
+
+
+class MultipleChoiceSettings(Schema):
+    choices = ChoiceList(required=True)
+    min_selected = fields.Integer(validate=validate.Range(min=0))
+    max_selected = fields.Integer(validate=validate.Range(min=1))
+    default = fields.List(fields.String())
+
+
+class ChoiceMixin:
+    """Shared behaviour of the choice types: labels, value checks, filters."""
+
+    filter_ops = ("eq",)
+    filter_widget = "choice"
+
+    def filter_options(self):
+        return self.choice_pairs()
+
+    @property
+    def choices(self) -> list[dict]:
+        return self.spec.get("choices", [])
+
+    def choice_pairs(self):
+        return [(c["value"], c["label"]) for c in self.choices]
+
+    def select_choices(self) -> list[SelectChoice]:
+        return [SelectChoice(c["value"], c["label"]) for c in self.choices]
+
+    def label_of(self, value) -> str:
+        for choice in self.choices:
+            if choice["value"] == value:
+                return choice["label"]
+        return str(value)
+
+    def check_choice(self, raw):
+        if raw not in {c["value"] for c in self.choices}:
+            raise FilterError(self._("This is not one of the choices."))
+        return raw
+
+    def json_to_form_input(self, value):
+        if value is None:
+            return []
+        if not isinstance(value, str):
+            raise TypeError(self._("Expected one of the choice values."))
+        return [value]
+
+
+class RadioType(ChoiceMixin, FieldType):
+    """One choice among several, shown as radio buttons."""
+
+    name = "radio"
+    label = N_("Single choice (buttons)")
+    icon = "radio"
+    group = "choice"
+    settings_schema = SingleChoiceSettings
+    storage_kind = "text"
+    template_macro = "choice_group"
+
+    def form_field(self):
+        field_class = RadioField if self.template_macro == "choice_group" else SelectField
+        choices = self.select_choices()
+        if field_class is SelectField:
+            choices = [SelectChoice("", self._("Please choose"))] + choices
+        return field_class(
+            self.title,
+            description=self.spec.get("help", ""),
+            choices=choices,
+            validators=self.validators(),
+            default=self.spec.get("default"),
+            validate_choice=False,
+            render_kw=self.render_kw(),
+        )
+
+    def validate_choice_value(self, form, field):
+        if field.data not in (None, "") and field.data not in {c["value"] for c in self.choices}:
+            raise v.ValidationError(self._("Choose one of the choices."))
+
+    def validators(self):
+        return super().validators() + [self.validate_choice_value]
+
+    def value_from_form(self, data):
+        return data or None
+
+    def display(self, value):
+        return "" if value is None else self.label_of(value)
+
+    def filter_clause(self, column, op, raw):
+        if op != "eq":
+            raise FilterError(self._("This filter is not available for this item."))
+        return column == self.check_choice(raw)
+
+
+class SelectType(RadioType):
+    """One choice among several, shown as a drop-down list."""
+
+    name = "select"
+    label = N_("Single choice (drop-down)")
+    icon = "select"
+    template_macro = "select"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class CheckboxesType(ChoiceMixin, FieldType):
+    """Any number of choices, shown as check boxes; stored in the form's value table."""
+
+    name = "checkboxes"
+    label = N_("Multiple choice")
+    icon = "checkboxes"
+    group = "choice"
+    settings_schema = MultipleChoiceSettings
+    storage_kind = "multi"
+    template_macro = "choice_group"
+
+    @classmethod
+    def check_settings(cls, spec):
+        low, high = spec.get("min_selected"), spec.get("max_selected")
+        if low is not None and high is not None and low > high:
+            return {"min_selected": N_("The minimum is larger than the maximum.")}
+        return {}
+
+    def validators(self):
+        _ = self._
+        allowed = {c["value"] for c in self.choices}
+        low, high = self.spec.get("min_selected"), self.spec.get("max_selected")
+
+        def check(form, field):
+            chosen = field.data or []
+            if set(chosen) - allowed:
+                raise v.ValidationError(_("Choose among the choices shown."))
+            if len(set(chosen)) != len(chosen):
+                raise v.ValidationError(_("A choice was sent twice."))
+            if chosen and low and len(chosen) < low:
+                raise v.ValidationError(_("Choose at least %(n)d.") % {"n": low})
+            if high and len(chosen) > high:
+                raise v.ValidationError(_("Choose at most %(n)d.") % {"n": high})
+
+        return super().validators() + [check]
+
+    def form_field(self):
+        return MultiCheckboxField(
+            self.title,
+            description=self.spec.get("help", ""),
+            choices=self.select_choices(),
+            validators=self.validators(),
+            default=self.spec.get("default") or [],
+            validate_choice=False,
+        )
+
+    def value_from_form(self, data):
+        order = [c["value"] for c in self.choices]
+        return sorted(set(data or []), key=lambda x: order.index(x) if x in order else len(order))
+
+    def form_input(self, value):
+        return list(value or [])
+
+    def display(self, value):
+        return "、".join(self.label_of(x) for x in value or [])
+
+    def to_json(self, value):
+        return list(value or [])
+
+    def json_to_form_input(self, value):
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise TypeError(self._("Expected a list of choice values."))
+        return list(value)
+
+    def filter_clause(self, column, op, raw):
+        if op != "eq":
+            raise FilterError(self._("This filter is not available for this item."))
+        return column.has(self.check_choice(nfkc(raw)))
+
+
+class ConsentSettings(Schema):
+    statement = fields.String(load_default="")
+
+
+class ConsentType(FieldType):
+    """A single check box the applicant ticks to agree (to terms, to data use...)."""
+
+    name = "consent"
+    label = N_("Consent check box")
+    icon = "consent"
+    group = "choice"
+    settings_schema = ConsentSettings
+    storage_kind = "boolean"
+    template_macro = "checkbox"
+    filter_widget = "choice"
+
+    def filter_options(self):
+        return [("y", self._("Agreed")), ("n", self._("Not agreed"))]
+
+    def validators(self):
+        _ = self._
+
+        def agreed(form, field):
+            if self.spec.get("required") and not field.data:
+                raise v.StopValidation(_("Please tick the box to agree."))
+
+        return [agreed]
+
+    def form_field(self):
+        return BooleanField(
+            self.title,
+            description=self.spec.get("help", ""),
+            validators=self.validators(),
+            false_values=("", "false", "n", "0", "off"),
+        )
+
+    def value_from_form(self, data):
+        return bool(data)
+
+    def form_input(self, value):
+        return ["y"] if value else []
+
+    def display(self, value):
+        if value is None:
+            return ""
+        return self._("Agreed") if value else self._("Not agreed")
+
+    def to_json(self, value):
+        return value
+
+    def json_to_form_input(self, value):
+        if value is None:
+            return []
+        if not isinstance(value, bool):
+            raise TypeError(self._("Expected true or false."))
+        return ["y"] if value else []
+
+    def filter_clause(self, column, op, raw):
+        if op != "eq" or raw not in ("y", "n"):
+            raise FilterError(self._("This filter is not available for this item."))
+        return column.is_(True) if raw == "y" else column.isnot(True)

@@ -1,0 +1,158 @@
+"""Numbers: integers or decimals with optional bounds and a unit."""
+
+from decimal import Decimal, InvalidOperation
+
+from marshmallow import Schema, fields, validate
+from wtforms import StringField
+from wtforms import validators as v
+
+from builder.fields.base import FieldType, FilterError
+from builder.i18n import N_
+from builder.normalise import numeric_text
+
+MAX_DIGITS = 18
+
+
+class NumberSettings(Schema):
+    decimals = fields.Integer(load_default=0, validate=validate.Range(min=0, max=6))
+    min = fields.Float(allow_nan=False)
+    max = fields.Float(allow_nan=False)
+    unit = fields.String(load_default="")
+    placeholder = fields.String(load_default="")
+    default = fields.Float(allow_nan=False)
+
+
+def _plain(number) -> str:
+    """18.0 -> '18', 0.5 -> '0.5' for messages."""
+    return "" if number is None else f"{number:g}"
+
+
+def parse_number(text: str) -> Decimal:
+    """Parse normalised text as a finite decimal; raise ValueError otherwise."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(text) from exc
+    if not number.is_finite():
+        raise ValueError(text)
+    return number
+
+
+class NumberType(FieldType):
+    """A whole number, or a decimal with up to six places (full-width digits accepted)."""
+
+    name = "number"
+    label = N_("Number")
+    icon = "number"
+    settings_schema = NumberSettings
+    filter_ops = ("min", "max", "eq")
+    filter_widget = "number"
+    template_macro = "input"
+
+    @property
+    def storage_kind(self):  # type: ignore[override]
+        return "decimal" if self.spec.get("decimals") else "integer"
+
+    @classmethod
+    def check_settings(cls, spec):
+        low, high = spec.get("min"), spec.get("max")
+        if low is not None and high is not None and low > high:
+            return {"min": N_("The minimum is larger than the maximum.")}
+        return {}
+
+    def validators(self):
+        _ = self._
+        places = self.spec.get("decimals", 0)
+        low, high = self.spec.get("min"), self.spec.get("max")
+
+        def check(form, field):
+            if not field.data:
+                return
+            try:
+                number = parse_number(field.data)
+            except ValueError:
+                raise v.ValidationError(
+                    _("Enter a whole number.") if not places else _("Enter a number.")
+                ) from None
+            exponent = number.as_tuple().exponent
+            if isinstance(exponent, int) and -exponent > places:
+                if not places:
+                    raise v.ValidationError(_("Enter a whole number."))
+                raise v.ValidationError(
+                    _("Enter at most %(places)d decimal places.") % {"places": places}
+                )
+            if len(number.quantize(Decimal(1)).as_tuple().digits) > MAX_DIGITS:
+                raise v.ValidationError(_("This number is too large."))
+            if low is not None and number < low or high is not None and number > high:
+                if low is not None and high is not None:
+                    message = _("Enter a number from %(min)s to %(max)s.")
+                elif low is not None:
+                    message = _("Enter a number of %(min)s or more.")
+                else:
+                    message = _("Enter a number of %(max)s or less.")
+                raise v.ValidationError(message % {"min": _plain(low), "max": _plain(high)})
+
+        return super().validators() + [check]
+
+    def render_kw(self):
+        kw = super().render_kw() | {"inputmode": "decimal" if self.spec.get("decimals") else "numeric"}
+        if self.spec.get("unit"):
+            kw["data-unit"] = self.spec["unit"]
+        return kw
+
+    def form_field(self):
+        default = self.spec.get("default")
+        return StringField(
+            self.title,
+            description=self.spec.get("help", ""),
+            validators=self.validators(),
+            filters=[numeric_text],
+            default=None if default is None else _plain(default),
+            render_kw=self.render_kw(),
+        )
+
+    def value_from_form(self, data):
+        if data in ("", None):
+            return None
+        number = parse_number(data)
+        return int(number) if not self.spec.get("decimals") else number
+
+    def form_input(self, value):
+        if value is None:
+            return []
+        if isinstance(value, Decimal):
+            value = value.normalize()
+            return [format(value, "f")]
+        return [str(value)]
+
+    def display(self, value):
+        if value is None:
+            return ""
+        text = self.form_input(value)[0]
+        unit = self.spec.get("unit")
+        return f"{text} {unit}" if unit else text
+
+    def export(self, value):
+        if value is None:
+            return ""
+        return value if isinstance(value, int) else value.normalize()
+
+    def json_to_form_input(self, value):
+        if value is None:
+            return []
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise TypeError(self._("Expected a number."))
+        return [str(value)]
+
+    def filter_clause(self, column, op, raw):
+        try:
+            number = parse_number(numeric_text(raw))
+        except ValueError:
+            raise FilterError(self._("Enter a number.")) from None
+        if op == "min":
+            return column >= number
+        if op == "max":
+            return column <= number
+        if op == "eq":
+            return column == number
+        raise FilterError(self._("This filter is not available for this item."))

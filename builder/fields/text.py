@@ -1,0 +1,233 @@
+"""Free-text field types: short text, long text, e-mail address and phone number."""
+
+import re
+
+import jaconv
+from marshmallow import Schema, fields, validate
+from wtforms import EmailField, StringField, TelField, TextAreaField
+from wtforms import validators as v
+
+from builder.fields.base import FieldType
+from builder.i18n import N_
+from builder.normalise import nfkc, phone_text, strip_text
+
+#: longest short text; keeps the value indexable on PostgreSQL (btree rows < 2.7 kB)
+SHORT_TEXT_LIMIT = 500
+LONG_TEXT_LIMIT = 20000
+
+_KATAKANA = re.compile(r"^[\u30A0-\u30FF\s]*$")
+_HIRAGANA = re.compile(r"^[\u3040-\u309F\u30FC\s]*$")
+
+
+class TextSettings(Schema):
+    placeholder = fields.String(load_default="")
+    min_length = fields.Integer(validate=validate.Range(min=0, max=SHORT_TEXT_LIMIT))
+    max_length = fields.Integer(
+        load_default=200, validate=validate.Range(min=1, max=SHORT_TEXT_LIMIT)
+    )
+    pattern = fields.String()
+    pattern_message = fields.String()
+    kana = fields.String(validate=validate.OneOf(["", "katakana", "hiragana"]), load_default="")
+    width = fields.String(validate=validate.OneOf(["", "short", "medium", "full"]))
+    default = fields.String()
+
+
+class TextType(FieldType):
+    """One line of text; optionally a furigana field that converts to katakana or hiragana."""
+
+    name = "text"
+    label = N_("Short text")
+    icon = "text"
+    settings_schema = TextSettings
+    storage_kind = "text"
+    filter_ops = ("contains", "eq")
+    template_macro = "input"
+
+    @classmethod
+    def check_settings(cls, spec):
+        problems = {}
+        low, high = spec.get("min_length"), spec.get("max_length")
+        if low is not None and high is not None and low > high:
+            problems["min_length"] = N_("The minimum length is larger than the maximum length.")
+        if spec.get("pattern"):
+            try:
+                re.compile(spec["pattern"])
+            except re.error:
+                problems["pattern"] = N_("This is not a valid pattern.")
+        return problems
+
+    def filters(self):
+        kana = self.spec.get("kana")
+        if kana == "katakana":
+            return [nfkc, lambda s: jaconv.hira2kata(s) if isinstance(s, str) else s]
+        if kana == "hiragana":
+            return [nfkc, lambda s: jaconv.kata2hira(s) if isinstance(s, str) else s]
+        return [strip_text]
+
+    def validators(self):
+        _ = self._
+        checks = super().validators()
+        checks.append(
+            v.Length(
+                min=self.spec.get("min_length") or -1,
+                max=self.spec.get("max_length", 200),
+                message=_("Enter between %(min)d and %(max)d characters.")
+                if self.spec.get("min_length")
+                else _("Enter at most %(max)d characters."),
+            )
+        )
+        if self.spec.get("kana") == "katakana":
+            checks.append(v.Regexp(_KATAKANA, message=_("Enter in katakana.")))
+        elif self.spec.get("kana") == "hiragana":
+            checks.append(v.Regexp(_HIRAGANA, message=_("Enter in hiragana.")))
+        if self.spec.get("pattern"):
+            checks.append(
+                v.Regexp(
+                    "^(?:" + self.spec["pattern"] + ")$",
+                    message=self.spec.get("pattern_message") or _("The format is not valid."),
+                )
+            )
+        return checks
+
+    def render_kw(self):
+        kw = super().render_kw()
+        kw["maxlength"] = self.spec.get("max_length", 200)
+        return kw
+
+    def form_field(self):
+        return StringField(
+            self.title,
+            description=self.spec.get("help", ""),
+            validators=self.validators(),
+            filters=self.filters(),
+            default=self.spec.get("default"),
+            render_kw=self.render_kw(),
+        )
+
+
+class TextareaSettings(Schema):
+    placeholder = fields.String(load_default="")
+    min_length = fields.Integer(validate=validate.Range(min=0, max=LONG_TEXT_LIMIT))
+    max_length = fields.Integer(
+        load_default=2000, validate=validate.Range(min=1, max=LONG_TEXT_LIMIT)
+    )
+    rows = fields.Integer(load_default=5, validate=validate.Range(min=2, max=30))
+    default = fields.String()
+
+
+class TextareaType(TextType):
+    """Several lines of free text; not indexed (long values)."""
+
+    name = "textarea"
+    label = N_("Long text")
+    icon = "textarea"
+    settings_schema = TextareaSettings
+    storage_kind = "longtext"
+    indexed = False
+    filter_ops = ("contains",)
+    template_macro = "textarea"
+
+    def filters(self):
+        return [strip_text]
+
+    def validators(self):
+        _ = self._
+        checks = FieldType.validators(self)
+        checks.append(
+            v.Length(
+                min=self.spec.get("min_length") or -1,
+                max=self.spec.get("max_length", 2000),
+                message=_("Enter between %(min)d and %(max)d characters.")
+                if self.spec.get("min_length")
+                else _("Enter at most %(max)d characters."),
+            )
+        )
+        return checks
+
+    def render_kw(self):
+        kw = super().render_kw()
+        kw["rows"] = self.spec.get("rows", 5)
+        return kw
+
+    def form_field(self):
+        return TextAreaField(
+            self.title,
+            description=self.spec.get("help", ""),
+            validators=self.validators(),
+            filters=self.filters(),
+            default=self.spec.get("default"),
+            render_kw=self.render_kw(),
+        )
+
+
+class EmailSettings(Schema):
+    placeholder = fields.String(load_default="")
+
+
+class EmailType(FieldType):
+    """An e-mail address; full-width characters typed on a Japanese keyboard are normalised."""
+
+    name = "email"
+    label = N_("E-mail address")
+    icon = "email"
+    settings_schema = EmailSettings
+    storage_kind = "text"
+    filter_ops = ("contains", "eq")
+    template_macro = "input"
+
+    def validators(self):
+        _ = self._
+        return super().validators() + [
+            v.Length(max=254, message=_("Enter at most %(max)d characters.")),
+            v.Email(message=_("Enter an e-mail address such as taro@example.jp."),
+                    check_deliverability=False),
+        ]
+
+    def render_kw(self):
+        return super().render_kw() | {"autocomplete": "email", "inputmode": "email"}
+
+    def form_field(self):
+        return EmailField(
+            self.title,
+            description=self.spec.get("help", ""),
+            validators=self.validators(),
+            filters=[nfkc],
+            render_kw=self.render_kw(),
+        )
+
+
+_PHONE = re.compile(r"^\+?[0-9]+(-[0-9]+)*$")
+
+
+class PhoneType(FieldType):
+    """A phone number: digits with optional hyphens, 10 to 15 digits."""
+
+    name = "tel"
+    label = N_("Phone number")
+    icon = "tel"
+    settings_schema = EmailSettings
+    storage_kind = "text"
+    filter_ops = ("contains", "eq")
+    template_macro = "input"
+
+    def validators(self):
+        _ = self._
+        message = _("Enter a phone number such as 03-1234-5678.")
+
+        def digits(form, field):
+            if field.data and not 10 <= sum(c.isdigit() for c in field.data) <= 15:
+                raise v.ValidationError(message)
+
+        return super().validators() + [v.Regexp(_PHONE, message=message), digits]
+
+    def render_kw(self):
+        return super().render_kw() | {"autocomplete": "tel", "inputmode": "tel"}
+
+    def form_field(self):
+        return TelField(
+            self.title,
+            description=self.spec.get("help", ""),
+            validators=self.validators(),
+            filters=[phone_text],
+            render_kw=self.render_kw(),
+        )

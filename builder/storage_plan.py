@@ -1,0 +1,114 @@
+"""How a form's record table must change when a definition is published.
+
+The catalogue of a form's columns is a list of dicts::
+
+    {"key": "name", "column": "f_name", "kind": "text", "type": "text",
+     "label": "氏名", "retired": False, "spec": {...the field's stored definition...}}
+
+``plan`` takes the current catalogue and the new definition's bound field types and
+returns the new catalogue plus a human-readable list of changes. It never drops a
+column: a removed field retires its column, an incompatible type change retires the
+old column and adds a new one, and a field that comes back reuses its retired column.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from builder.fields.base import FieldType
+from builder.i18n import N_
+
+COLUMN_PREFIX = "f_"
+
+ACTION_LABELS = {
+    "added": N_("Added"),
+    "retired": N_("Removed (answers kept)"),
+    "retyped": N_("Type changed (old answers kept)"),
+    "relabelled": N_("Label changed"),
+    "changed": N_("Settings changed"),
+    "restored": N_("Restored"),
+}
+
+
+@dataclass
+class Change:
+    action: str  # added | retired | retyped | relabelled | changed | restored
+    key: str
+    label: str
+    detail: str = ""
+
+
+@dataclass
+class Plan:
+    columns: list[dict]
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def new_columns(self) -> list[dict]:
+        return [c for c in self.columns if c.get("_new")]
+
+    def catalogue(self) -> list[dict]:
+        """The columns as stored (without planning marks)."""
+        return [{k: v for k, v in c.items() if not k.startswith("_")} for c in self.columns]
+
+
+def _column_name(key: str, taken: set[str]) -> str:
+    name, n = COLUMN_PREFIX + key, 2
+    while name in taken:
+        name = f"{COLUMN_PREFIX}{key}_{n}"
+        n += 1
+    return name
+
+
+def plan(columns: list[dict], fields: list[FieldType], documents: dict[str, dict],
+         old_documents: dict[str, dict] | None = None) -> Plan:
+    """Plan the catalogue for *fields* given the current *columns* (see module docstring).
+
+    *documents* maps each field key to its stored (JSON) spec, kept with its column so
+    that retired columns can still be shown and exported with their choice labels.
+    """
+    result = copy.deepcopy(columns)
+    old_documents = old_documents or {}
+    taken = {c["column"] for c in result}
+    active = {c["key"]: c for c in result if not c["retired"]}
+    changes: list[Change] = []
+    seen: set[str] = set()
+
+    def add(ft: FieldType, action: str, detail: str = "") -> None:
+        for candidate in result:
+            if candidate["key"] == ft.key and candidate["retired"] and candidate["kind"] == ft.storage_kind:
+                candidate.update(retired=False, type=ft.name, label=ft.title,
+                                 spec=documents[ft.key])
+                changes.append(Change("restored" if action == "added" else action, ft.key, ft.title, detail))
+                return
+        name = _column_name(ft.key, taken)
+        taken.add(name)
+        result.append(
+            {"key": ft.key, "column": name, "kind": ft.storage_kind, "type": ft.name,
+             "label": ft.title, "retired": False, "spec": documents[ft.key], "_new": True}
+        )
+        changes.append(Change(action, ft.key, ft.title, detail))
+
+    for ft in fields:
+        seen.add(ft.key)
+        current = active.get(ft.key)
+        if ft.name == "unavailable":
+            continue  # keep whatever storage it had; the type may come back
+        if current is None:
+            add(ft, "added")
+        elif current["kind"] != ft.storage_kind:
+            current["retired"] = True
+            add(ft, "retyped", f"{current['type']} → {ft.name}")
+        else:
+            if current["label"] != ft.title:
+                changes.append(Change("relabelled", ft.key, ft.title, current["label"]))
+            elif old_documents.get(ft.key, documents[ft.key]) != documents[ft.key]:
+                changes.append(Change("changed", ft.key, ft.title))
+            current.update(type=ft.name, label=ft.title, spec=documents[ft.key])
+
+    for key, column in active.items():
+        if key not in seen:
+            column["retired"] = True
+            changes.append(Change("retired", key, column["label"]))
+    return Plan(columns=result, changes=changes)

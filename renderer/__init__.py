@@ -1,0 +1,1 @@
+"""Definition -> WTForms form class -> public HTML; the public blueprint (/f/<slug>)."""

@@ -1,0 +1,96 @@
+"""The public blueprint: citizens fill a form at /f/<slug> without an account."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from app.extensions import db, limiter
+from app.forms.published import bound_fields, published_definition
+from app.models import Form
+from app.records import store
+from app.records.submission import submit
+from renderer.widgets import aria
+from renderer.form_class import (
+    build_form_class,
+    cleaned_values,
+    field_name,
+    hidden_inputs,
+    layout,
+)
+
+blueprint = Blueprint("public", __name__)
+blueprint.add_app_template_global(aria, "aria")
+
+RECEIPT_TICKET_AGE = 24 * 3600
+
+
+def _ticket_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="atsume-receipt")
+
+
+def _published_form(slug: str) -> Form:
+    form = db.session.scalar(sa.select(Form).where(Form.slug == slug))
+    if form is None or not form.is_published:
+        abort(404)
+    return form
+
+
+def _submit_rate() -> str:
+    return current_app.config["ATSUME_SUBMIT_RATE"]
+
+
+@blueprint.route("/f/<slug>", methods=["GET", "POST"])
+@limiter.limit(_submit_rate, methods=["POST"])
+def fill(slug: str):
+    """The form, its confirmation page (入力内容の確認) and the final submit."""
+    form = _published_form(slug)
+    definition = published_definition(form)
+    if not form.is_open:
+        return render_template("public/closed.html", form=form, definition=definition), 410
+    fields = bound_fields(definition, _)
+    web_form = build_form_class(fields)()
+    page = {"form": form, "definition": definition, "web_form": web_form,
+            "layout": layout(definition, fields), "field_name": field_name}
+
+    if request.method == "GET":
+        web_form.submission_token.data = uuid.uuid4().hex
+        return render_template("public/form.html", **page)
+
+    action = request.form.get("action", "confirm")
+    if not web_form.submission_token.data:
+        web_form.submission_token.data = uuid.uuid4().hex
+    if action == "back":
+        return render_template("public/form.html", **page)
+    if not web_form.validate():
+        return render_template("public/form.html", **page), 422
+
+    values = cleaned_values(web_form, fields)
+    if action == "confirm" and definition.settings.get("confirm_page", True):
+        shown = [(ft, ft.display(values.get(ft.key))) for ft in fields]
+        return render_template(
+            "public/confirm.html", **page, shown=shown, hidden=hidden_inputs(values, fields)
+        )
+    record, _created = submit(form, definition, values, token=web_form.submission_token.data)
+    ticket = _ticket_serializer().dumps(record.id)
+    return redirect(url_for(".thanks", slug=slug, ticket=ticket), 303)
+
+
+@blueprint.route("/f/<slug>/thanks/<ticket>")
+def thanks(slug: str, ticket: str):
+    """The thank-you page with the receipt number (受付番号)."""
+    form = _published_form(slug)
+    try:
+        record_id = _ticket_serializer().loads(ticket, max_age=RECEIPT_TICKET_AGE)
+    except BadSignature:
+        abort(404)
+    record = store.get(form, record_id)
+    if record is None:
+        abort(404)
+    return render_template(
+        "public/thanks.html", form=form, definition=published_definition(form), record=record
+    )
