@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.extensions import db as _db
 from app.forms import operations
+from app.forms.published import clear_cache
 from app.models import Department, Form, User
 from app.passwords import hash_password
 from app.tokens import create_token
@@ -66,6 +67,7 @@ def app_config(database):
 
 @pytest.fixture
 def app(app_config):
+    clear_cache()
     application = create_app(app_config)
     with application.app_context():
         _db.create_all()

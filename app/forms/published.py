@@ -11,16 +11,21 @@ from builder.fields import registry
 from builder.fields.base import FieldType
 
 _CACHE_SIZE = 512
-_loaded: OrderedDict[int, Definition] = OrderedDict()
+_loaded: OrderedDict[tuple, Definition] = OrderedDict()
+
+
+def clear_cache() -> None:
+    _loaded.clear()
 
 
 def version_definition(version: FormVersion) -> Definition:
     """The loaded definition of a published version (cached: versions never change)."""
-    if version.id in _loaded:
-        _loaded.move_to_end(version.id)
-        return _loaded[version.id]
+    key = (version.id, version.form_id, version.number, version.published_at)
+    if key in _loaded:
+        _loaded.move_to_end(key)
+        return _loaded[key]
     loaded = definitions.load(version.document, lenient=True)
-    _loaded[version.id] = loaded
+    _loaded[key] = loaded
     if len(_loaded) > _CACHE_SIZE:
         _loaded.popitem(last=False)
     return loaded
