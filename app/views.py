@@ -28,7 +28,7 @@ def _other_language_url() -> tuple[str, str]:
     args = request.args.to_dict()
     args["lang"] = other
     label = "English" if other == "en" else "日本語"
-    return url_for(request.endpoint or "public.index", **(request.view_args or {}), **args), label
+    return url_for(request.endpoint or "index", **(request.view_args or {}), **args), label
 
 
 def register(app: Flask) -> None:

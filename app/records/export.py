@@ -66,22 +66,25 @@ class ExportColumns:
     retired_label: str
     timezone: str
 
+    def __post_init__(self):
+        self.zone = ZoneInfo(self.timezone)
+        self.exporters = [(e["column"], self.types[e["column"]].export) for e in self.entries]
+
     def header(self) -> list[str]:
         return list(self.system_headings) + [
             column_heading(e, self.retired_label) for e in self.entries
         ]
 
     def row(self, record: Record) -> list:
-        local = record.created_at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.timezone))
+        local = record.created_at.replace(tzinfo=dt.UTC).astimezone(self.zone)
         cells = [record.receipt_no, local.strftime("%Y-%m-%d %H:%M:%S"), record.status]
-        for entry in self.entries:
-            value = record.values.get(entry["column"])
-            cells.append(self.types[entry["column"]].export(value))
+        values = record.values
+        cells += [to_cell(values.get(column)) for column, to_cell in self.exporters]
         return [cell if isinstance(cell, (int, Decimal)) else neutralise(str(cell)) for cell in cells]
 
 
 def rows(columns: ExportColumns, records: Iterable[Record]) -> Iterator[list]:
-    yield columns.header()
+    yield [neutralise(heading) for heading in columns.header()]
     for record in records:
         yield columns.row(record)
 

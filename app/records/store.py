@@ -47,16 +47,29 @@ class MultiColumn:
         self.tables, self.column = tables, column
 
     def has(self, value: str):
+        # IN (not EXISTS): the (field, value, record_id) index answers the subquery alone.
         values = self.tables.values
-        return sa.exists().where(
-            values.c.record_id == self.tables.records.c.id,
-            values.c.field == self.column,
-            values.c.value == value,
+        return self.tables.records.c.id.in_(
+            sa.select(values.c.record_id).where(values.c.field == self.column,
+                                                values.c.value == value)
         )
 
 
+_TABLES_CACHE_SIZE = 256
+_tables: dict[tuple, RecordTables] = {}
+
+
 def tables_for(form: Form) -> RecordTables:
-    return record_tables.build(form.id, form.storage or [])
+    """The form's Table objects; the same objects for the same catalogue, so that
+    conditions built from them (filters) and the queries that use them agree."""
+    catalogue = form.storage or []
+    key = (form.id, tuple((e["column"], e["kind"]) for e in catalogue))
+    tables = _tables.get(key)
+    if tables is None:
+        if len(_tables) >= _TABLES_CACHE_SIZE:
+            _tables.pop(next(iter(_tables)))
+        tables = _tables[key] = record_tables.build(form.id, catalogue)
+    return RecordTables(tables.records, tables.values, catalogue)
 
 
 def filter_target(tables: RecordTables, entry: dict):

@@ -101,6 +101,6 @@ def export_csv(form_id: int):
     )
     return Response(
         stream_with_context(body),
-        mimetype=f"text/csv; charset={charset}",
+        content_type=f"text/csv; charset={charset}",
         headers={"Content-Disposition": f'attachment; filename="{form.slug}-{stamp}.csv"'},
     )
