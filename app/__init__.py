@@ -55,12 +55,14 @@ def create_app(config: dict | None = None) -> Flask:
     from app import auth, cli, views
     from app.api import blueprint as api_blueprint
     from app.staff import blueprint as staff_blueprint
+    from builder.designer import blueprint as designer_blueprint
     from renderer.public import blueprint as public_blueprint
 
     app.register_blueprint(public_blueprint)
     if app.config["ATSUME_ROLE"] != "public":
         app.register_blueprint(auth.blueprint)
         app.register_blueprint(staff_blueprint)
+        app.register_blueprint(designer_blueprint)
         app.register_blueprint(api_blueprint)
         csrf.exempt(api_blueprint)
     views.register(app)

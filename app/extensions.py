@@ -47,7 +47,12 @@ def _sqlite_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+#: execution option: begin this SQLite transaction with the write lock (BEGIN IMMEDIATE)
+SQLITE_BEGIN_IMMEDIATE = "atsume_sqlite_begin_immediate"
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(SQLITE_BEGIN_IMMEDIATE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.models import Form, User
+from app.extensions import db
+from app.models import Department, Form, User
 
 #: actions on a form
 VIEW_FORM = "view_form"
@@ -62,3 +63,13 @@ def visible_columns(user: User | None, form: Form) -> list[dict]:
 
 def can_create_forms(user: User | None) -> bool:
     return _is_staff(user) and (user.is_admin or user.department_id is not None)
+
+
+def departments_for_new_forms(user: User | None) -> list[Department]:
+    """Departments in which *user* may create (or copy) forms."""
+    if not _is_staff(user):
+        return []
+    query = sa.select(Department).order_by(Department.name)
+    if not user.is_admin:
+        query = query.where(Department.id == user.department_id)
+    return list(db.session.scalars(query))

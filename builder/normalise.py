@@ -30,5 +30,6 @@ def phone_text(value):
 def strip_text(value):
     """Trim surrounding white space (including the ideographic space) from free text."""
     if isinstance(value, str):
-        return value.strip().strip("\u3000").strip()
+        # NUL is never meant in text, and PostgreSQL cannot store it in a text column.
+        return value.replace("\x00", "").strip().strip("\u3000").strip()
     return value

@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from app.extensions import db, limiter
 from app.forms.published import bound_fields, published_definition
 from app.models import Form
+from app.models.types import utcnow
 from app.records import store
 from app.records.submission import submit
 from renderer.widgets import aria
@@ -40,6 +41,14 @@ def _published_form(slug: str) -> Form:
     return form
 
 
+def page_context(form: Form, definition, preview: bool = False) -> dict:
+    """What public/form.html needs to show *definition* (also used for previews)."""
+    fields = bound_fields(definition, _)
+    return {"form": form, "definition": definition, "web_form": build_form_class(fields)(),
+            "fields": fields, "layout": layout(definition, fields), "field_name": field_name,
+            "preview": preview}
+
+
 def _submit_rate() -> str:
     return current_app.config["ATSUME_SUBMIT_RATE"]
 
@@ -50,12 +59,10 @@ def fill(slug: str):
     """The form, its confirmation page (入力内容の確認) and the final submit."""
     form = _published_form(slug)
     definition = published_definition(form)
-    if not form.is_open:
+    if not form.accepting(utcnow()):
         return render_template("public/closed.html", form=form, definition=definition), 410
-    fields = bound_fields(definition, _)
-    web_form = build_form_class(fields)()
-    page = {"form": form, "definition": definition, "web_form": web_form,
-            "layout": layout(definition, fields), "field_name": field_name}
+    page = page_context(form, definition)
+    web_form, fields = page["web_form"], page["fields"]
 
     if request.method == "GET":
         web_form.submission_token.data = uuid.uuid4().hex

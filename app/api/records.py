@@ -48,8 +48,10 @@ def list_records(form_id: int):
     for name in request.args:
         if name not in known:
             errors.append({"path": name, "message": _("Unknown parameter.")})
-    limit = request.args.get("limit", 50, type=int)
-    offset = request.args.get("offset", 0, type=int)
+    limit_text = request.args.get("limit", "50").strip()
+    offset_text = request.args.get("offset", "0").strip()
+    limit = int(limit_text) if limit_text.isdecimal() else 0  # not a number: reported below
+    offset = int(offset_text) if offset_text.isdecimal() and len(offset_text) <= 15 else -1
     if not 1 <= limit <= MAX_LIMIT:
         errors.append({"path": "limit", "message": _("Use 1 to %(n)d.", n=MAX_LIMIT)})
     if offset < 0:

@@ -121,3 +121,49 @@ def slugify_title(title: str) -> str:
     """An ASCII URL part from a title, or a random one for Japanese titles."""
     ascii_part = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
     return ascii_part[:40] if len(ascii_part) >= 2 else "form-" + secrets.token_hex(3)
+
+
+class LayoutError(ValueError):
+    """A reorder request that does not list exactly the draft's items."""
+
+
+def reorder_draft(form: Form, layout: dict[str, list[str]], expected_revision: int) -> Form:
+    """Put the draft's items in a new order, moves between sections included.
+
+    *layout* maps ``"root"`` and each section key to the item keys it holds, in order
+    (what the designer's drag and drop sends). Sections stay at the root.
+    """
+    items = {}
+    sections = {}
+    for item in form.draft["fields"]:
+        items[item["key"]] = item
+        if item["type"] == definitions.SECTION:
+            sections[item["key"]] = item
+            for child in item["fields"]:
+                items[child["key"]] = child
+    listed = [key for keys in layout.values() for key in keys]
+    if set(layout) - {"root"} - set(sections) or "root" not in layout:
+        raise LayoutError("unknown container")
+    if sorted(listed) != sorted(items) or len(set(listed)) != len(listed):
+        raise LayoutError("the layout must list every item exactly once")
+    if any(key in sections for name, keys in layout.items() if name != "root" for key in keys):
+        raise LayoutError("sections cannot be placed inside sections")
+    document = dict(form.draft)
+    document["fields"] = []
+    for key in layout["root"]:
+        item = dict(items[key])
+        if key in sections:
+            item["fields"] = [items[child] for child in layout.get(key, [])]
+        document["fields"].append(item)
+    return save_draft(form, document, expected_revision)
+
+
+def restore_version(form: Form, number: int, expected_revision: int | None = None) -> Form:
+    """Make published version *number* the draft again (the published form is unchanged)."""
+    version = db.session.scalar(
+        sa.select(FormVersion).where(FormVersion.form_id == form.id, FormVersion.number == number)
+    )
+    if version is None:
+        raise LookupError(number)
+    document = dict(version.document, slug=form.slug)
+    return save_draft(form, document, expected_revision)

@@ -29,6 +29,9 @@ class Form(db.Model):
     #: catalogue of the record table's columns (see builder.storage_plan)
     storage: Mapped[list] = mapped_column(JSONDocument, default=list)
     is_open: Mapped[bool] = mapped_column(default=True)
+    #: optional acceptance period (UTC); outside it the public form says it is closed
+    opens_at: Mapped[dt.datetime | None]
+    closes_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -47,6 +50,14 @@ class Form(db.Model):
     @property
     def is_published(self) -> bool:
         return self.published_version_id is not None
+
+    def accepting(self, now: dt.datetime) -> bool:
+        """Whether the public form takes applications at *now* (naive UTC)."""
+        if not self.is_open:
+            return False
+        if self.opens_at and now < self.opens_at:
+            return False
+        return not (self.closes_at and now >= self.closes_at)
 
     def __repr__(self) -> str:
         return f"<Form {self.id} {self.slug}>"

@@ -34,7 +34,7 @@ def parse(args, entries: list[dict], types: dict[str, FieldType], tables: Record
         if "eq" in field_type.filter_ops:
             wanted.append((name, "eq"))
         for argument, op in wanted:
-            raw = (args.get(argument) or "").strip()
+            raw = (args.get(argument) or "").replace("\x00", "").strip()
             if not raw:
                 continue
             parsed.values[argument] = raw

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.extensions import db
+from app.extensions import SQLITE_BEGIN_IMMEDIATE, db
 from app.models import Form
 from app.models.types import utcnow
 from app.records import tables as record_tables
@@ -79,6 +79,14 @@ def filter_target(tables: RecordTables, entry: dict):
     return tables.records.c[entry["column"]]
 
 
+_SQLITE_BUSY = 5  # the primary result code, also of SQLITE_BUSY_SNAPSHOT (517)
+
+
+def _sqlite_busy(error: OperationalError) -> bool:
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == _SQLITE_BUSY
+
+
 def insert(form: Form, version_number: int, values: dict, *, token: str | None = None,
            user_id: int | None = None, receipt_format: str | None = None,
            timezone: str = "Asia/Tokyo") -> tuple[Record, bool]:
@@ -86,6 +94,24 @@ def insert(form: Form, version_number: int, values: dict, *, token: str | None =
 
     A repeated *token* (double click, re-sent POST) returns the first record instead.
     """
+    arguments = dict(token=token, user_id=user_id, receipt_format=receipt_format,
+                     timezone=timezone)
+    try:
+        return _insert(form, version_number, values, **arguments)
+    except OperationalError as error:
+        if not _sqlite_busy(error):
+            raise
+    # SQLite (WAL): this transaction read before another request took the write lock, so it
+    # may not write ("database is locked" at once; busy_timeout cannot help). Start again in
+    # a transaction that takes the write lock first, and so also sees the other's record.
+    db.session.rollback()
+    db.session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
+    return _insert(form, version_number, values, **arguments)
+
+
+def _insert(form: Form, version_number: int, values: dict, *, token: str | None,
+            user_id: int | None, receipt_format: str | None,
+            timezone: str) -> tuple[Record, bool]:
     tables = tables_for(form)
     if token:
         existing = find_by_token(form, token)

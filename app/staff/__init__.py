@@ -1,6 +1,13 @@
 """Staff pages: forms, drafts, publishing, records and exports."""
 
-from app.staff import account, forms, records  # noqa: F401 - attach their routes
+from app.staff import (  # noqa: F401 - attach their routes
+    account,
+    forms,
+    records,
+    reuse,
+    settings,
+    versions,
+)
 from app.staff.blueprint import blueprint
 
 __all__ = ["blueprint"]

@@ -8,7 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import rights, seed
+from app import rights
 from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
@@ -46,20 +46,14 @@ def forms():
                            can_create=rights.can_create_forms(current_user))
 
 
-@blueprint.route("/forms/new", methods=["GET", "POST"])
-def new_form():
+@blueprint.route("/forms/import", methods=["GET", "POST"])
+def import_form():
+    """Create a draft from a definition file or pasted JSON (for moving forms between sites)."""
     if not rights.can_create_forms(current_user):
         abort(403)
-    samples = seed.sample_documents()
     text, problems = "", []
     if request.method == "POST":
-        sample = request.form.get("sample")
-        if sample and sample.isdigit() and int(sample) < len(samples):
-            document = dict(samples[int(sample)])
-            document.pop("slug", None)
-            text = json.dumps(document, ensure_ascii=False, indent=2)
-        else:
-            text = _submitted_text()
+        text = _submitted_text()
         document, problems = _read_document(text)
         if document is not None:
             try:
@@ -72,8 +66,8 @@ def new_form():
             else:
                 flash(_("The form was created as a draft."), "success")
                 return redirect(url_for("staff.form_detail", form_id=form.id))
-    return render_template("staff/new_form.html", text=text, problems=problems,
-                           samples=samples), 422 if problems else 200
+    return render_template("staff/import_form.html", text=text,
+                           problems=problems), 422 if problems else 200
 
 
 @blueprint.route("/forms/<int:form_id>")

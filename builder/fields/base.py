@@ -60,11 +60,13 @@ class Required:
 class BaseSettings(Schema):
     """Settings every field has, whatever its type."""
 
-    key = fields.String()
+    key = fields.String(metadata={"label": N_("Item ID"), "advanced": True})
     type = fields.String(required=True)
-    label = fields.String(required=True)
-    help = fields.String(load_default="")
-    required = fields.Boolean(load_default=False)
+    label = fields.String(required=True, metadata={"label": N_("Question")})
+    help = fields.String(
+        load_default="", metadata={"label": N_("Help text"), "widget": "textarea"}
+    )
+    required = fields.Boolean(load_default=False, metadata={"label": N_("Required")})
 
 
 class FieldType:
@@ -104,6 +106,11 @@ class FieldType:
         return factory() if factory else None
 
     # -- settings ---------------------------------------------------------
+    @classmethod
+    def starter(cls, gettext: Callable[[str], str]) -> dict:
+        """Settings of a field just dropped on the canvas (besides type, key and label)."""
+        return {}
+
     @classmethod
     def check_settings(cls, spec: dict) -> dict:
         """Type-specific cross-setting checks; return {setting: message} for problems."""

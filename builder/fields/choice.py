@@ -40,15 +40,18 @@ class ChoiceList(fields.Field):
 
 
 class SingleChoiceSettings(Schema):
-    choices = ChoiceList(required=True)
-    default = fields.String()
+    choices = ChoiceList(required=True, metadata={"label": N_("Choices"), "widget": "choices"})
+    default = fields.String(metadata={"label": N_("Chosen at first"), "widget": "choice"})
 
 
 class MultipleChoiceSettings(Schema):
-    choices = ChoiceList(required=True)
-    min_selected = fields.Integer(validate=validate.Range(min=0))
-    max_selected = fields.Integer(validate=validate.Range(min=1))
-    default = fields.List(fields.String())
+    choices = ChoiceList(required=True, metadata={"label": N_("Choices"), "widget": "choices"})
+    min_selected = fields.Integer(validate=validate.Range(min=0),
+                                  metadata={"label": N_("At least this many")})
+    max_selected = fields.Integer(validate=validate.Range(min=1),
+                                  metadata={"label": N_("At most this many")})
+    default = fields.List(fields.String(),
+                          metadata={"label": N_("Chosen at first"), "widget": "choice_multi"})
 
 
 class ChoiceMixin:
@@ -56,6 +59,12 @@ class ChoiceMixin:
 
     filter_ops = ("eq",)
     filter_widget = "choice"
+
+    @classmethod
+    def starter(cls, gettext):
+        return {"choices": [
+            {"value": f"c{n}", "label": gettext("Choice %(n)d") % {"n": n}} for n in (1, 2, 3)
+        ]}
 
     def filter_options(self):
         return self.choice_pairs()
@@ -221,7 +230,10 @@ class CheckboxesType(ChoiceMixin, FieldType):
 
 
 class ConsentSettings(Schema):
-    statement = fields.String(load_default="")
+    statement = fields.String(
+        load_default="",
+        metadata={"label": N_("Text to agree to (terms, use of data)"), "widget": "textarea"},
+    )
 
 
 class ConsentType(FieldType):

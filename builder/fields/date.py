@@ -41,8 +41,8 @@ class FlexibleDateField(DateField):
 
 
 class DateSettings(Schema):
-    min = fields.Date()
-    max = fields.Date()
+    min = fields.Date(metadata={"label": N_("Earliest date")})
+    max = fields.Date(metadata={"label": N_("Latest date")})
 
 
 class DateType(FieldType):

@@ -14,12 +14,13 @@ MAX_DIGITS = 18
 
 
 class NumberSettings(Schema):
-    decimals = fields.Integer(load_default=0, validate=validate.Range(min=0, max=6))
-    min = fields.Float(allow_nan=False)
-    max = fields.Float(allow_nan=False)
-    unit = fields.String(load_default="")
-    placeholder = fields.String(load_default="")
-    default = fields.Float(allow_nan=False)
+    decimals = fields.Integer(load_default=0, validate=validate.Range(min=0, max=6),
+                              metadata={"label": N_("Decimal places (0 = whole numbers)")})
+    min = fields.Float(allow_nan=False, metadata={"label": N_("Minimum")})
+    max = fields.Float(allow_nan=False, metadata={"label": N_("Maximum")})
+    unit = fields.String(load_default="", metadata={"label": N_("Unit (e.g. 人, 円)")})
+    placeholder = fields.String(load_default="", metadata={"label": N_("Example shown in the box")})
+    default = fields.Float(allow_nan=False, metadata={"label": N_("Default value")})
 
 
 def _plain(number) -> str:
@@ -81,9 +82,11 @@ class NumberType(FieldType):
                 raise v.ValidationError(
                     _("Enter at most %(places)d decimal places.") % {"places": places}
                 )
-            if len(number.quantize(Decimal(1)).as_tuple().digits) > MAX_DIGITS:
+            if number and number.adjusted() >= MAX_DIGITS:  # more than MAX_DIGITS digits before the point
                 raise v.ValidationError(_("This number is too large."))
-            if low is not None and number < low or high is not None and number > high:
+            # compare with the bounds as written (0.1 as a float is a little more than 0.1)
+            if (low is not None and number < Decimal(str(low))
+                    or high is not None and number > Decimal(str(high))):
                 if low is not None and high is not None:
                     message = _("Enter a number from %(min)s to %(max)s.")
                 elif low is not None:
@@ -135,7 +138,8 @@ class NumberType(FieldType):
     def export(self, value):
         if value is None:
             return ""
-        return value if isinstance(value, int) else value.normalize()
+        # format "f": Decimal("100").normalize() alone would be written as "1E+2"
+        return value if isinstance(value, int) else Decimal(format(value.normalize(), "f"))
 
     def json_to_form_input(self, value):
         if value is None:

@@ -19,17 +19,30 @@ _KATAKANA = re.compile(r"^[\u30A0-\u30FF\s]*$")
 _HIRAGANA = re.compile(r"^[\u3040-\u309F\u30FC\s]*$")
 
 
+WIDTHS = [("", N_("Automatic")), ("short", N_("Short")), ("medium", N_("Medium")),
+          ("full", N_("Full width"))]
+
+
 class TextSettings(Schema):
-    placeholder = fields.String(load_default="")
-    min_length = fields.Integer(validate=validate.Range(min=0, max=SHORT_TEXT_LIMIT))
+    placeholder = fields.String(load_default="", metadata={"label": N_("Example shown in the box")})
+    default = fields.String(metadata={"label": N_("Default value")})
+    min_length = fields.Integer(validate=validate.Range(min=0, max=SHORT_TEXT_LIMIT),
+                                metadata={"label": N_("Minimum length")})
     max_length = fields.Integer(
-        load_default=200, validate=validate.Range(min=1, max=SHORT_TEXT_LIMIT)
+        load_default=200, validate=validate.Range(min=1, max=SHORT_TEXT_LIMIT),
+        metadata={"label": N_("Maximum length")},
     )
-    pattern = fields.String()
-    pattern_message = fields.String()
-    kana = fields.String(validate=validate.OneOf(["", "katakana", "hiragana"]), load_default="")
-    width = fields.String(validate=validate.OneOf(["", "short", "medium", "full"]))
-    default = fields.String()
+    kana = fields.String(
+        validate=validate.OneOf(["", "katakana", "hiragana"]), load_default="",
+        metadata={"label": N_("Furigana"), "options": [
+            ("", N_("Any characters")), ("katakana", N_("Katakana only")),
+            ("hiragana", N_("Hiragana only"))]},
+    )
+    pattern = fields.String(metadata={"label": N_("Pattern (regular expression)"), "advanced": True})
+    pattern_message = fields.String(
+        metadata={"label": N_("Message when the pattern does not match"), "advanced": True})
+    width = fields.String(validate=validate.OneOf([w for w, _label in WIDTHS]),
+                          metadata={"label": N_("Box width"), "options": WIDTHS})
 
 
 class TextType(FieldType):
@@ -106,13 +119,16 @@ class TextType(FieldType):
 
 
 class TextareaSettings(Schema):
-    placeholder = fields.String(load_default="")
-    min_length = fields.Integer(validate=validate.Range(min=0, max=LONG_TEXT_LIMIT))
+    placeholder = fields.String(load_default="", metadata={"label": N_("Example shown in the box")})
+    default = fields.String(metadata={"label": N_("Default value"), "widget": "textarea"})
+    min_length = fields.Integer(validate=validate.Range(min=0, max=LONG_TEXT_LIMIT),
+                                metadata={"label": N_("Minimum length")})
     max_length = fields.Integer(
-        load_default=2000, validate=validate.Range(min=1, max=LONG_TEXT_LIMIT)
+        load_default=2000, validate=validate.Range(min=1, max=LONG_TEXT_LIMIT),
+        metadata={"label": N_("Maximum length")},
     )
-    rows = fields.Integer(load_default=5, validate=validate.Range(min=2, max=30))
-    default = fields.String()
+    rows = fields.Integer(load_default=5, validate=validate.Range(min=2, max=30),
+                          metadata={"label": N_("Height (lines)")})
 
 
 class TextareaType(TextType):
@@ -161,7 +177,7 @@ class TextareaType(TextType):
 
 
 class EmailSettings(Schema):
-    placeholder = fields.String(load_default="")
+    placeholder = fields.String(load_default="", metadata={"label": N_("Example shown in the box")})
 
 
 class EmailType(FieldType):

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models import Department, Form, User
 from app.seed import DEMO_DEPARTMENT, seed_demo
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("ATSUME_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
