@@ -356,6 +356,10 @@ def test_staff_survey_with_a_section_on_phone(phone, live_server, shot):
     assert receipt_regex(published_definition(form).settings["receipt_format"]).match(receipt)
     assert re.fullmatch(r"Q\d{5}", receipt)
     assert store.count(form) == 1
+    record = store.query(form, []).records[0]
+    comment_column = {e["key"]: e["column"] for e in form.storage}["comment"]
+    assert record.values[comment_column].splitlines() == [
+        "窓口の混雑時に応援体制があると助かります。", "特にありません。"]
 
 
 def test_event_entry_with_full_width_number_on_phone(phone, live_server, shot):
