@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from app.records.statuses import status_label
 from builder.fields.base import FILTER_LABELS
 from builder.storage_plan import ACTION_LABELS
 
@@ -45,6 +46,10 @@ def register(app: Flask) -> None:
     @app.route("/healthz")
     def health():
         return {"status": "ok"}
+
+    @app.template_filter("status_label")
+    def _status_label(value):
+        return status_label(value, _)
 
     @app.template_filter("local_time")
     def _local_time(value, fmt="%Y-%m-%d %H:%M"):

@@ -1,10 +1,10 @@
 """Template helpers for rendering form fields accessibly."""
 
 
-def aria(field) -> dict:
+def aria(field, hint: str = "") -> dict:
     """aria-describedby (help, error) and aria-invalid attributes for a bound field."""
     ids = []
-    if field.description:
+    if field.description or hint:
         ids.append(f"{field.id}-help")
     if field.errors:
         ids.append(f"{field.id}-error")

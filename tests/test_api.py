@@ -140,7 +140,8 @@ def test_slug_taken_is_409(api, form):
 
 def test_submit_normalises_like_the_public_form(api, form):
     response = api.post(_records_url(form), json={
-        "name": "  一関 太郎  ", "age": "３０", "fee": "１，５００．５", "day": "２０２６年４月１日",
+        "name": "  一関 太郎  ", "age": "３０", "fee": "１，５００．５",
+        "day": "２０２６年４月１日",
         "ward": "花泉", "days": ["d2", "d1"], "agree": True})
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -180,7 +181,8 @@ def test_validation_failures_are_422_naming_every_field(api, form):
     assert store.count(form) == 0
 
 
-@pytest.mark.parametrize("fee", ["1e30", 1e308, "1e999999999", "1000000000000000000", "NaN", "-inf"])
+@pytest.mark.parametrize("fee", ["1e30", 1e308, "1e999999999", "1000000000000000000", "NaN",
+                                 "-inf"])
 def test_absurd_numbers_are_422_not_a_crash(api, form, fee):
     response = api.post(_records_url(form), json={"name": "a", "fee": fee})
     assert response.status_code == 422
@@ -224,10 +226,12 @@ def test_idempotency_key_stores_one_record(api, form):
     second = api.post(_records_url(form), json={"name": "一関 太郎"}, headers=headers)
     assert first.status_code == 201 and second.status_code == 200
     assert first.get_json()["receipt_no"] == second.get_json()["receipt_no"]
-    third = api.post(_records_url(form), json={"name": "一関 太郎"}, headers={"Idempotency-Key": "x"})
+    third = api.post(_records_url(form), json={"name": "一関 太郎"},
+                     headers={"Idempotency-Key": "x"})
     assert third.status_code == 201
     assert store.count(form) == 2
-    too_long = api.post(_records_url(form), json={"name": "a"}, headers={"Idempotency-Key": "k" * 61})
+    too_long = api.post(_records_url(form), json={"name": "a"},
+                        headers={"Idempotency-Key": "k" * 61})
     assert too_long.status_code == 400
     assert store.count(form) == 2
 

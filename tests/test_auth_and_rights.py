@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from flask import g
 
 from app.extensions import db, limiter
 from app.models import Department, Form, User
@@ -21,6 +22,17 @@ from app.tokens import create_token
 from tests.conftest import ELECTION, PASSWORD
 
 WRONG_LOGIN = "ユーザー名またはパスワードが正しくありません。"
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_globals(app):
+    """The ``app`` fixture keeps one app context, hence one ``g``, for the whole test, so
+    Flask-Babel's locale and Flask-Login's user (cached on ``g``) would leak from one test
+    request into the next. In production every request has its own ``g``: clear them."""
+    @app.teardown_request
+    def _forget(_exc):
+        g.pop("_flask_babel", None)
+        g.pop("_login_user", None)
 
 
 @pytest.fixture
@@ -67,7 +79,7 @@ def foreign_form(make_form, make_user, other_department):
     return form
 
 
-# -- log-in ---------------------------------------------------------------------------------
+# -- log-in ---------------------------------------------------------------------------------------
 
 def test_login_with_argon2_password(client, staff):
     assert staff.password_hash.startswith("$argon2id$")
@@ -108,7 +120,8 @@ def test_old_argon2_parameters_are_upgraded_at_login(client, make_user):
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     user.password_hash = weak
     db.session.commit()
-    assert client.post("/login", data={"username": "veteran", "password": PASSWORD}).status_code == 302
+    response = client.post("/login", data={"username": "veteran", "password": PASSWORD})
+    assert response.status_code == 302
     db.session.refresh(user)
     assert user.password_hash != weak and user.password_hash.startswith("$argon2id$")
     assert not PasswordHasher().check_needs_rehash(user.password_hash)
@@ -168,7 +181,7 @@ def test_logout_needs_post(staff_client):
     assert not _logged_in(staff_client)
 
 
-# -- passwords ------------------------------------------------------------------------------
+# -- passwords ------------------------------------------------------------------------------------
 
 def test_must_change_password_comes_before_anything_else(client, staff, make_form, login):
     form = make_form()
@@ -189,7 +202,8 @@ def test_must_change_password_comes_before_anything_else(client, staff, make_for
                             data={"current": PASSWORD, "new": "short", "repeat": "short"})
     assert too_short.status_code == 422
     differ = client.post("/staff/account/password",
-                         data={"current": PASSWORD, "new": "a new password", "repeat": "another one"})
+                         data={"current": PASSWORD, "new": "a new password",
+                               "repeat": "another one"})
     assert differ.status_code == 422
     wrong = client.post("/staff/account/password",
                         data={"current": "not mine at all", "new": "a new password",
@@ -201,18 +215,20 @@ def test_must_change_password_comes_before_anything_else(client, staff, make_for
     assert client.get("/staff/forms").status_code == 302
 
     done = client.post("/staff/account/password",
-                       data={"current": PASSWORD, "new": "a new password", "repeat": "a new password"})
+                       data={"current": PASSWORD, "new": "a new password",
+                             "repeat": "a new password"})
     assert done.status_code == 302
     assert client.get("/staff/forms").status_code == 200
     db.session.refresh(staff)
     assert not staff.must_change_password
-    assert staff.password_hash.startswith("$argon2id$") and "a new password" not in staff.password_hash
+    assert staff.password_hash.startswith("$argon2id$")
+    assert "a new password" not in staff.password_hash
     assert check_password(staff.password_hash, "a new password")
     assert not check_password(staff.password_hash, PASSWORD)
     assert _form_count() == 1
 
 
-# -- rights -------------------------------------------------------------------------------------
+# -- rights ---------------------------------------------------------------------------------------
 
 def test_staff_see_only_their_departments_forms(staff_client, make_form, foreign_form):
     own = make_form()
@@ -222,7 +238,8 @@ def test_staff_see_only_their_departments_forms(staff_client, make_form, foreign
 
 
 @pytest.mark.parametrize("path, method", [
-    ("", "get"), ("/records", "get"), ("/records.csv", "get"), ("/records.csv?encoding=cp932", "get"),
+    ("", "get"), ("/records", "get"), ("/records.csv", "get"),
+    ("/records.csv?encoding=cp932", "get"),
     ("/records/1", "get"), ("/definition", "get"), ("/definition", "post"),
     ("/definition.json", "get"), ("/publish", "get"), ("/publish", "post"), ("/open", "post"),
 ])
@@ -253,7 +270,7 @@ def test_unknown_form_is_404(staff_client):
     assert staff_client.get("/staff/forms/999999").status_code == 404
 
 
-# -- CSRF ------------------------------------------------------------------------------------------
+# -- CSRF -----------------------------------------------------------------------------------------
 
 CSRF_ON = [{"WTF_CSRF_ENABLED": True}]
 
@@ -307,7 +324,7 @@ def test_public_form_needs_the_csrf_token(client, make_form):
     assert store.count(form) == 1
 
 
-# -- the JSON pages ---------------------------------------------------------------------------------
+# -- the JSON pages -------------------------------------------------------------------------------
 
 def test_import_pasted_json_creates_a_draft(staff_client, staff):
     document = copy.deepcopy(ELECTION) | {"slug": "pasted"}
@@ -414,7 +431,7 @@ def test_publish_page_lists_the_changes_before_publishing(staff_client, make_for
     assert "備考" in staff_client.get(f"/f/{form.slug}").get_data(as_text=True)
 
 
-# -- the public-only role ---------------------------------------------------------------------------
+# -- the public-only role -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("overrides", [{"ATSUME_ROLE": "public"}])
 def test_public_role_serves_only_public_forms(client, make_form, staff):
@@ -425,7 +442,8 @@ def test_public_role_serves_only_public_forms(client, make_form, staff):
                 f"/staff/forms/{form.id}/records.csv", "/staff/account/password",
                 "/api/v1/forms", f"/api/v1/forms/{form.id}/records"):
         assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 404, url
-    assert client.post("/login", data={"username": "staff", "password": PASSWORD}).status_code == 404
+    login = client.post("/login", data={"username": "staff", "password": PASSWORD})
+    assert login.status_code == 404
     assert client.post(f"/api/v1/forms/{form.id}/records", json={"name": "x"},
                        headers={"Authorization": f"Bearer {token}"}).status_code == 404
     assert store.count(form) == 0

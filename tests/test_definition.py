@@ -26,9 +26,21 @@ from builder.fields.base import FieldType
 from builder.fields.choice import RadioType
 from builder.fields.text import TextType
 
-#: A definition using every part of the contract: form settings, a section, and every
+#: The definition contract of issue 2: "a document like this stays valid".
+ISSUE_CONTRACT = {
+    "title": "選挙事務スタッフ募集", "slug": "senkyo-staff", "description": "…",
+    "fields": [
+        {"key": "name", "type": "text", "label": "氏名", "required": True},
+        {"key": "age", "type": "number", "label": "年齢", "min": 18, "max": 99},
+        {"key": "ward", "type": "radio", "label": "地区", "choices": ["一関", "花泉"]},
+        {"key": "days", "type": "checkboxes", "label": "希望日",
+         "choices": [{"value": "d1", "label": "6月30日"}, {"value": "d2", "label": "7月1日"}]},
+    ],
+}
+
+#: A definition using every part of the format: form settings, a section, and every
 #: field type with its settings.
-CONTRACT = {
+FULL = {
     "title": "選挙事務スタッフ募集",
     "slug": "senkyo-staff-2026",
     "description": "投票所で受付をしていただくスタッフを募集します。",
@@ -94,17 +106,41 @@ def keys_of(document: dict) -> list[str]:
 
 # -- the contract --------------------------------------------------------------------------
 
-def test_the_contract_document_is_valid_and_keeps_its_content():
-    loaded = load(copy.deepcopy(CONTRACT))
+def test_the_issue_contract_document_stays_valid():
+    loaded = load(copy.deepcopy(ISSUE_CONTRACT))
     document = loaded.document
-    assert document["title"] == CONTRACT["title"]
+    assert (document["title"], document["slug"], document["description"]) == (
+        "選挙事務スタッフ募集", "senkyo-staff", "…")
+    assert [(f["key"], f["type"], f["label"]) for f in loaded.fields()] == [
+        ("name", "text", "氏名"), ("age", "number", "年齢"), ("ward", "radio", "地区"),
+        ("days", "checkboxes", "希望日")]
+    name, age, ward, days = loaded.fields()
+    assert name["required"] is True
+    assert (age["min"], age["max"]) == (18, 99)
+    assert ward["choices"] == [{"value": "一関", "label": "一関"},
+                               {"value": "花泉", "label": "花泉"}]
+    assert days["choices"] == ISSUE_CONTRACT["fields"][3]["choices"]
+    assert load(copy.deepcopy(document)).document == document
+
+
+def test_the_issue_contract_document_publishes_its_table(make_form):
+    form = make_form(ISSUE_CONTRACT)
+    assert [(e["key"], e["column"], e["kind"]) for e in form.storage] == [
+        ("name", "f_name", "text"), ("age", "f_age", "integer"), ("ward", "f_ward", "text"),
+        ("days", "f_days", "multi")]
+
+
+def test_the_full_document_is_valid_and_keeps_its_content():
+    loaded = load(copy.deepcopy(FULL))
+    document = loaded.document
+    assert document["title"] == FULL["title"]
     assert document["slug"] == "senkyo-staff-2026"
-    assert document["settings"] == CONTRACT["settings"]
+    assert document["settings"] == FULL["settings"]
     assert keys_of(document) == ["name", "furigana", "postcode", "birth_date", "contact", "phone",
                                  "email", "age", "fee", "days", "experience", "ward", "comment",
                                  "consent"]
     assert [f["key"] for f in loaded.fields()] == [k for k in keys_of(document) if k != "contact"]
-    for original, stored in zip(definition.leaf_documents(CONTRACT),
+    for original, stored in zip(definition.leaf_documents(FULL),
                                 definition.leaf_documents(document), strict=True):
         for setting, value in original.items():
             if setting != "choices":
@@ -118,7 +154,7 @@ def test_the_contract_document_is_valid_and_keeps_its_content():
 
 
 def test_loading_a_normalised_document_again_changes_nothing():
-    once = load(copy.deepcopy(CONTRACT)).document
+    once = load(copy.deepcopy(FULL)).document
     assert load(copy.deepcopy(once)).document == once
 
 
@@ -335,7 +371,8 @@ def test_receipt_formats_must_make_unique_numbers(receipt_format):
     assert list(errors) == ["settings"] and list(errors["settings"]) == ["receipt_format"]
 
 
-@pytest.mark.parametrize("receipt_format", ["{seq}", "EV{yyyy}-{seq:05d}", "{form}-{yyyy}{mm}{dd}-{seq:06d}"])
+@pytest.mark.parametrize("receipt_format",
+                         ["{seq}", "EV{yyyy}-{seq:05d}", "{form}-{yyyy}{mm}{dd}-{seq:06d}"])
 def test_good_receipt_formats_are_accepted(receipt_format):
     load(with_fields({"key": "x", "type": "text", "label": "x"},
                      settings={"receipt_format": receipt_format}))

@@ -81,14 +81,24 @@ def field_block(html: str, key: str) -> str:
     return html[start:following if following != -1 else len(html)]
 
 
+def _texts(html: str, tag: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, re.S)]
+
+
 def list_cells(html: str) -> list[str]:
-    body = html[html.index("<tbody>"):html.index("</tbody>")]
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
+    return _texts(html[html.index("<tbody>"):html.index("</tbody>")], "td")
 
 
 def list_headings(html: str) -> list[str]:
-    head = html[html.index("<thead>"):html.index("</thead>")]
-    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)]
+    return _texts(html[html.index("<thead>"):html.index("</thead>")], "th")
+
+
+def error_summary_links(html: str) -> list[str]:
+    """The fields the error summary at the top of the page links to."""
+    start = html.index('id="error-summary"')
+    summary = html[start:html.index("</div>", start)]
+    return re.findall(r'<li><a href="#([\w-]+)"', summary)
 
 
 def csv_rows(client, form) -> list[dict]:
@@ -140,8 +150,8 @@ CASES = {
         [("input", {"type": "tel", "autocomplete": "tel"})]),
     "date": Case(
         {"type": "date", "label": "生年月日", "required": True, "min": "1920-01-01"},
-        "1990-05-03", dt.date(1990, 5, 3), sa.Date, "1990-05-03",
-        [("input", {"type": "date", "min": "1920-01-01"})]),
+        "1990-05-03", dt.date(1990, 5, 3), sa.Date, "1990年5月3日",
+        [("input", {"type": "date", "min": "1920-01-01"})], exported="1990-05-03"),
     "radio": Case(
         {"type": "radio", "label": "地区", "required": True, "choices": CHOICES},
         "b", "b", sa.Text, "花泉",
@@ -375,14 +385,14 @@ BAD = {
     "date-not-a-date": ({"type": "date", "required": True}, "来週", "2026-04-01 のように"),
     "date-before-min": ({"type": "date", "min": "2026-04-01"}, "2026/3/31", "2026-04-01から"),
     "radio-required-missing": ({"type": "radio", "required": True, "choices": CHOICES}, None,
-                               "この項目は必須です"),
+                               "選んでください"),
     "radio-unknown-choice": ({"type": "radio", "choices": CHOICES}, "zz", "選択肢から"),
     "radio-label-instead-of-value": ({"type": "radio", "choices": CHOICES}, "一関", "選択肢から"),
     "select-required-missing": ({"type": "select", "required": True, "choices": CHOICES}, "",
-                                "この項目は必須です"),
+                                "選んでください"),
     "select-unknown-choice": ({"type": "select", "choices": CHOICES}, "zz", "選択肢から"),
     "checkboxes-required-missing": ({"type": "checkboxes", "required": True, "choices": DAYS},
-                                    None, "この項目は必須です"),
+                                    None, "選んでください"),
     "checkboxes-unknown-choice": ({"type": "checkboxes", "choices": DAYS}, ["d1", "zz"],
                                   "選択肢から"),
     "checkboxes-too-many": ({"type": "checkboxes", "choices": DAYS, "max_selected": 2},
@@ -409,8 +419,9 @@ def test_bad_input_is_refused_next_to_its_field_and_nothing_is_stored(
     assert error, block
     assert message in error.group(1)
     assert 'id="f_name-error"' not in html  # only the field at fault
-    assert 'aria-describedby="f_x-error"' in block  # announced by screen readers
-    assert "1件の項目を修正してください" in html
+    described_by = re.search(r'aria-describedby="([^"]*)"', block).group(1).split()
+    assert "f_x-error" in described_by  # announced by screen readers
+    assert error_summary_links(html) == ["f_x"]
     assert stored_rows(form) == []
     assert stored_choices(form) == []
 
@@ -437,7 +448,7 @@ def test_many_errors_are_each_shown_at_their_own_field(client, make_form):
                                    "f_d": "x", "f_r": "z", "f_c": "z"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "8件の項目を修正してください" in html
+    assert error_summary_links(html) == ["f_t", "f_n", "f_e", "f_tel", "f_d", "f_r", "f_c", "f_ok"]
     for key in ("t", "n", "e", "tel", "d", "r", "c", "ok"):
         assert f'id="f_{key}-error"' in field_block(html, key), key
     assert stored_rows(form) == []

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.forms import operations
 from app.models import Form, FormVersion
 from app.records import tables as record_tables
+from builder import definition as definitions
 from builder import storage_plan
 
 WARDS = [{"value": "a", "label": "一関"}, {"value": "b", "label": "花泉"}]
@@ -114,13 +115,14 @@ def listing(client, form) -> tuple[list[str], list[list[str]]]:
     response = client.get(f"/staff/forms/{form.id}/records")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    head = html[html.index("<thead>"):html.index("</thead>")]
-    headings = [re.sub(r"<[^>]+>", "", h).strip()
-                for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)]
+    headings = _texts(html[html.index("<thead>"):html.index("</thead>")], "th")
     body = html[html.index("<tbody>"):html.index("</tbody>")]
-    table = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
-             for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
-    return headings, table
+    return headings, [_texts(tr, "td") for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def _texts(html: str, tag: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, re.S)]
 
 
 def column_values(client, form, heading: str) -> list[str]:
@@ -163,9 +165,10 @@ def test_first_publish_creates_the_table_with_typed_columns_and_indexes(make_for
     version = form.published_version
     assert version.number == 1
     assert actions(version) == [("added", k) for k in ("name", "age", "ward", "days", "note")]
-    assert catalogue(form) == [("name", "f_name", "text", False), ("age", "f_age", "integer", False),
-                               ("ward", "f_ward", "text", False), ("days", "f_days", "multi", False),
-                               ("note", "f_note", "longtext", False)]
+    assert catalogue(form) == [
+        ("name", "f_name", "text", False), ("age", "f_age", "integer", False),
+        ("ward", "f_ward", "text", False), ("days", "f_days", "multi", False),
+        ("note", "f_note", "longtext", False)]
 
 
 def test_every_filterable_type_gets_an_index(make_form):
@@ -250,9 +253,10 @@ def test_removed_field_retires_its_column_and_keeps_showing_its_values(
 
     assert actions(version) == [("retired", "age"), ("retired", "days")]
     assert snapshot(form) == before  # no column dropped, no value touched
-    assert catalogue(form) == [("name", "f_name", "text", False), ("age", "f_age", "integer", True),
-                               ("ward", "f_ward", "text", False), ("days", "f_days", "multi", True),
-                               ("note", "f_note", "longtext", False)]
+    assert catalogue(form) == [
+        ("name", "f_name", "text", False), ("age", "f_age", "integer", True),
+        ("ward", "f_ward", "text", False), ("days", "f_days", "multi", True),
+        ("note", "f_note", "longtext", False)]
 
     page = client.get(f"/f/{form.slug}").get_data(as_text=True)
     assert 'name="f_age"' not in page and 'name="f_days"' not in page
@@ -267,6 +271,12 @@ def test_removed_field_retires_its_column_and_keeps_showing_its_values(
     assert column_values(staff_client, form, "希望日 (廃止)") == ["6月30日、7月1日", "7月1日", ""]
     html = staff_client.get(f"/staff/forms/{form.id}/records").get_data(as_text=True)
     assert '<th scope="col" class="retired">' in html
+
+    first_id = rows(form)[0]["id"]
+    detail = staff_client.get(f"/staff/forms/{form.id}/records/{first_id}")
+    assert detail.status_code == 200
+    assert "年齢 (廃止)" in detail.get_data(as_text=True)
+    assert "6月30日、7月1日" in detail.get_data(as_text=True)
 
     csv_rows = exported(staff_client, form)
     assert [r["年齢 (廃止)"] for r in csv_rows] == ["30", "45", ""]
@@ -347,7 +357,8 @@ def test_compatible_type_change_keeps_the_column(staff, staff_client, form, key,
     assert snapshot(form) == before
     assert actions(version) == [("changed", key)]
     entry = next(e for e in form.storage if e["key"] == key)
-    assert (entry["column"], entry["type"], entry["retired"]) == (f"f_{key}", new_spec["type"], False)
+    assert (entry["column"], entry["type"], entry["retired"]) == (
+        f"f_{key}", new_spec["type"], False)
     assert len(column_values(staff_client, form, new_spec["label"])) == 2
 
 
@@ -396,7 +407,8 @@ def test_incompatible_type_change_keeps_the_old_column_and_adds_a_new_one(
 
     submit(client, form, {"f_name": "後", "f_code": new_posted})
     stored = rows(form)
-    assert [(r["f_code"], r["f_code_2"]) for r in stored] == [(old_stored, None), (None, new_stored)]
+    assert [(r["f_code"], r["f_code_2"]) for r in stored] == [
+        (old_stored, None), (None, new_stored)]
     assert type(stored[1]["f_code_2"]) is type(new_stored)
 
     old_heading = "番号 (廃止)"
@@ -466,7 +478,8 @@ def test_removed_then_readded_field_reuses_its_retired_column(client, staff, sta
     submit(client, form, {"f_name": "復活後", "f_age": "20", "f_days": ["d1"]})
     assert [r["f_age"] for r in rows(form)] == [30, 45, None, 20]
     assert column_values(staff_client, form, "年齢（再）") == ["30", "45", "", "20"]
-    assert column_values(staff_client, form, "希望日") == ["6月30日、7月1日", "7月1日", "", "6月30日"]
+    assert column_values(staff_client, form, "希望日") == [
+        "6月30日、7月1日", "7月1日", "", "6月30日"]
     headings, _ = listing(staff_client, form)
     assert not any("廃止" in h for h in headings)
 
@@ -524,7 +537,7 @@ def _fail_after_apply(monkeypatch, seen):
     real = record_tables.apply
 
     def apply_then_fail(connection, form_id, *args, **kwargs):
-        result = real(connection, form_id, *args, **kwargs)
+        real(connection, form_id, *args, **kwargs)
         seen.extend(c["name"] for c in sa.inspect(connection).get_columns(f"rec_{form_id}"))
         raise RuntimeError("disk full")
 
@@ -566,7 +579,7 @@ def test_a_publish_that_fails_midway_changes_nothing(client, staff, staff_client
     assert fresh.storage == storage_before
     assert fresh.published_version.number == 1
     assert versions(form) == [1]
-    assert fresh.draft == operations.definitions.load(document).document  # the draft is kept
+    assert fresh.draft == definitions.load(document).document  # the draft is kept
     page = client.get(f"/f/{form.slug}").get_data(as_text=True)
     assert 'name="f_email"' not in page and 'name="f_age"' in page
     submit(client, form, {"f_name": "失敗後", "f_age": "40"})

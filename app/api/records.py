@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 
 from app import rights
@@ -43,7 +43,7 @@ def list_records(form_id: int):
     entries = [e for e in rights.visible_columns(g.api_user, form) if not e["retired"]]
     types = column_types(entries, _)
     errors = []
-    known = PAGING | {e["key"] for e in entries} | {
+    known = PAGING | set(filters.SYSTEM_FILTERS) | {e["key"] for e in entries} | {
         f"{e['key']}.{op}" for e in entries for op in types[e["column"]].filter_ops}
     for name in request.args:
         if name not in known:
@@ -68,7 +68,8 @@ def list_records(form_id: int):
         errors.append({"path": "sort", "message": _("Cannot sort by this.")})
         sort_column = "id"
     parsed = filters.parse(request.args, entries, types, store.tables_for(form),
-                           name_of=lambda e: e["key"])
+                           name_of=lambda e: e["key"], gettext=_,
+                           timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"])
     errors += [{"path": k, "message": v} for k, v in parsed.errors.items()]
     if errors:
         return problem(400, _("The request has problems."), errors)

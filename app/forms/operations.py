@@ -142,6 +142,8 @@ def reorder_draft(form: Form, layout: dict[str, list[str]], expected_revision: i
             for child in item["fields"]:
                 items[child["key"]] = child
     listed = [key for keys in layout.values() for key in keys]
+    if not all(isinstance(key, str) for key in listed):
+        raise LayoutError("item keys must be strings")
     if set(layout) - {"root"} - set(sections) or "root" not in layout:
         raise LayoutError("unknown container")
     if sorted(listed) != sorted(items) or len(set(listed)) != len(listed):

@@ -6,7 +6,7 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -65,6 +65,7 @@ class ExportColumns:
     system_headings: tuple[str, str, str]
     retired_label: str
     timezone: str
+    status_text: Callable[[str], str] = str
 
     def __post_init__(self):
         self.zone = ZoneInfo(self.timezone)
@@ -77,7 +78,8 @@ class ExportColumns:
 
     def row(self, record: Record) -> list:
         local = record.created_at.replace(tzinfo=dt.UTC).astimezone(self.zone)
-        cells = [record.receipt_no, local.strftime("%Y-%m-%d %H:%M:%S"), record.status]
+        cells = [record.receipt_no, local.strftime("%Y-%m-%d %H:%M:%S"),
+                 self.status_text(record.status)]
         values = record.values
         cells += [to_cell(values.get(column)) for column, to_cell in self.exporters]
         return [cell if isinstance(cell, (int, Decimal)) else neutralise(str(cell)) for cell in cells]

@@ -7,11 +7,14 @@ field key in the API.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from app.records.store import filter_target
 from app.records.tables import RecordTables
 from builder.fields.base import FieldType, FilterError
+from builder.fields.date import parse_date
 
 
 @dataclass
@@ -23,10 +26,42 @@ class ParsedFilters:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+#: filters on system columns: the receipt number and the day a record was received
+SYSTEM_FILTERS = ("receipt_no", "receipt_no.contains", "created_at.min", "created_at.max")
+
+
+def _system(args, tables: RecordTables, parsed: ParsedFilters, timezone: str, gettext) -> None:
+    records = tables.records
+    zone = ZoneInfo(timezone)
+    for argument in SYSTEM_FILTERS:
+        raw = (args.get(argument) or "").strip()
+        if not raw:
+            continue
+        parsed.values[argument] = raw
+        if argument == "receipt_no":
+            parsed.conditions.append(records.c.receipt_no == raw)
+        elif argument == "receipt_no.contains":
+            parsed.conditions.append(records.c.receipt_no.contains(raw, autoescape=True))
+        else:
+            try:
+                day = parse_date(raw)
+            except ValueError:
+                parsed.errors[argument] = gettext("Enter a date such as 2026-04-01.")
+                continue
+            if argument == "created_at.max":
+                day += dt.timedelta(days=1)
+            start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC).replace(tzinfo=None)
+            parsed.conditions.append(
+                records.c.created_at >= start if argument == "created_at.min"
+                else records.c.created_at < start)
+
+
 def parse(args, entries: list[dict], types: dict[str, FieldType], tables: RecordTables,
-          name_of=lambda entry: entry["column"]) -> ParsedFilters:
+          name_of=lambda entry: entry["column"], timezone: str = "Asia/Tokyo",
+          gettext=lambda s: s) -> ParsedFilters:
     """Turn request *args* into SQL conditions for the visible column *entries*."""
     parsed = ParsedFilters()
+    _system(args, tables, parsed, timezone, gettext)
     for entry in entries:
         field_type = types[entry["column"]]
         name = name_of(entry)

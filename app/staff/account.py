@@ -42,4 +42,5 @@ def change_password():
             db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("staff.forms"))
-    return render_template("staff/password.html", form=form), 422 if form.errors else 200
+    return render_template("staff/password.html", form=form, min_length=MIN_PASSWORD), \
+        422 if form.errors else 200

@@ -20,6 +20,7 @@ from app import rights
 from app.forms.published import published_definition
 from app.records import export, filters, store
 from app.records.columns import column_heading, column_types
+from app.records.statuses import status_label
 from app.staff.blueprint import blueprint, form_or_404
 
 
@@ -29,7 +30,8 @@ def _view(form, action: str):
         abort(404)
     entries = rights.visible_columns(current_user, form)
     types = column_types(entries, _)
-    parsed = filters.parse(request.args, entries, types, store.tables_for(form))
+    parsed = filters.parse(request.args, entries, types, store.tables_for(form),
+                           timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"], gettext=_)
     return entries, types, parsed
 
 
@@ -86,6 +88,7 @@ def export_csv(form_id: int):
         entries=entries, types=types,
         system_headings=(_("Receipt number"), _("Received at"), _("Status")),
         retired_label=_("retired"), timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+        status_text=lambda status: status_label(status, _),
     )
     if encoding == export.CP932 and not replace:
         problems = export.cp932_problems(columns, store.iterate(form, parsed.conditions))

@@ -84,6 +84,10 @@ class FieldType:
     #: whether an index on the column helps list filters and cross-tabs
     indexed: bool = True
     filter_ops: tuple[str, ...] = ("eq",)
+    #: input box width when the field does not set one: "" (full), short, medium
+    default_width: str = ""
+    #: what an empty required item says
+    required_message: str = N_("This item is required.")
     #: how the list view asks for a filter value: text | number | date | choice
     filter_widget: str = "text"
 
@@ -120,8 +124,12 @@ class FieldType:
     def validators(self) -> list:
         _ = self._
         if self.spec.get("required"):
-            return [Required(_("This item is required."))]
+            return [Required(_(self.required_message))]
         return [v.Optional()]
+
+    def hint(self) -> str:
+        """A short line under the question saying what is accepted (e.g. a number's range)."""
+        return ""
 
     def render_kw(self) -> dict:
         kw = {}

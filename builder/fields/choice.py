@@ -59,6 +59,7 @@ class ChoiceMixin:
 
     filter_ops = ("eq",)
     filter_widget = "choice"
+    required_message = N_("Please choose.")
 
     @classmethod
     def starter(cls, gettext):

@@ -22,6 +22,10 @@ def parse_date(text: str) -> dt.date:
     return dt.date(*(int(part) for part in match.groups()))
 
 
+#: how a date is shown to people; translated per language (ja: {year}年{month}月{day}日)
+DATE_DISPLAY = N_("{year}-{month:02d}-{day:02d}")
+
+
 class FlexibleDateField(DateField):
     """A date input that also accepts the slash and kanji forms people type."""
 
@@ -55,6 +59,7 @@ class DateType(FieldType):
     storage_kind = "date"
     filter_ops = ("min", "max", "eq")
     filter_widget = "date"
+    default_width = "medium"
     template_macro = "input"
 
     @classmethod
@@ -101,7 +106,12 @@ class DateType(FieldType):
         return [] if value is None else [value.isoformat()]
 
     def display(self, value):
-        return "" if value is None else value.isoformat()
+        if value is None:
+            return ""
+        return self._(DATE_DISPLAY).format(year=value.year, month=value.month, day=value.day)
+
+    def export(self, value):
+        return "" if value is None else value.isoformat()  # spreadsheets read ISO dates
 
     def filter_clause(self, column, op, raw):
         try:

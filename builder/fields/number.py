@@ -48,6 +48,7 @@ class NumberType(FieldType):
     settings_schema = NumberSettings
     filter_ops = ("min", "max", "eq")
     filter_widget = "number"
+    default_width = "short"
     template_macro = "input"
 
     @property
@@ -82,7 +83,7 @@ class NumberType(FieldType):
                 raise v.ValidationError(
                     _("Enter at most %(places)d decimal places.") % {"places": places}
                 )
-            if number and number.adjusted() >= MAX_DIGITS:  # more than MAX_DIGITS digits before the point
+            if number and number.adjusted() >= MAX_DIGITS:  # MAX_DIGITS digits before the point
                 raise v.ValidationError(_("This number is too large."))
             # compare with the bounds as written (0.1 as a float is a little more than 0.1)
             if (low is not None and number < Decimal(str(low))
@@ -96,6 +97,18 @@ class NumberType(FieldType):
                 raise v.ValidationError(message % {"min": _plain(low), "max": _plain(high)})
 
         return super().validators() + [check]
+
+    def hint(self):
+        low, high = self.spec.get("min"), self.spec.get("max")
+        unit = self.spec.get("unit", "")
+        if low is not None and high is not None:
+            return self._("%(min)s to %(max)s%(unit)s") % {
+                "min": _plain(low), "max": _plain(high), "unit": unit}
+        if low is not None:
+            return self._("%(min)s%(unit)s or more") % {"min": _plain(low), "unit": unit}
+        if high is not None:
+            return self._("%(max)s%(unit)s or less") % {"max": _plain(high), "unit": unit}
+        return ""
 
     def render_kw(self):
         kw = super().render_kw() | {"inputmode": "decimal" if self.spec.get("decimals") else "numeric"}

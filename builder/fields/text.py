@@ -218,6 +218,7 @@ _PHONE = re.compile(r"^\+?[0-9]+(-[0-9]+)*$")
 class PhoneType(FieldType):
     """A phone number: digits with optional hyphens, 10 to 15 digits."""
 
+    default_width = "medium"
     name = "tel"
     label = N_("Phone number")
     icon = "tel"

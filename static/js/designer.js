@@ -143,12 +143,17 @@
     var where = locate(key);
     if (!where) return;
     var item = where.list.splice(where.index, 1)[0];
-    state.undo = { item: item, section: where.section ? where.section.key : null, index: where.index };
+    var near = where.list[where.index] || where.list[where.index - 1] || where.section;
+    state.undo = { item: item, section: where.section ? where.section.key : null, index: where.index,
+      near: near ? near.key : null };
     if (state.selected === key) state.selected = null;
     changed();
     renderProperties();
     showToast(fmt(M.deleted, { label: item.label || M.untitled }), M.undo, undoDelete);
     announce(fmt(M.deleted, { label: item.label || M.untitled }));
+    // The pressed button is gone with its item: the focus goes to "Undo" (and, when the
+    // toast closes, to the item that took the deleted one's place).
+    el.toast.querySelector("button").focus();
   }
 
   function undoDelete() {
@@ -283,6 +288,14 @@
   }
 
   function renderCanvas() {
+    // Never rebuild the lists while SortableJS is dragging (a save answered mid-drag, or the
+    // drop handlers themselves): destroying a Sortable ends the drag in progress, the drop is
+    // lost and its ghost stays stuck on the screen. Render once the drag is over.
+    window.clearTimeout(renderCanvas.later);
+    if (Sortable.active) {
+      renderCanvas.later = window.setTimeout(renderCanvas, 50);
+      return;
+    }
     sortables.forEach(function (s) { s.destroy(); });
     sortables = [];
     el.root.textContent = "";
@@ -371,12 +384,17 @@
   function renderPalette() {
     boot.palette.forEach(function (entry) {
       el.palette.appendChild(h("li", { class: "palette-item", "data-type": entry.name }, [
-        h("button", { type: "button", class: "palette-button", "data-icon": entry.icon,
-          onclick: function () { addAtEnd(entry.name); } }, [
+        h("button", { type: "button", class: "palette-button", "data-icon": entry.icon }, [
           h("span", { class: "palette-icon", "aria-hidden": "true", text: "+" }),
           h("span", { text: entry.label }),
         ]),
       ]));
+    });
+    // One listener on the list: a drag leaves a copy of the entry in the palette (pull:
+    // "clone"), and a copy does not carry the listeners of the element it was made from.
+    el.palette.addEventListener("click", function (event) {
+      var button = event.target.closest(".palette-button");
+      if (button) addAtEnd(button.parentNode.dataset.type);
     });
     Sortable.create(el.palette, {
       group: { name: "form", pull: "clone", put: false },
@@ -481,7 +499,9 @@
 
   function choicesEditor(item, setting, id, describedBy) {
     var wrap = h("div", { class: "choices-editor", id: id, role: "group", "aria-describedby": describedBy || null });
-    function redraw(focusIndex) {
+    // focusIndex: the row to focus afterwards; part: "up" or "down" (that button of the row),
+    // "select" (its text, selected so that typing replaces it) or nothing (its text box).
+    function redraw(focusIndex, part) {
       wrap.textContent = "";
       var list = h("ol", { class: "choice-rows" });
       (item.choices || []).forEach(function (choice, index) {
@@ -492,9 +512,9 @@
             choice.label = e.target.value;
             setValue(item, setting, item.choices);
           } }),
-          h("button", { type: "button", class: "icon-button", "aria-label": M.move_up + ": " + choice.label, text: "↑", disabled: index === 0 ? true : null,
+          h("button", { type: "button", class: "icon-button", "data-action": "up", "aria-label": M.move_up + ": " + choice.label, text: "↑", disabled: index === 0 ? true : null,
             onclick: function () { swap(index, index - 1); } }),
-          h("button", { type: "button", class: "icon-button", "aria-label": M.move_down + ": " + choice.label, text: "↓", disabled: index === item.choices.length - 1 ? true : null,
+          h("button", { type: "button", class: "icon-button", "data-action": "down", "aria-label": M.move_down + ": " + choice.label, text: "↓", disabled: index === item.choices.length - 1 ? true : null,
             onclick: function () { swap(index, index + 1); } }),
           h("button", { type: "button", class: "icon-button icon-button--danger", "aria-label": M.delete + ": " + choice.label, text: "✕",
             onclick: function () { item.choices.splice(index, 1); setValue(item, setting, item.choices); redraw(Math.max(0, index - 1)); } }),
@@ -510,9 +530,15 @@
           var old = {};
           (item.choices || []).forEach(function (c) { old[c.label] = c.value; });
           var seen = {};
-          item.choices = paste.value.split(/\r?\n/).map(function (line) { return line.trim(); })
+          var choices = [];
+          paste.value.split(/\r?\n/).map(function (line) { return line.trim(); })
             .filter(function (line) { if (!line || seen[line]) return false; seen[line] = true; return true; })
-            .map(function (line) { return { value: old[line] || freshChoiceValue(item), label: line }; });
+            .forEach(function (line) {
+              // a new value must differ from the old ones and from those given just before
+              var value = old[line] || freshChoiceValue({ choices: (item.choices || []).concat(choices) });
+              choices.push({ value: value, label: line });
+            });
+          item.choices = choices;
           setValue(item, setting, item.choices);
           redraw(0);
         } }),
@@ -522,7 +548,7 @@
           item.choices = item.choices || [];
           item.choices.push({ value: freshChoiceValue(item), label: fmt(M.choice_label, { n: item.choices.length + 1 }) });
           setValue(item, setting, item.choices);
-          redraw(item.choices.length - 1);
+          redraw(item.choices.length - 1, "select");
         } }),
         h("button", { type: "button", class: "button", "aria-expanded": "false", text: M.choices_paste, onclick: function (e) {
           pastePanel.hidden = !pastePanel.hidden;
@@ -533,14 +559,17 @@
       ]));
       wrap.appendChild(pastePanel);
       if (focusIndex !== undefined) {
-        var target = wrap.querySelectorAll(".choice-row .input")[focusIndex];
-        if (target) target.focus();
+        var row = wrap.querySelectorAll(".choice-row")[focusIndex];
+        var target = row && (part === "up" || part === "down") ? row.querySelector("[data-action='" + part + "']") : null;
+        if (!target || target.disabled) target = row ? row.querySelector(".input") : wrap.querySelector(".button-row .button");
+        target.focus();
+        if (part === "select" && target.select) target.select();
       }
     }
     function swap(a, b) {
       var tmp = item.choices[a]; item.choices[a] = item.choices[b]; item.choices[b] = tmp;
       setValue(item, setting, item.choices);
-      redraw(b);
+      redraw(b, b < a ? "up" : "down");
     }
     redraw();
     return wrap;
@@ -685,6 +714,7 @@
 
   // Map server problems ("fields.2.choices") to items and settings.
   function showProblems(problems) {
+    var hadProblems = state.problems.length > 0;
     state.problems = problems.map(function (p) {
       var parts = (p.path || "").split(".");
       var out = { message: p.message, where: p.where || "", key: null, setting: null };
@@ -711,8 +741,29 @@
       el.problems.appendChild(h("p", { class: "problems-title", text: M.problems }));
       el.problems.appendChild(list);
     }
+    // Every save ends here: redraw only when there are problems to show or to clear, as a
+    // redraw replaces the box being typed in (and would end a Japanese IME conversion).
+    if (hadProblems || state.problems.length) rerender();
+  }
+
+  // Redraw the canvas and the panel, keeping the focus (and the caret) where it was.
+  function rerender() {
+    var active = document.activeElement, where = null;
+    if (active && active.id && el.props.contains(active)) {
+      where = { id: active.id, start: active.selectionStart, end: active.selectionEnd };
+    } else if (active && el.root.contains(active) && active.closest(".item")) {
+      where = { key: active.closest(".item").dataset.key, action: active.dataset.action || null };
+    }
     renderCanvas();
     renderProperties();
+    if (!where) return;
+    if (where.key) { focusItem(where.key, where.action); return; }
+    var again = document.getElementById(where.id);
+    if (!again) return;
+    again.focus();
+    if (typeof where.start === "number" && again.setSelectionRange) {
+      try { again.setSelectionRange(where.start, where.end); } catch (e) { /* not a text box */ }
+    }
   }
 
   // ---------------------------------------------------------------- preview, publish, toast
@@ -740,7 +791,16 @@
     showToast.timer = window.setTimeout(hideToast, 12000);
   }
 
-  function hideToast() { el.toast.hidden = true; }
+  function hideToast() {
+    var hadFocus = el.toast.contains(document.activeElement);
+    var undo = state.undo;
+    el.toast.hidden = true;
+    state.undo = null;
+    if (hadFocus && undo) {
+      if (undo.near && itemByKey(undo.near)) focusItem(undo.near);
+      else el.palette.querySelector(".palette-button").focus();
+    }
+  }
 
   if (el.publishButton) {
     el.publishButton.addEventListener("click", function () {

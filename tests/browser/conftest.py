@@ -173,6 +173,12 @@ def pc(browser, live_server, request):
 
 
 @pytest.fixture
+def second_pc(browser, live_server, request):
+    """Another office PC (its own cookies): a colleague, or a citizen at a desk."""
+    yield from _context(browser, live_server, request, **PC)
+
+
+@pytest.fixture
 def english_phone(browser, live_server, request):
     """A smartphone whose browser prefers English."""
     options = PHONE | {"locale": "en-US", "extra_http_headers": {"Accept-Language": "en"}}

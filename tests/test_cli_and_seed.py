@@ -1,0 +1,131 @@
+"""`flask --app app atsume ...`: accounts, API tokens and the demo seed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+
+from app.extensions import db
+from app.models import ApiToken, Department, Form, FormVersion, User
+from app.passwords import check_password
+from app.seed import DEMO_ADMIN, DEMO_DEPARTMENT, sample_documents
+
+SAMPLE_SLUGS = ("senkyo-staff", "shokuin-survey", "event-entry")
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_globals(app):
+    """The ``app`` fixture keeps one app context, hence one ``g``, for the whole test, so
+    Flask-Babel's locale and Flask-Login's user (cached on ``g``) would leak from one test
+    request into the next. In production every request has its own ``g``: clear them."""
+    @app.teardown_request
+    def _forget(_exc):
+        g.pop("_flask_babel", None)
+        g.pop("_login_user", None)
+
+
+def _one_time_password(output: str) -> str:
+    return re.search(r"one-time password: (\S+)", output, re.IGNORECASE).group(1)
+
+
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def _log_in(client, username, password):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+def test_create_admin_prints_a_one_time_password(runner, client):
+    result = runner.invoke(args=["atsume", "create-admin", "boss"])
+    assert result.exit_code == 0, result.output
+    password = _one_time_password(result.output)
+    assert len(password) >= 12
+    user = db.session.scalar(sa.select(User).where(User.username == "boss"))
+    assert user.is_admin and user.must_change_password
+    assert user.password_hash.startswith("$argon2id$") and password not in user.password_hash
+
+    assert _log_in(client, "boss", password).status_code == 302
+    forced = client.get("/staff/forms")
+    assert forced.status_code == 302
+    assert forced.headers["Location"] == "/staff/account/password"
+    changed = client.post("/staff/account/password",
+                          data={"current": password, "new": "my own password",
+                                "repeat": "my own password"})
+    assert changed.status_code == 302
+    assert client.get("/staff/forms").status_code == 200
+    client.post("/logout")
+
+    # The one-time password was good for that first log-in only.
+    again = _log_in(client, "boss", password)
+    assert again.status_code == 422
+    assert _log_in(client, "boss", "my own password").status_code == 302
+
+
+def test_create_admin_twice_fails_and_keeps_the_first(runner):
+    first = runner.invoke(args=["atsume", "create-admin", "boss"])
+    second = runner.invoke(args=["atsume", "create-admin", "boss"])
+    assert second.exit_code != 0
+    assert "already exists" in second.output
+    assert _count(User) == 1
+    user = db.session.scalar(sa.select(User))
+    assert check_password(user.password_hash, _one_time_password(first.output))
+
+
+def test_create_user_in_a_department(runner, client):
+    result = runner.invoke(args=["atsume", "create-user", "clerk", "--department", "市民課"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.username == "clerk"))
+    assert not user.is_admin and user.department.name == "市民課"
+    assert _log_in(client, "clerk", _one_time_password(result.output)).status_code == 302
+
+
+def test_create_token_prints_a_working_bearer_token(runner, client, staff):
+    result = runner.invoke(args=["atsume", "create-token", "staff", "--name", "集計スクリプト"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    response = client.get("/api/v1/forms", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    stored = db.session.scalar(sa.select(ApiToken))
+    assert stored.name == "集計スクリプト" and token not in stored.token_hash
+    wrong = client.get("/api/v1/forms", headers={"Authorization": f"Bearer {token}x"})
+    assert wrong.status_code == 401
+
+
+def test_create_token_for_an_unknown_user_fails(runner):
+    result = runner.invoke(args=["atsume", "create-token", "ghost"])
+    assert result.exit_code != 0
+    assert _count(ApiToken) == 0
+
+
+def test_seed_creates_the_demo_once(runner, client):
+    result = runner.invoke(args=["atsume", "seed"])
+    assert result.exit_code == 0, result.output
+    password = _one_time_password(result.output)
+
+    department = db.session.scalar(sa.select(Department).where(Department.name == DEMO_DEPARTMENT))
+    admin = db.session.scalar(sa.select(User).where(User.username == DEMO_ADMIN))
+    assert department is not None
+    assert admin.is_admin and admin.must_change_password and admin.department_id == department.id
+    forms = {f.slug: f for f in db.session.scalars(sa.select(Form))}
+    assert set(forms) == set(SAMPLE_SLUGS)
+    titles = {doc["slug"]: doc["title"] for doc in sample_documents()}
+    for slug in SAMPLE_SLUGS:
+        assert forms[slug].is_published and forms[slug].department_id == department.id
+        page = client.get(f"/f/{slug}")
+        assert page.status_code == 200, slug
+        assert titles[slug] in page.get_data(as_text=True)
+        assert f"/f/{slug}" in result.output
+
+    assert _log_in(client, DEMO_ADMIN, password).status_code == 302
+
+    counts = (_count(Department), _count(User), _count(Form), _count(FormVersion))
+    again = runner.invoke(args=["atsume", "seed"])
+    assert again.exit_code == 0, again.output
+    assert "password" not in again.output.lower()  # printed once, never again
+    after = (_count(Department), _count(User), _count(Form), _count(FormVersion))
+    assert after == counts == (1, 1, 3, 3)
+
