@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from flask import Flask, current_app, request, session
-from flask_babel import gettext
 
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -67,5 +66,4 @@ def create_app(config: dict | None = None) -> Flask:
         csrf.exempt(api_blueprint)
     views.register(app)
     cli.register(app)
-    app.jinja_env.globals["gettext"] = gettext
     return app

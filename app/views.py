@@ -93,5 +93,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
+        if request.is_json:
+            return {"error": _("The page has expired. Reload it and make your last change "
+                               "again."), "expired": True}, 400
         return _error(400, _("The page has expired"),
                       _("Go back, reload the page and send it again. Nothing was stored."))

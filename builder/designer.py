@@ -28,6 +28,7 @@ MESSAGES = {
     "not_saved": N_("Not saved: fix the problems shown"),
     "conflict": N_("Not saved: someone else changed this form"),
     "offline": N_("Not saved: the server could not be reached. Retrying…"),
+    "expired": N_("Not saved: log in again or reload the page"),
     "problems": N_("The last change was not saved. Please fix:"),
     "required": N_("Required"),
     "move_up": N_("Move up"),

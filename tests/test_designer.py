@@ -1,4 +1,4 @@
-"""The designer: its page and palette, saving the draft, reordering, publishing, previews, rights."""
+"""The designer: page and palette, saving the draft, reordering, publishing, previews, rights."""
 
 from __future__ import annotations
 
@@ -67,7 +67,8 @@ def _bootstrap(client, form_id) -> dict:
     response = client.get(f"/staff/forms/{form_id}/designer")
     assert response.status_code == 200
     text = response.get_data(as_text=True)
-    match = re.search(r'<script id="designer-data" type="application/json">(.*?)</script>', text, re.S)
+    match = re.search(r'<script id="designer-data" type="application/json">(.*?)</script>',
+                      text, re.S)
     assert match, "the designer page embeds its data"
     return json.loads(match.group(1))
 
@@ -537,9 +538,14 @@ def test_anonymous_users_are_sent_to_log_in(client, make_form):
     form = make_form()
     before = copy.deepcopy(form.draft)
     for method, url, body in _every_designer_request(form):
-        response = getattr(client, method)(url, json=body)
-        assert response.status_code == 302, (method, url)
-        assert response.headers["Location"].startswith("/login"), (method, url)
+        if body is None:  # pages: the browser is sent to the log-in page
+            response = getattr(client, method)(url)
+            assert response.status_code == 302, (method, url)
+            assert response.headers["Location"].startswith("/login"), (method, url)
+        else:  # the designer's script: a JSON 401 it can show, never a log-in page
+            response = getattr(client, method)(url, json=body)
+            assert response.status_code == 401, (method, url)
+            assert "error" in response.get_json(), (method, url)
     stored = _fresh(form.id)
     assert stored.draft == before
     assert len(stored.versions) == 1

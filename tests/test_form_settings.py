@@ -212,7 +212,8 @@ def test_public_form_answers_only_inside_the_period(app, staff_client, make_form
     now = dt.datetime.now(dt.UTC)
     opens, closes = (None if hours is None else _local(now + dt.timedelta(hours=hours))
                      for hours in period)
-    assert _save(staff_client, form, opens_at=opens or "", closes_at=closes or "").status_code == 302
+    saved = _save(staff_client, form, opens_at=opens or "", closes_at=closes or "")
+    assert saved.status_code == 302
 
     page = citizen.get(f"/f/{form.slug}")
     if accepting:

@@ -76,7 +76,7 @@ def form_settings(form_id: int):
     if page.validate_on_submit():
         document = copy.deepcopy(form.draft)
         document.update(title=page.title.data.strip(), description=page.description.data or "",
-                        slug=page.slug.data.strip())
+                        slug=page.slug.data.strip().lower())
         document["settings"] = dict(settings, confirm_page=page.confirm_page.data,
                                     thank_you=page.thank_you.data or "",
                                     receipt_format=page.receipt_format.data.strip())

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from app import rights
 from app.forms import operations
 from app.staff.blueprint import blueprint, form_or_404
+from builder.definition import DefinitionError
 
 
 @blueprint.route("/forms/<int:form_id>/versions")
@@ -21,6 +22,10 @@ def restore_version(form_id: int, number: int):
         operations.restore_version(form, number, request.form.get("revision", type=int))
     except LookupError:
         abort(404)
+    except DefinitionError:
+        flash(_("This version uses items that are no longer available, so it cannot be "
+                "restored. Look at it and rebuild those items in the designer."), "error")
+        return redirect(url_for("staff.versions", form_id=form.id))
     except operations.ConflictError:
         flash(_("Someone else saved the draft meanwhile. Look at it before restoring."), "error")
         return redirect(url_for("staff.versions", form_id=form.id))

@@ -277,7 +277,7 @@
     ]);
     var node = h("li", { class: "item" + (item.type === "section" ? " item--section" : "") + (selected ? " item--selected" : "") + (problems.length ? " item--error" : ""), "data-key": item.key }, [card]);
     problems.forEach(function (p) {
-      node.appendChild(h("p", { class: "item-error", text: (p.setting ? p.where.split(" › ").pop() + ": " : "") + p.message }));
+      node.appendChild(h("p", { class: "item-error", text: (p.setting ? p.settingLabel + ": " : "") + p.message }));
     });
     if (item.type === "section") {
       var list = h("ol", { class: "canvas-list section-list", "data-container": item.key, "data-empty": M.section_empty });
@@ -644,8 +644,9 @@
   }
 
   function setSaveState(name) {
+    if (state.conflict) name = "conflict";  // nothing more is sent from this page: say so
     var text = { saved: M.saved, saving: M.saving, unsaved: M.unsaved, invalid: M.not_saved,
-      conflict: M.conflict, offline: M.offline }[name];
+      conflict: M.conflict, offline: M.offline, expired: M.expired }[name];
     el.saveState.textContent = text;
     el.saveState.dataset.state = name;
   }
@@ -655,6 +656,7 @@
       method: method,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
       credentials: "same-origin",
+      redirect: "error",
       body: body ? JSON.stringify(body) : undefined,
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
@@ -671,6 +673,11 @@
       if (state.savedEdits >= state.edits) setSaveState("saved");
       reloadPreview();
       return true;
+    }
+    if (result.status === 401 || (result.status === 400 && result.data.expired)) {
+      setSaveState("expired");
+      showProblems([{ message: result.data.error }]);
+      return false;
     }
     if (result.status === 409) {
       state.conflict = true;
@@ -726,6 +733,14 @@
           rest = rest.slice(2);
         }
         if (item) { out.key = item.key; out.setting = rest[0] || null; }
+      }
+      if (out.setting) {
+        // people read the setting's label (最小値), not its name in the document (min)
+        var entry = palette[itemByKey(out.key).type];
+        var setting = entry && entry.settings.filter(function (s) { return s.name === out.setting; })[0];
+        out.settingLabel = setting ? setting.label : out.setting;
+        var tail = " › " + out.setting;
+        if (out.where.slice(-tail.length) === tail) out.where = out.where.slice(0, -tail.length) + " › " + out.settingLabel;
       }
       return out;
     });

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 try:
     from playwright.sync_api import Locator, Page, expect
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 except ImportError:  # the dev extra installs it; conftest decides between skipping and failing
     if os.environ.get("ATSUME_REQUIRE_BROWSER") == "1" or os.environ.get("CI") == "true":
         raise
@@ -100,12 +101,13 @@ def bootstrap(page: Page) -> dict:
     return json.loads(page.locator("#designer-data").text_content())
 
 
-ORDER_JS = """() => Array.from(document.querySelectorAll('#canvas-root .item')).map(node => {
-    const label = node.querySelector(':scope > .item-card .item-label').textContent;
-    const section = node.parentElement.closest('.item');
-    return section ? section.querySelector(':scope > .item-card .item-label').textContent + ' › ' + label
-                   : label;
-})"""
+ORDER_JS = """() => {
+    const label = node => node.querySelector(':scope > .item-card .item-label').textContent;
+    return Array.from(document.querySelectorAll('#canvas-root .item')).map(node => {
+        const section = node.parentElement.closest('.item');
+        return section ? label(section) + ' › ' + label(node) : label(node);
+    });
+}"""
 
 
 def canvas_order(page: Page) -> list[str]:
@@ -119,15 +121,16 @@ def expect_order(page: Page, expected: list[str]) -> None:
         page.wait_for_function(
             f"expected => JSON.stringify(({ORDER_JS})()) === JSON.stringify(expected)",
             arg=expected, timeout=5_000)
-    except Exception:
-        assert canvas_order(page) == expected
+    except PlaywrightTimeout:
+        assert canvas_order(page) == expected  # fails with a readable difference
         raise
 
 
 def item(page: Page, label: str) -> Locator:
     """The canvas item (li.item) whose own card shows *label*."""
+    exactly = re.compile(f"^{re.escape(label)}$")
     return page.locator("#canvas-root .item").filter(
-        has=page.locator(":scope > .item-card .item-label", has_text=re.compile(f"^{re.escape(label)}$")))
+        has=page.locator(":scope > .item-card .item-label", has_text=exactly))
 
 
 def palette(page: Page, type_name: str) -> Locator:
@@ -135,11 +138,13 @@ def palette(page: Page, type_name: str) -> Locator:
 
 
 def expect_saved(page: Page) -> None:
+    """The save state says "saved" (failing with the problems the page shows, if any)."""
     try:
         expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
-    except AssertionError:
-        page.screenshot(path="/tmp/dz/fail.png", full_page=True)
-        print("PROBLEMS", page.locator("#designer-problems").inner_text())
+    except AssertionError as exc:
+        problems = page.locator("#designer-problems")
+        if problems.is_visible():
+            raise AssertionError(f"{exc}\nThe page shows: {problems.inner_text()}") from None
         raise
 
 
@@ -158,7 +163,9 @@ def drag(page: Page, source: Locator, target: Locator, at: float = 0.5, hold=Non
     page.mouse.move(x + 4, y + 4, steps=4)  # past SortableJS's tolerance: the drag starts
     time.sleep(0.05)
     goal = target.bounding_box()
-    assert goal and 40 < goal["y"] + goal["height"] * at < PC_HEIGHT - 40, "target off screen"
+    # SortableJS scrolls the page when the pointer nears the window's edge: stay clear of it
+    assert goal and 40 < goal["y"] + goal["height"] * at < page.viewport_size["height"] - 40
+
     gx, gy = goal["x"] + min(goal["width"] / 2, 120), goal["y"] + goal["height"] * at
     page.mouse.move(x + 4, gy, steps=8)
     page.mouse.move(gx, gy, steps=12)
@@ -167,9 +174,6 @@ def drag(page: Page, source: Locator, target: Locator, at: float = 0.5, hold=Non
     if hold:
         hold()
     page.mouse.up()
-
-
-PC_HEIGHT = 900
 
 
 def select(page: Page, label: str) -> None:
@@ -210,8 +214,6 @@ def find_record(page: Page, form_id: int, receipt: str) -> None:
 
 def test_build_publish_and_fill_by_drag_and_drop(pc, phone, live_server, designer_staff, shot):
     page = pc.new_page()
-    page.on("pageerror", lambda e: print("PAGEERROR", e))
-    page.on("console", lambda m: print("CONSOLE", m.text))
     log_in(page, designer_staff.username)
     page.goto("/staff/forms/new")
     page.locator("#title").fill(TITLE)
@@ -311,7 +313,7 @@ def test_build_publish_and_fill_by_drag_and_drop(pc, phone, live_server, designe
     page.locator("#prop-required").check()
     rows = page.locator("#prop-choices .choice-row")
     expect(rows).to_have_count(3)  # a new single choice starts with three placeholder choices
-    for index in range(3):  # drop the placeholders
+    for _ in range(3):  # drop the placeholders
         page.locator("#prop-choices .choice-row").first.locator(".icon-button--danger").click()
     expect(rows).to_have_count(0)
     for index, label in enumerate(EXPERIENCE):
@@ -362,7 +364,7 @@ def test_build_publish_and_fill_by_drag_and_drop(pc, phone, live_server, designe
     page.set_viewport_size(PHONE_WIDTH)
     expect(page.locator("#palette-list")).to_be_visible()
     shot(page, "3-designer-phone")
-    page.set_viewport_size({"width": 1280, "height": PC_HEIGHT})
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # Publish: the dialog lists the changes, then a toast confirms.
     page.locator("#publish-button").click()
@@ -541,6 +543,9 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
 
     edit("数値")
     retype(page, "年齢")
+    # The draft is saved in the background while the person types: the box keeps the focus.
+    expect_saved(page)
+    expect(page.locator("#prop-label")).to_be_focused()
     tab_to(page, page.locator("#prop-min"))
     page.keyboard.type("18")
     page.keyboard.press("Tab")
@@ -653,3 +658,146 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
     receipt = citizen.locator(".receipt-number").inner_text().strip()
 
     find_record(page, form_id, receipt)
+
+
+# --- 3. two people edit the same form -----------------------------------------------------------
+
+def test_an_edit_conflict_is_shown_and_the_first_change_kept(pc, second_pc, live_server,
+                                                            designer_staff, colleague,
+                                                            draft_form, shot):
+    url = f"/staff/forms/{draft_form.id}/designer"
+    mine = pc.new_page()
+    log_in(mine, designer_staff.username)
+    mine.goto(url)
+    theirs = second_pc.new_page()
+    log_in(theirs, colleague.username)
+    theirs.goto(url)
+    for page in (mine, theirs):
+        expect_saved(page)
+        expect(page.locator("#canvas-root > .item")).to_have_count(3)
+
+    # The first person renames 氏名; the draft is saved.
+    select(mine, "氏名")
+    mine.locator("#prop-label").fill("お名前")
+    expect_saved(mine)
+    draft, revision = stored_draft(draft_form.id)
+    assert draft["fields"][0]["label"] == "お名前"
+
+    # The second person, on the page opened before, adds help text to 年齢.
+    select(theirs, "年齢")
+    theirs.locator("#prop-help").fill("満年齢で入力してください。")
+    state = theirs.locator("#save-state")
+    expect(state).to_have_attribute("data-state", "conflict")
+    expect(state).to_have_text("保存できません：他の人がこのフォームを変更しました")
+    problems = theirs.locator("#designer-problems")
+    expect(problems).to_be_visible()
+    expect(problems).to_contain_text("他の人がこのフォームを保存しました")
+    expect(problems).to_contain_text("再読み込み")
+    shot(theirs, "1-conflict")
+
+    # Nothing more is sent from the stale page, not even a new order.
+    theirs.locator("#canvas-root > .item").nth(2).locator("[data-action=up]").click()
+    expect(state).to_have_attribute("data-state", "conflict")
+    assert stored_draft(draft_form.id) == (draft, revision)
+    assert "help" not in draft["fields"][1] or draft["fields"][1]["help"] == ""
+
+    # The first person carries on normally.
+    select(mine, "年齢")
+    mine.locator("#prop-max").fill("80")
+    expect_saved(mine)
+
+    # Reloading shows the stored draft (no "leave the page?" question for a lost cause).
+    theirs.reload()
+    expect_saved(theirs)
+    expect(item(theirs, "お名前")).to_have_count(1)
+    select(theirs, "年齢")
+    expect(theirs.locator("#prop-help")).to_have_value("")
+    expect(theirs.locator("#prop-max")).to_have_value("80")
+    draft, _ = stored_draft(draft_form.id)
+    assert [f["label"] for f in draft["fields"]] == ["お名前", "年齢", "参加できる日"]
+    assert draft["fields"][1]["max"] == 80
+
+
+# --- 4. settings the server refuses --------------------------------------------------------------
+
+def test_bad_settings_are_shown_where_they_are_and_never_saved(pc, live_server, designer_staff,
+                                                              draft_form, shot):
+    page = pc.new_page()
+    log_in(page, designer_staff.username)
+    page.goto(f"/staff/forms/{draft_form.id}/designer")
+    state = page.locator("#save-state")
+    saved_before, revision_before = stored_draft(draft_form.id)
+
+    # An empty choice list.
+    select(page, "参加できる日")
+    rows = page.locator("#prop-choices .choice-row")
+    expect(rows).to_have_count(2)
+    rows.first.locator(".icon-button--danger").click()
+    rows.first.locator(".icon-button--danger").click()
+    expect(rows).to_have_count(0)
+    expect(state).to_have_attribute("data-state", "invalid")
+    expect(state).to_have_text("保存できません：表示された問題を修正してください")
+    days = item(page, "参加できる日")
+    expect(days).to_have_class(re.compile(r"\bitem--error\b"))
+    # the setting is named as the panel names it (選択肢), not as the document does (choices)
+    expect(days.locator(".item-error")).to_have_text("選択肢: 選択肢を1つ以上追加してください。")
+    setting = page.locator(".prop").filter(has=page.locator("#prop-choices"))
+    expect(setting.locator(".field-error")).to_have_text("選択肢を1つ以上追加してください。")
+    expect(page.locator("#prop-choices")).to_have_attribute("aria-describedby",
+                                                            "prop-choices-error")
+    expect(page.locator("#designer-problems")).to_contain_text("「参加できる日」 › 選択肢")
+    expect(page.locator("#designer-problems")).not_to_contain_text("choices")
+    expect(item(page, "年齢")).not_to_have_class(re.compile(r"\bitem--error\b"))
+    assert stored_draft(draft_form.id) == (saved_before, revision_before)
+    shot(page, "1-no-choices")
+
+    # Fixed: one choice. The error goes away and the draft is saved.
+    page.locator("#prop-choices").get_by_role("button", name="選択肢を追加").click()
+    page.locator("#prop-choices-0").fill("6月3日")
+    expect_saved(page)
+    expect(days).not_to_have_class(re.compile(r"\bitem--error\b"))
+    expect(page.locator(".field-error")).to_have_count(0)
+    expect(page.locator("#designer-problems")).to_be_hidden()
+    draft, _ = stored_draft(draft_form.id)
+    assert [c["label"] for c in draft["fields"][2]["choices"]] == ["6月3日"]
+
+    # A minimum above the maximum: the message is at 最小値 of 年齢, and the box keeps the
+    # focus so the person can correct it at once.
+    select(page, "年齢")
+    minimum = page.locator("#prop-min")
+    minimum.click()
+    minimum.press("Control+a")
+    minimum.press_sequentially("100")
+    expect(state).to_have_attribute("data-state", "invalid")
+    age = item(page, "年齢")
+    expect(age).to_have_class(re.compile(r"\bitem--error\b"))
+    setting = page.locator(".prop").filter(has=minimum)
+    expect(setting.locator(".field-error")).to_have_text("最小値が最大値より大きくなっています。")
+    expect(age.locator(".item-error")).to_have_text(
+        "最小値: 最小値が最大値より大きくなっています。")
+    expect(minimum).to_have_attribute("aria-invalid", "true")
+    expect(minimum).to_be_focused()
+    expect(page.locator(".prop").filter(has=page.locator("#prop-max")).locator(".field-error")) \
+        .to_have_count(0)
+    shot(page, "2-min-above-max")
+    draft_after_fix, revision = stored_draft(draft_form.id)
+    assert (draft_after_fix["fields"][1]["min"], draft_after_fix["fields"][1]["max"]) == (18, 99)
+
+    # Reloading (and leaving the unsaved change) shows the last valid state.
+    page.once("dialog", lambda dialog: dialog.accept())  # "leave the page?": yes
+    page.reload()
+    expect_saved(page)
+    expect(page.locator(".item--error")).to_have_count(0)
+    select(page, "年齢")
+    expect(page.locator("#prop-min")).to_have_value("18")
+    expect(page.locator("#prop-max")).to_have_value("99")
+    select(page, "参加できる日")
+    expect(page.locator("#prop-choices-0")).to_have_value("6月3日")
+    assert stored_draft(draft_form.id) == (draft_after_fix, revision)
+
+    # And a correct range is saved.
+    select(page, "年齢")
+    page.locator("#prop-min").fill("20")
+    expect_saved(page)
+    draft, _ = stored_draft(draft_form.id)
+    assert (draft["fields"][1]["min"], draft["fields"][1]["max"]) == (20, 99)
