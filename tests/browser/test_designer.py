@@ -256,8 +256,7 @@ def test_build_publish_and_fill_by_drag_and_drop(pc, phone, live_server, designe
     drag(page, palette(page, "email"), item(page, "電話番号"), at=0.8)
     # After a drag, the palette entry still adds at the end when pressed.
     palette(page, "text").get_by_role("button").click()
-    expect_order(page, [first, "ふりがな", "年齢", "電話番号", "メールアドレス",
-                                  "1行テキスト"])
+    expect_order(page, [first, "ふりがな", "年齢", "電話番号", "メールアドレス", "1行テキスト"])
     page.locator("#prop-label").fill("住所")
 
     # A section, then fields dragged into it.
