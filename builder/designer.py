@@ -53,6 +53,8 @@ MESSAGES = {
     "publish_loading": N_("Checking what will change…"),
     "publish_none": N_("Nothing changed since the last publication. Publish anyway?"),
     "publish_first": N_("The form will be published for the first time at this address:"),
+    "publish_address_hint": N_("You can change the address under “Settings”."),
+    "added_at": N_("Added “%(label)s” at position %(n)d."),
     "published": N_("Published version %(n)d."),
     "open_public": N_("Open the public form"),
     "item_of_type": N_("%(type)s item"),

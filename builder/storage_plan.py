@@ -61,6 +61,19 @@ def _column_name(key: str, taken: set[str]) -> str:
     return name
 
 
+def _remember_choices(column: dict, new_spec: dict) -> None:
+    """Keep the labels of choices that leave the field, for the answers that used them."""
+    old = (column.get("spec") or {}).get("choices") or []
+    now = {c["value"] for c in new_spec.get("choices") or []}
+    past = [c for c in column.get("past_choices", []) if c["value"] not in now]
+    known = {c["value"] for c in past}
+    past += [c for c in old if c["value"] not in now and c["value"] not in known]
+    if past:
+        column["past_choices"] = past
+    else:
+        column.pop("past_choices", None)
+
+
 def plan(columns: list[dict], fields: list[FieldType], documents: dict[str, dict],
          old_documents: dict[str, dict] | None = None) -> Plan:
     """Plan the catalogue for *fields* given the current *columns* (see module docstring).
@@ -105,6 +118,7 @@ def plan(columns: list[dict], fields: list[FieldType], documents: dict[str, dict
                 changes.append(Change("relabelled", ft.key, ft.title, current["label"]))
             elif old_documents.get(ft.key, documents[ft.key]) != documents[ft.key]:
                 changes.append(Change("changed", ft.key, ft.title))
+            _remember_choices(current, documents[ft.key])
             current.update(type=ft.name, label=ft.title, spec=documents[ft.key])
 
     for key, column in active.items():

@@ -383,7 +383,7 @@ BAD = {
     "date-required-missing": ({"type": "date", "required": True}, "", "この項目は必須です"),
     "date-impossible": ({"type": "date"}, "2026/2/30", "2026-04-01 のように"),
     "date-not-a-date": ({"type": "date", "required": True}, "来週", "2026-04-01 のように"),
-    "date-before-min": ({"type": "date", "min": "2026-04-01"}, "2026/3/31", "2026-04-01から"),
+    "date-before-min": ({"type": "date", "min": "2026-04-01"}, "2026/3/31", "2026年4月1日以降"),
     "radio-required-missing": ({"type": "radio", "required": True, "choices": CHOICES}, None,
                                "選んでください"),
     "radio-unknown-choice": ({"type": "radio", "choices": CHOICES}, "zz", "選択肢から"),

@@ -9,10 +9,14 @@ from builder.fields.base import FieldType
 
 def column_types(entries: list[dict], gettext=None) -> dict[str, FieldType]:
     """column name -> field type bound to the spec that column was last published with."""
-    return {
-        e["column"]: registry.bind(load_field_document(e.get("spec") or e), gettext)
-        for e in entries
-    }
+    return {e["column"]: registry.bind(_spec(e), gettext) for e in entries}
+
+
+def _spec(entry: dict) -> dict:
+    spec = load_field_document(entry.get("spec") or entry)
+    if entry.get("past_choices"):
+        spec = {**spec, "past_choices": entry["past_choices"]}
+    return spec
 
 
 def column_heading(entry: dict, retired_label: str) -> str:

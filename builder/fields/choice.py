@@ -81,7 +81,8 @@ class ChoiceMixin:
         return [SelectChoice(c["value"], c["label"]) for c in self.choices]
 
     def label_of(self, value) -> str:
-        for choice in self.choices:
+        """The label of a choice value, also of a choice since removed from the form."""
+        for choice in self.choices + self.spec.get("past_choices", []):
             if choice["value"] == value:
                 return choice["label"]
         return str(value)

@@ -77,10 +77,14 @@ class DateType(FieldType):
             if field.data is None:
                 return
             if low and field.data < low or high and field.data > high:
-                raise v.ValidationError(
-                    _("Enter a date from %(min)s to %(max)s.")
-                    % {"min": low or "", "max": high or ""}
-                )
+                if low and high:
+                    message = _("Enter a date from %(min)s to %(max)s.")
+                elif low:
+                    message = _("Enter a date on or after %(min)s.")
+                else:
+                    message = _("Enter a date on or before %(max)s.")
+                raise v.ValidationError(message % {"min": self.display(low),
+                                                   "max": self.display(high)})
 
         return super().validators() + [within]
 

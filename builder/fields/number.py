@@ -15,7 +15,7 @@ MAX_DIGITS = 18
 
 class NumberSettings(Schema):
     decimals = fields.Integer(load_default=0, validate=validate.Range(min=0, max=6),
-                              metadata={"label": N_("Decimal places (0 = whole numbers)")})
+                              metadata={"label": N_("Decimal places (0 for whole numbers)")})
     min = fields.Float(allow_nan=False, metadata={"label": N_("Minimum")})
     max = fields.Float(allow_nan=False, metadata={"label": N_("Maximum")})
     unit = fields.String(load_default="", metadata={"label": N_("Unit (e.g. 人, 円)")})

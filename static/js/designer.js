@@ -328,7 +328,7 @@
         },
       },
       handle: ".item-card",
-      filter: "button, input",
+      filter: ".item-tools, input, textarea, select",
       preventOnFilter: false,
       animation: 150,
       forceFallback: true,
@@ -342,7 +342,7 @@
         var container = event.to.dataset.container;
         event.item.remove();
         var item = addItem(type, container === "root" ? null : container, event.newIndex);
-        announce(fmt(M.added, { label: item.label }));
+        announce(fmt(M.added_at, { label: item.label, n: positionOf(item.key) }));
       },
       onEnd: function (event) {
         if (event.from === event.to && event.oldIndex === event.newIndex) return;
@@ -575,12 +575,14 @@
     return wrap;
   }
 
+  // A random value, never a reused one: answers already stored under a deleted choice
+  // must not be shown under a new choice's label.
   function freshChoiceValue(item) {
     var used = {};
     (item.choices || []).forEach(function (c) { used[c.value] = true; });
-    var n = (item.choices || []).length + 1;
-    while (used["c" + n]) n += 1;
-    return "c" + n;
+    var value;
+    do { value = "c_" + Math.random().toString(16).slice(2, 8); } while (used[value] || value.length < 8);
+    return value;
   }
 
   function renderProperties() {
@@ -833,10 +835,11 @@
         if (result.data.first_publication) {
           el.publishBody.appendChild(h("p", { text: M.publish_first }));
           el.publishBody.appendChild(h("p", { class: "public-url", text: boot.form.public_url }));
+          el.publishBody.appendChild(h("p", { class: "help", text: M.publish_address_hint }));
         } else if (!changes.length) {
           el.publishBody.appendChild(h("p", { text: M.publish_none }));
         }
-        if (changes.length) {
+        if (changes.length && !result.data.first_publication) {
           var list = h("ul", { class: "change-list" });
           changes.forEach(function (c) {
             list.appendChild(h("li", { class: "change change--" + c.action }, [
