@@ -31,6 +31,7 @@ run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, current_app, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -35,12 +36,20 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path, config))
 
+    if app.config["ATSUME_PROXIES"]:
+        # Client addresses (rate limits) and https links come from the proxy's headers.
+        proxies = app.config["ATSUME_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     # Order matters: the database first (everything else may use it), then migrations,
     # sessions/login, translations, CSRF protection and finally rate limits.
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=os.path.join(ROOT, "migrations"),
-        include_object=system_tables_only, render_as_batch=True,
+        app,
+        db,
+        directory=os.path.join(ROOT, "migrations"),
+        include_object=system_tables_only,
+        render_as_batch=True,
     )
     login_manager.init_app(app)
     babel.init_app(

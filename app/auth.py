@@ -45,8 +45,13 @@ def authenticate(username: str, password: str) -> User | None:
 
 def _safe_next(target: str | None) -> str:
     # Browsers read "\\" as "/" and drop control characters: "/\\evil.example" leaves the site.
-    if (target and target.startswith("/") and not urlsplit(target).netloc
-            and "\\" not in target and target.isprintable()):
+    if (
+        target
+        and target.startswith("/")
+        and not urlsplit(target).netloc
+        and "\\" not in target
+        and target.isprintable()
+    ):
         return target
     return url_for("staff.forms")
 

@@ -32,10 +32,16 @@ def create_user(username: str, *, admin: bool, department: str | None) -> str:
         raise click.ClickException(f"user {username!r} already exists")
     password = generate_password()
     dept = _department(department)
-    db.session.add(User(
-        username=username, display_name=username, password_hash=hash_password(password),
-        is_admin=admin, department_id=dept.id if dept else None, must_change_password=True,
-    ))
+    db.session.add(
+        User(
+            username=username,
+            display_name=username,
+            password_hash=hash_password(password),
+            is_admin=admin,
+            department_id=dept.id if dept else None,
+            must_change_password=True,
+        )
+    )
     db.session.commit()
     return password
 

@@ -23,7 +23,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = overrides or {}
     database = env("ATSUME_DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'atsume.db'}"
     return {
-        "SECRET_KEY": overrides.get("SECRET_KEY") or env("ATSUME_SECRET_KEY")
+        "SECRET_KEY": overrides.get("SECRET_KEY")
+        or env("ATSUME_SECRET_KEY")
         or _instance_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": database,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -43,4 +44,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env("ATSUME_SECURE_COOKIES", "0") == "1",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "ATSUME_PAGE_SIZE": 50,
+        # how many reverse proxies set X-Forwarded-For/-Proto in front of the app (0: none)
+        "ATSUME_PROXIES": int(env("ATSUME_PROXIES", "0")),
     } | overrides

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -12,6 +13,7 @@ from app.models import ApiToken, User
 from app.models.types import utcnow
 
 PREFIX = "atm_"
+LAST_USED_PRECISION = dt.timedelta(minutes=5)
 
 
 def _digest(token: str) -> str:
@@ -31,6 +33,8 @@ def user_for_token(token: str) -> User | None:
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or not row.user.active:
         return None
-    row.last_used_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
+        row.last_used_at = now  # not on every request: reads should not all write
+        db.session.commit()
     return row.user

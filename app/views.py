@@ -88,13 +88,21 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
-        return _error(429, _("Too many requests"),
-                      _("Too many requests came from your connection. Wait a minute and retry."))
+        return _error(
+            429,
+            _("Too many requests"),
+            _("Too many requests came from your connection. Wait a minute and retry."),
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         if request.is_json:
-            return {"error": _("The page has expired. Reload it and make your last change "
-                               "again."), "expired": True}, 400
-        return _error(400, _("The page has expired"),
-                      _("Go back, reload the page and send it again. Nothing was stored."))
+            return {
+                "error": _("The page has expired. Reload it and make your last change again."),
+                "expired": True,
+            }, 400
+        return _error(
+            400,
+            _("The page has expired"),
+            _("Go back, reload the page and send it again. Nothing was stored."),
+        )

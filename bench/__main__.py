@@ -19,7 +19,9 @@ from bench.fixture import bench_app
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=int(os.environ.get("ATSUME_BENCH_ROWS", 100_000)))
+    parser.add_argument(
+        "--rows", type=int, default=int(os.environ.get("ATSUME_BENCH_ROWS", 100_000))
+    )
     args = parser.parse_args()
     url = os.environ.get("ATSUME_BENCH_DATABASE_URL")
     with tempfile.TemporaryDirectory() as tmp:

@@ -19,11 +19,19 @@ DOCUMENT = {
     "slug": "bench",
     "fields": [
         {"key": "name", "type": "text", "label": "氏名"},
-        {"key": "ward", "type": "select", "label": "地区",
-         "choices": [f"地区{i}" for i in range(20)]},
+        {
+            "key": "ward",
+            "type": "select",
+            "label": "地区",
+            "choices": [f"地区{i}" for i in range(20)],
+        },
         {"key": "age", "type": "number", "label": "年齢"},
-        {"key": "days", "type": "checkboxes", "label": "希望日",
-         "choices": [f"d{i}" for i in range(8)]},
+        {
+            "key": "days",
+            "type": "checkboxes",
+            "label": "希望日",
+            "choices": [f"d{i}" for i in range(8)],
+        },
         {"key": "note", "type": "textarea", "label": "備考"},
     ],
 }
@@ -40,8 +48,14 @@ def bench_app(url: str):
         with admin.connect() as c:
             c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options,
-                      "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": options,
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     try:
         with app.app_context():
             db.create_all()
@@ -66,14 +80,20 @@ def make_form(rows: int, seed: int = 7):
     next_id = 1
     connection = db.session.connection()
     for i in range(rows):
-        batch.append({
-            "id": next_id, "receipt_no": f"B-{next_id:07d}", "status": "new",
-            "created_at": now, "updated_at": now, "form_version": 1,
-            col["name"]: f"{rnd.choice(SURNAMES)} {i}",
-            col["ward"]: f"地区{rnd.randrange(20)}",
-            col["age"]: rnd.randrange(18, 90),
-            col["note"]: "特になし" if i % 3 else "駐車場を利用します",
-        })
+        batch.append(
+            {
+                "id": next_id,
+                "receipt_no": f"B-{next_id:07d}",
+                "status": "new",
+                "created_at": now,
+                "updated_at": now,
+                "form_version": 1,
+                col["name"]: f"{rnd.choice(SURNAMES)} {i}",
+                col["ward"]: f"地区{rnd.randrange(20)}",
+                col["age"]: rnd.randrange(18, 90),
+                col["note"]: "特になし" if i % 3 else "駐車場を利用します",
+            }
+        )
         days = set(rnd.sample(range(7), rnd.randrange(1, 4)))
         if rnd.random() < 0.01:  # one rarely chosen option, to show selective filters
             days.add(7)
@@ -89,9 +109,12 @@ def make_form(rows: int, seed: int = 7):
         connection.execute(tables.values.insert(), values)
     if connection.dialect.name == "postgresql":  # explicit ids do not advance the sequence
         for table in (tables.records.name, tables.values.name):
-            connection.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT max(id) FROM {table}))"))
+            connection.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            )
     db.session.commit()
     analyze(tables.records.name, tables.values.name)
     return form

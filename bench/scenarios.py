@@ -33,7 +33,9 @@ def _median_ms(action, repeat: int = 5) -> float:
 
 
 def _ms(ours: float, baseline: float, name: str) -> Result:
-    ratio = f"{baseline / ours:.1f}× faster" if baseline >= ours else f"{ours / baseline:.1f}× slower"
+    ratio = (
+        f"{baseline / ours:.1f}× faster" if baseline >= ours else f"{ours / baseline:.1f}× slower"
+    )
     return Result(name, f"{ours:.1f} ms", f"{baseline:.1f} ms", ratio)
 
 
@@ -64,15 +66,18 @@ def _json_copy(form, columns) -> str:
     connection.execute(sa.text(f"CREATE TABLE {name} (id BIGINT PRIMARY KEY, days TEXT)"))
     rows = connection.execute(
         sa.select(tables.values.c.record_id, tables.values.c.value)
-        .where(tables.values.c.field == columns["days"]).order_by(tables.values.c.record_id)
+        .where(tables.values.c.field == columns["days"])
+        .order_by(tables.values.c.record_id)
     ).all()
     grouped: dict[int, list[str]] = {}
     for record_id, value in rows:
         grouped.setdefault(record_id, []).append(value)
     payload = [{"id": k, "days": '["' + '","'.join(v) + '"]'} for k, v in grouped.items()]
     for start in range(0, len(payload), 5000):
-        connection.execute(sa.text(f"INSERT INTO {name} (id, days) VALUES (:id, :days)"),
-                           payload[start:start + 5000])
+        connection.execute(
+            sa.text(f"INSERT INTO {name} (id, days) VALUES (:id, :days)"),
+            payload[start : start + 5000],
+        )
     db.session.commit()
     analyze(name)
     return name
@@ -86,20 +91,25 @@ def multi_choice(form, columns) -> list[Result]:
 
     def count_ours():
         db.session.execute(
-            sa.select(values.c.value, sa.func.count()).where(values.c.field == columns["days"])
-            .group_by(values.c.value)).all()
+            sa.select(values.c.value, sa.func.count())
+            .where(values.c.field == columns["days"])
+            .group_by(values.c.value)
+        ).all()
 
     def count_json():
         for day in range(8):
-            db.session.execute(sa.text(
-                f"SELECT count(*) FROM {json_table} WHERE days LIKE :p"), {"p": f'%"d{day}"%'}).all()
+            db.session.execute(
+                sa.text(f"SELECT count(*) FROM {json_table} WHERE days LIKE :p"),
+                {"p": f'%"d{day}"%'},
+            ).all()
 
     types = column_types(form.storage)
     entry = next(e for e in form.storage if e["key"] == "days")
 
     def having(choice: str):
         condition = types[entry["column"]].filter_clause(
-            store.filter_target(tables, entry), "eq", choice)
+            store.filter_target(tables, entry), "eq", choice
+        )
 
         def ours():
             store.query(form, [condition], "id", True, 50, 0)
@@ -107,22 +117,34 @@ def multi_choice(form, columns) -> list[Result]:
 
         def baseline():
             pattern = {"p": f'%"{choice}"%'}
-            db.session.execute(sa.text(
-                f"SELECT count(*) FROM {json_table} WHERE days LIKE :p"), pattern).all()
-            db.session.execute(sa.text(
-                f"SELECT r.* FROM rec_{form.id} r JOIN {json_table} j ON j.id = r.id "
-                "WHERE j.days LIKE :p ORDER BY r.id DESC LIMIT 50"), pattern).all()
+            db.session.execute(
+                sa.text(f"SELECT count(*) FROM {json_table} WHERE days LIKE :p"), pattern
+            ).all()
+            db.session.execute(
+                sa.text(
+                    f"SELECT r.* FROM rec_{form.id} r JOIN {json_table} j ON j.id = r.id "
+                    "WHERE j.days LIKE :p ORDER BY r.id DESC LIMIT 50"
+                ),
+                pattern,
+            ).all()
             db.session.rollback()
 
         return _median_ms(ours), _median_ms(baseline)
 
     results = [
-        _ms(_median_ms(count_ours), _median_ms(count_json),
-            "count per choice of a multiple-choice field (value table vs JSON text)"),
-        _ms(*having("d3"), "list page + count, records having a common choice (~40%)"
-            " (value table vs JSON text)"),
-        _ms(*having("d7"), "list page + count, records having a rare choice (~1%)"
-            " (value table vs JSON text)"),
+        _ms(
+            _median_ms(count_ours),
+            _median_ms(count_json),
+            "count per choice of a multiple-choice field (value table vs JSON text)",
+        ),
+        _ms(
+            *having("d3"),
+            "list page + count, records having a common choice (~40%) (value table vs JSON text)",
+        ),
+        _ms(
+            *having("d7"),
+            "list page + count, records having a rare choice (~1%) (value table vs JSON text)",
+        ),
     ]
     db.session.execute(sa.text(f"DROP TABLE {json_table}"))
     db.session.commit()
@@ -132,8 +154,9 @@ def multi_choice(form, columns) -> list[Result]:
 def csv_export(form) -> Result:
     """CSV export: streamed in chunks vs all rows loaded first; peak Python memory."""
     entries = form.storage
-    columns = export.ExportColumns(entries, column_types(entries), ("受付番号", "受付日時", "状態"),
-                                   "廃止", "Asia/Tokyo")
+    columns = export.ExportColumns(
+        entries, column_types(entries), ("受付番号", "受付日時", "状態"), "廃止", "Asia/Tokyo"
+    )
 
     def measure(materialise: bool):
         tracemalloc.start()
@@ -163,21 +186,39 @@ def public_submit(app, form, count: int = 300) -> Result:
 
     def submit_all():
         for i in range(count):
-            client.post(f"/f/{form.slug}", data={
-                "f_name": f"申込 {i}", "f_ward": "地区1", "f_age": "３０", "f_days": ["d1", "d2"],
-                "submission_token": f"bench{i:08d}{time.time_ns()}", "action": "submit"})
+            client.post(
+                f"/f/{form.slug}",
+                data={
+                    "f_name": f"申込 {i}",
+                    "f_ward": "地区1",
+                    "f_age": "３０",
+                    "f_days": ["d1", "d2"],
+                    "submission_token": f"bench{i:08d}{time.time_ns()}",
+                    "action": "submit",
+                },
+            )
 
     def insert_all():
         for i in range(count):
-            db.session.execute(tables.records.insert().values(
-                **{keys["name"]: f"raw {i}", keys["ward"]: "地区1", keys["age"]: 30},
-                status="new", created_at=sa.func.now(), updated_at=sa.func.now(), form_version=1))
+            db.session.execute(
+                tables.records.insert().values(
+                    **{keys["name"]: f"raw {i}", keys["ward"]: "地区1", keys["age"]: 30},
+                    status="new",
+                    created_at=sa.func.now(),
+                    updated_at=sa.func.now(),
+                    form_version=1,
+                )
+            )
             db.session.commit()
 
     ours = _median_ms(submit_all, repeat=1) / count
     baseline = _median_ms(insert_all, repeat=1) / count
-    return Result(f"one public form submission ({count} in a row)", f"{ours:.2f} ms",
-                  f"{baseline:.2f} ms (bare INSERT)", f"{ours / baseline:.1f}× the bare cost")
+    return Result(
+        f"one public form submission ({count} in a row)",
+        f"{ours:.2f} ms",
+        f"{baseline:.2f} ms (bare INSERT)",
+        f"{ours / baseline:.1f}× the bare cost",
+    )
 
 
 def run_all(app, rows: int) -> list[Result]:

@@ -65,7 +65,9 @@ class DocumentSchema(Schema):
 
     title = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=200, error=N_("Enter a title of at most 200 characters.")),
+        validate=validate.Length(
+            min=1, max=200, error=N_("Enter a title of at most 200 characters.")
+        ),
     )
     slug = fields.String(
         validate=validate.Regexp(

@@ -56,6 +56,8 @@ MESSAGES = {
     "publish_address_hint": N_("You can change the address under “Settings”."),
     "added_at": N_("Added “%(label)s” at position %(n)d."),
     "published": N_("Published version %(n)d."),
+    "published_state": N_("Published v%(n)d"),
+    "reload": N_("Reload the page"),
     "open_public": N_("Open the public form"),
     "item_of_type": N_("%(type)s item"),
     "section_type": N_("Section"),
@@ -73,7 +75,10 @@ def _problems(error: definitions.DefinitionError, document) -> list[dict]:
 
 def _state(form) -> dict:
     return {
-        "id": form.id, "slug": form.slug, "title": form.title, "revision": form.draft_revision,
+        "id": form.id,
+        "slug": form.slug,
+        "title": form.title,
+        "revision": form.draft_revision,
         "published_version": form.published_version.number if form.published_version else None,
         "public_url": url_for("public.fill", slug=form.slug, _external=True),
     }
@@ -86,9 +91,13 @@ def _json_error(status: int, message: str, problems: list | None = None):
 
 
 def _conflict():
-    return _json_error(409, _(
-        "Someone else saved this form after you opened it. Reload the page to see their "
-        "version; your last change was not saved."))
+    return _json_error(
+        409,
+        _(
+            "Someone else saved this form after you opened it. Reload the page to see their "
+            "version; your last change was not saved."
+        ),
+    )
 
 
 @blueprint.route("/forms/<int:form_id>/designer")
@@ -126,9 +135,17 @@ def save_draft(form_id: int):
     except operations.ConflictError:
         return _conflict()
     except operations.SlugTaken as exc:
-        return _json_error(422, _("The draft was not saved."), [{
-            "path": "slug", "where": "", "message": _(
-                "The address “%(slug)s” is used by another form.", slug=str(exc))}])
+        return _json_error(
+            422,
+            _("The draft was not saved."),
+            [
+                {
+                    "path": "slug",
+                    "where": "",
+                    "message": _("The address “%(slug)s” is used by another form.", slug=str(exc)),
+                }
+            ],
+        )
     return jsonify({"form": _state(form), "document": form.draft})
 
 
@@ -138,8 +155,11 @@ def reorder(form_id: int):
     form = form_or_404(form_id, rights.EDIT_FORM)
     body = request.get_json(silent=True) or {}
     layout, revision = body.get("layout"), body.get("revision")
-    if not isinstance(layout, dict) or not isinstance(revision, int) or not all(
-            isinstance(v, list) for v in layout.values()):
+    if (
+        not isinstance(layout, dict)
+        or not isinstance(revision, int)
+        or not all(isinstance(v, list) for v in layout.values())
+    ):
         return _json_error(400, _("Send the layout and the revision it was based on."))
     try:
         operations.reorder_draft(form, layout, revision)
@@ -159,11 +179,17 @@ def changes(form_id: int):
     try:
         plan = operations.preview_publish(form)
     except definitions.DefinitionError as exc:
-        return _json_error(422, _("Fix these problems before publishing."),
-                           _problems(exc, form.draft))
-    return jsonify({"changes": [
-        vars(c) | {"title": _(ACTION_LABELS.get(c.action, c.action))} for c in plan.changes
-    ], "first_publication": not form.is_published})
+        return _json_error(
+            422, _("Fix these problems before publishing."), _problems(exc, form.draft)
+        )
+    return jsonify(
+        {
+            "changes": [
+                vars(c) | {"title": _(ACTION_LABELS.get(c.action, c.action))} for c in plan.changes
+            ],
+            "first_publication": not form.is_published,
+        }
+    )
 
 
 @blueprint.post("/forms/<int:form_id>/designer/publish")
@@ -175,8 +201,9 @@ def publish(form_id: int):
     try:
         version = operations.publish(form, current_user)
     except definitions.DefinitionError as exc:
-        return _json_error(422, _("Fix these problems before publishing."),
-                           _problems(exc, form.draft))
+        return _json_error(
+            422, _("Fix these problems before publishing."), _problems(exc, form.draft)
+        )
     return jsonify({"form": _state(form), "version": version.number})
 
 

@@ -68,19 +68,27 @@ def describe(types: Registry = registry, _: Callable[[str], str] = lambda s: s) 
     for field_type in types.types():
         schema = _field_schema(field_type)
         names = [n for n in FIRST if n in schema.fields] + [
-            n for n in schema.fields if n not in FIRST and n not in HIDDEN]
+            n for n in schema.fields if n not in FIRST and n not in HIDDEN
+        ]
         settings = [describe_setting(name, schema.fields[name], _) for name in names]
-        palette.append({
-            "name": field_type.name,
-            "label": _(field_type.label),
-            "group": field_type.group,
-            "icon": field_type.icon,
-            "settings": settings,
-            "starter": field_type.starter(_),
-        })
-    palette.append({
-        "name": SECTION, "label": _(N_("Section")), "group": "layout", "icon": "section",
-        "settings": [dict(s, label=_(s["label"])) for s in SECTION_SETTINGS],
-        "starter": {"fields": []},
-    })
+        palette.append(
+            {
+                "name": field_type.name,
+                "label": _(field_type.label),
+                "group": field_type.group,
+                "icon": field_type.icon,
+                "settings": settings,
+                "starter": field_type.starter(_),
+            }
+        )
+    palette.append(
+        {
+            "name": SECTION,
+            "label": _(N_("Section")),
+            "group": "layout",
+            "icon": "section",
+            "settings": [dict(s, label=_(s["label"])) for s in SECTION_SETTINGS],
+            "starter": {"fields": []},
+        }
+    )
     return palette

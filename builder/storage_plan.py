@@ -74,8 +74,12 @@ def _remember_choices(column: dict, new_spec: dict) -> None:
         column.pop("past_choices", None)
 
 
-def plan(columns: list[dict], fields: list[FieldType], documents: dict[str, dict],
-         old_documents: dict[str, dict] | None = None) -> Plan:
+def plan(
+    columns: list[dict],
+    fields: list[FieldType],
+    documents: dict[str, dict],
+    old_documents: dict[str, dict] | None = None,
+) -> Plan:
     """Plan the catalogue for *fields* given the current *columns* (see module docstring).
 
     *documents* maps each field key to its stored (JSON) spec, kept with its column so
@@ -90,16 +94,31 @@ def plan(columns: list[dict], fields: list[FieldType], documents: dict[str, dict
 
     def add(ft: FieldType, action: str, detail: str = "") -> None:
         for candidate in result:
-            if candidate["key"] == ft.key and candidate["retired"] and candidate["kind"] == ft.storage_kind:
-                candidate.update(retired=False, type=ft.name, label=ft.title,
-                                 spec=documents[ft.key])
-                changes.append(Change("restored" if action == "added" else action, ft.key, ft.title, detail))
+            if (
+                candidate["key"] == ft.key
+                and candidate["retired"]
+                and candidate["kind"] == ft.storage_kind
+            ):
+                candidate.update(
+                    retired=False, type=ft.name, label=ft.title, spec=documents[ft.key]
+                )
+                changes.append(
+                    Change("restored" if action == "added" else action, ft.key, ft.title, detail)
+                )
                 return
         name = _column_name(ft.key, taken)
         taken.add(name)
         result.append(
-            {"key": ft.key, "column": name, "kind": ft.storage_kind, "type": ft.name,
-             "label": ft.title, "retired": False, "spec": documents[ft.key], "_new": True}
+            {
+                "key": ft.key,
+                "column": name,
+                "kind": ft.storage_kind,
+                "type": ft.name,
+                "label": ft.title,
+                "retired": False,
+                "spec": documents[ft.key],
+                "_new": True,
+            }
         )
         changes.append(Change(action, ft.key, ft.title, detail))
 

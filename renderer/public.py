@@ -15,7 +15,6 @@ from app.models import Form
 from app.models.types import utcnow
 from app.records import store
 from app.records.submission import submit
-from renderer.widgets import aria
 from renderer.form_class import (
     build_form_class,
     cleaned_values,
@@ -23,6 +22,7 @@ from renderer.form_class import (
     hidden_inputs,
     layout,
 )
+from renderer.widgets import aria
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_app_template_global(aria, "aria")
@@ -44,9 +44,15 @@ def _published_form(slug: str) -> Form:
 def page_context(form: Form, definition, preview: bool = False) -> dict:
     """What public/form.html needs to show *definition* (also used for previews)."""
     fields = bound_fields(definition, _)
-    return {"form": form, "definition": definition, "web_form": build_form_class(fields)(),
-            "fields": fields, "layout": layout(definition, fields), "field_name": field_name,
-            "preview": preview}
+    return {
+        "form": form,
+        "definition": definition,
+        "web_form": build_form_class(fields)(),
+        "fields": fields,
+        "layout": layout(definition, fields),
+        "field_name": field_name,
+        "preview": preview,
+    }
 
 
 def _submit_rate() -> str:

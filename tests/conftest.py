@@ -9,8 +9,11 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from flask import g
 
 from app import create_app
+from app import passwords as password_hashing
 from app.extensions import db as _db
 from app.forms import operations
 from app.forms.published import clear_cache
@@ -29,10 +32,23 @@ ELECTION = {
         {"key": "name", "type": "text", "label": "氏名", "required": True},
         {"key": "age", "type": "number", "label": "年齢", "min": 18, "max": 99},
         {"key": "ward", "type": "radio", "label": "地区", "choices": ["一関", "花泉"]},
-        {"key": "days", "type": "checkboxes", "label": "希望日",
-         "choices": [{"value": "d1", "label": "6月30日"}, {"value": "d2", "label": "7月1日"}]},
+        {
+            "key": "days",
+            "type": "checkboxes",
+            "label": "希望日",
+            "choices": [{"value": "d1", "label": "6月30日"}, {"value": "d2", "label": "7月1日"}],
+        },
     ],
 }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Real argon2, with the cheapest cost: tests hash many passwords."""
+    original = password_hashing._hasher
+    password_hashing._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    password_hashing._hasher = original
 
 
 @pytest.fixture
@@ -69,6 +85,15 @@ def app_config(database):
 def app(app_config):
     clear_cache()
     application = create_app(app_config)
+
+    @application.teardown_request
+    def _forget_request_globals(_exc):
+        # The fixture keeps one app context (so one ``g``) for the whole test; in production
+        # each request has its own. Forget the per-request caches of Flask-Babel (locale)
+        # and Flask-Login (user) so that they do not leak from one request to the next.
+        g.pop("_flask_babel", None)
+        g.pop("_login_user", None)
+
     with application.app_context():
         _db.create_all()
         yield application
@@ -97,11 +122,17 @@ def department(app):
 @pytest.fixture
 def make_user(app, department):
     def make(username="staff", *, admin=False, dept=department, password=PASSWORD):
-        user = User(username=username, display_name=username, password_hash=hash_password(password),
-                    is_admin=admin, department_id=dept.id if dept else None)
+        user = User(
+            username=username,
+            display_name=username,
+            password_hash=hash_password(password),
+            is_admin=admin,
+            department_id=dept.id if dept else None,
+        )
         _db.session.add(user)
         _db.session.commit()
         return user
+
     return make
 
 
@@ -117,6 +148,7 @@ def make_form(app, staff):
         if publish:
             operations.publish(form, user or staff)
         return form
+
     return make
 
 
@@ -126,6 +158,7 @@ def login(client):
         response = client.post("/login", data={"username": user.username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
         return response
+
     return do
 
 
@@ -145,6 +178,7 @@ def api(client, staff):
             def call(url, **kwargs):
                 headers = kwargs.pop("headers", {}) | {"Authorization": f"Bearer {token}"}
                 return getattr(client, method)(url, headers=headers, **kwargs)
+
             return call
 
     return Api()

@@ -22,8 +22,12 @@ DEFINITION = {
         {"key": "fee", "type": "number", "label": "参加費", "decimals": 1},
         {"key": "day", "type": "date", "label": "参加日"},
         {"key": "ward", "type": "radio", "label": "地区", "choices": ["一関", "花泉"]},
-        {"key": "days", "type": "checkboxes", "label": "希望日",
-         "choices": [{"value": "d1", "label": "6月30日"}, {"value": "d2", "label": "7月1日"}]},
+        {
+            "key": "days",
+            "type": "checkboxes",
+            "label": "希望日",
+            "choices": [{"value": "d1", "label": "6月30日"}, {"value": "d2", "label": "7月1日"}],
+        },
         {"key": "agree", "type": "consent", "label": "同意"},
     ],
 }
@@ -44,9 +48,14 @@ def _form_count() -> int:
 
 # -- authentication -----------------------------------------------------------------------
 
+
 def test_requests_without_a_valid_token_are_401_json(client, staff, form):
-    for headers in ({}, {"Authorization": "Bearer atm_not-a-token"},
-                    {"Authorization": "Basic c3RhZmY6cGFzcw=="}, {"Authorization": "Bearer "}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer atm_not-a-token"},
+        {"Authorization": "Basic c3RhZmY6cGFzcw=="},
+        {"Authorization": "Bearer "},
+    ):
         response = client.get("/api/v1/forms", headers=headers)
         assert response.status_code == 401, headers
         assert response.is_json and response.get_json()["error"]
@@ -69,6 +78,7 @@ def test_token_works_as_bearer_and_only_for_an_active_user(client, staff, form):
 
 # -- forms ------------------------------------------------------------------------------------
 
+
 def test_create_edit_and_publish_a_form(api, client):
     created = api.post("/api/v1/forms", json=copy.deepcopy(DEFINITION))
     assert created.status_code == 201
@@ -88,7 +98,15 @@ def test_create_edit_and_publish_a_form(api, client):
     assert published.status_code == 200
     assert published.get_json()["version"] == 1
     assert {c["key"] for c in published.get_json()["changes"]} == {
-        "name", "age", "fee", "day", "ward", "days", "agree", "memo"}
+        "name",
+        "age",
+        "fee",
+        "day",
+        "ward",
+        "days",
+        "agree",
+        "memo",
+    }
     page = client.get("/f/api-event")
     assert page.status_code == 200 and "備考" in page.get_data(as_text=True)
     detail = api.get(f"/api/v1/forms/{form_id}").get_json()
@@ -107,10 +125,13 @@ def test_stale_draft_revision_is_a_conflict(api, form):
 
 
 def test_invalid_definition_is_422_naming_each_problem_and_creates_nothing(api):
-    document = {"title": "", "fields": [
-        {"key": "age", "type": "number", "label": "年齢", "min": 10, "max": 5},
-        {"key": "x", "type": "nonsense", "label": "?"},
-    ]}
+    document = {
+        "title": "",
+        "fields": [
+            {"key": "age", "type": "number", "label": "年齢", "min": 10, "max": 5},
+            {"key": "x", "type": "nonsense", "label": "?"},
+        ],
+    }
     response = api.post("/api/v1/forms", json=document)
     assert response.status_code == 422
     paths = {e["path"] for e in response.get_json()["errors"]}
@@ -120,8 +141,11 @@ def test_invalid_definition_is_422_naming_each_problem_and_creates_nothing(api):
 
 
 def test_invalid_json_body_is_400_and_creates_nothing(api):
-    for data, content_type in (("{not json", "application/json"), ("[1, 2]", "application/json"),
-                               ("title=x", "application/x-www-form-urlencoded")):
+    for data, content_type in (
+        ("{not json", "application/json"),
+        ("[1, 2]", "application/json"),
+        ("title=x", "application/x-www-form-urlencoded"),
+    ):
         response = api.post("/api/v1/forms", data=data, content_type=content_type)
         assert response.status_code == 400, data
         assert response.is_json
@@ -138,29 +162,48 @@ def test_slug_taken_is_409(api, form):
 
 # -- records: submitting ------------------------------------------------------------------------
 
+
 def test_submit_normalises_like_the_public_form(api, form):
-    response = api.post(_records_url(form), json={
-        "name": "  一関 太郎  ", "age": "３０", "fee": "１，５００．５",
-        "day": "２０２６年４月１日",
-        "ward": "花泉", "days": ["d2", "d1"], "agree": True})
+    response = api.post(
+        _records_url(form),
+        json={
+            "name": "  一関 太郎  ",
+            "age": "３０",
+            "fee": "１，５００．５",
+            "day": "２０２６年４月１日",
+            "ward": "花泉",
+            "days": ["d2", "d1"],
+            "agree": True,
+        },
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["receipt_no"] and body["id"]
-    assert body["values"] == {"name": "一関 太郎", "age": 30, "fee": 1500.5, "day": "2026-04-01",
-                              "ward": "花泉", "days": ["d1", "d2"], "agree": True}
+    assert body["values"] == {
+        "name": "一関 太郎",
+        "age": 30,
+        "fee": 1500.5,
+        "day": "2026-04-01",
+        "ward": "花泉",
+        "days": ["d1", "d2"],
+        "agree": True,
+    }
     assert store.count(form) == 1
     record = store.get(form, body["id"])
     assert record.values["f_age"] == 30 and record.values["f_days"] == ["d1", "d2"]
 
 
-@pytest.mark.parametrize("payload, bad", [
-    ({"name": "a", "days": "d1"}, "days"),  # a string for check boxes
-    ({"name": {"first": "a"}}, "name"),  # an object for text
-    ({"name": "a", "age": True}, "age"),  # true for a number
-    ({"name": "a", "ward": ["一関"]}, "ward"),  # a list for a single choice
-    ({"name": "a", "agree": "yes"}, "agree"),  # a string for a consent box
-    ({"name": "a", "nickname": "x"}, "nickname"),  # unknown field
-])
+@pytest.mark.parametrize(
+    "payload, bad",
+    [
+        ({"name": "a", "days": "d1"}, "days"),  # a string for check boxes
+        ({"name": {"first": "a"}}, "name"),  # an object for text
+        ({"name": "a", "age": True}, "age"),  # true for a number
+        ({"name": "a", "ward": ["一関"]}, "ward"),  # a list for a single choice
+        ({"name": "a", "agree": "yes"}, "agree"),  # a string for a consent box
+        ({"name": "a", "nickname": "x"}, "nickname"),  # unknown field
+    ],
+)
 def test_wrong_types_and_unknown_fields_are_422_by_key(api, form, payload, bad):
     response = api.post(_records_url(form), json=payload)
     assert response.status_code == 422
@@ -171,9 +214,17 @@ def test_wrong_types_and_unknown_fields_are_422_by_key(api, form, payload, bad):
 
 
 def test_validation_failures_are_422_naming_every_field(api, form):
-    response = api.post(_records_url(form), json={
-        "name": "   ", "age": "200", "fee": "1.25", "day": "あした", "ward": "東京",
-        "days": ["d1", "zz"]})
+    response = api.post(
+        _records_url(form),
+        json={
+            "name": "   ",
+            "age": "200",
+            "fee": "1.25",
+            "day": "あした",
+            "ward": "東京",
+            "days": ["d1", "zz"],
+        },
+    )
     assert response.status_code == 422
     errors = response.get_json()["errors"]
     assert set(errors) == {"name", "age", "fee", "day", "ward", "days"}
@@ -181,8 +232,9 @@ def test_validation_failures_are_422_naming_every_field(api, form):
     assert store.count(form) == 0
 
 
-@pytest.mark.parametrize("fee", ["1e30", 1e308, "1e999999999", "1000000000000000000", "NaN",
-                                 "-inf"])
+@pytest.mark.parametrize(
+    "fee", ["1e30", 1e308, "1e999999999", "1000000000000000000", "NaN", "-inf"]
+)
 def test_absurd_numbers_are_422_not_a_crash(api, form, fee):
     response = api.post(_records_url(form), json={"name": "a", "fee": fee})
     assert response.status_code == 422
@@ -191,8 +243,9 @@ def test_absurd_numbers_are_422_not_a_crash(api, form, fee):
 
 
 def test_largest_numbers_are_accepted(api, form):
-    response = api.post(_records_url(form), json={"name": "a", "fee": "999999999999999999.9",
-                                                  "age": "0e5"})
+    response = api.post(
+        _records_url(form), json={"name": "a", "fee": "999999999999999999.9", "age": "0e5"}
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["values"]["age"] == 0
 
@@ -206,7 +259,7 @@ def test_nul_characters_never_reach_the_database(api, form, people):
 
 
 def test_submit_with_invalid_json_is_400_and_stores_nothing(api, form):
-    response = api.post(_records_url(form), data="{\"name\": ", content_type="application/json")
+    response = api.post(_records_url(form), data='{"name": ', content_type="application/json")
     assert response.status_code == 400 and "JSON" in response.get_json()["error"]
     response = api.post(_records_url(form), json=["name", "x"])
     assert response.status_code == 400
@@ -226,17 +279,20 @@ def test_idempotency_key_stores_one_record(api, form):
     second = api.post(_records_url(form), json={"name": "一関 太郎"}, headers=headers)
     assert first.status_code == 201 and second.status_code == 200
     assert first.get_json()["receipt_no"] == second.get_json()["receipt_no"]
-    third = api.post(_records_url(form), json={"name": "一関 太郎"},
-                     headers={"Idempotency-Key": "x"})
+    third = api.post(
+        _records_url(form), json={"name": "一関 太郎"}, headers={"Idempotency-Key": "x"}
+    )
     assert third.status_code == 201
     assert store.count(form) == 2
-    too_long = api.post(_records_url(form), json={"name": "a"},
-                        headers={"Idempotency-Key": "k" * 61})
+    too_long = api.post(
+        _records_url(form), json={"name": "a"}, headers={"Idempotency-Key": "k" * 61}
+    )
     assert too_long.status_code == 400
     assert store.count(form) == 2
 
 
 # -- records: listing ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 def people(api, form):
@@ -293,21 +349,24 @@ def test_list_filters_sort_and_paging(api, form, people):
     assert ids("?sort=receipt_no&name.contains=山田&limit=1&offset=1") == (2, [b])
 
 
-@pytest.mark.parametrize("query, path", [
-    ("?colour=red", "colour"),
-    ("?age.like=3", "age.like"),
-    ("?sort=colour", "sort"),
-    ("?sort=days", "sort"),  # multiple choice cannot be sorted
-    ("?age.min=abc", "age.min"),
-    ("?day.max=yesterday", "day.max"),
-    ("?ward=東京", "ward"),
-    ("?limit=0", "limit"),
-    ("?limit=5000", "limit"),
-    ("?offset=-1", "offset"),
-    ("?limit=ten", "limit"),
-    ("?offset=x", "offset"),
-    ("?offset=99999999999999999999", "offset"),
-])
+@pytest.mark.parametrize(
+    "query, path",
+    [
+        ("?colour=red", "colour"),
+        ("?age.like=3", "age.like"),
+        ("?sort=colour", "sort"),
+        ("?sort=days", "sort"),  # multiple choice cannot be sorted
+        ("?age.min=abc", "age.min"),
+        ("?day.max=yesterday", "day.max"),
+        ("?ward=東京", "ward"),
+        ("?limit=0", "limit"),
+        ("?limit=5000", "limit"),
+        ("?offset=-1", "offset"),
+        ("?limit=ten", "limit"),
+        ("?offset=x", "offset"),
+        ("?offset=99999999999999999999", "offset"),
+    ],
+)
 def test_bad_list_queries_are_400_naming_the_parameter(api, form, people, query, path):
     response = api.get(_records_url(form) + query)
     assert response.status_code == 400
@@ -322,6 +381,7 @@ def test_get_one_record(api, form, people):
 
 
 # -- rights ---------------------------------------------------------------------------------------
+
 
 def test_other_departments_token_cannot_see_list_or_submit(client, api, form, make_user, people):
     other_department = Department(name="教育委員会")

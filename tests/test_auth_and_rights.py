@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from flask import g
 
+from app import passwords as password_hashing
 from app.extensions import db, limiter
 from app.models import Department, Form, User
 from app.passwords import check_password
@@ -22,17 +22,6 @@ from app.tokens import create_token
 from tests.conftest import ELECTION, PASSWORD
 
 WRONG_LOGIN = "ユーザー名またはパスワードが正しくありません。"
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """The ``app`` fixture keeps one app context, hence one ``g``, for the whole test, so
-    Flask-Babel's locale and Flask-Login's user (cached on ``g``) would leak from one test
-    request into the next. In production every request has its own ``g``: clear them."""
-    @app.teardown_request
-    def _forget(_exc):
-        g.pop("_flask_babel", None)
-        g.pop("_login_user", None)
 
 
 @pytest.fixture
@@ -75,11 +64,13 @@ def foreign_form(make_form, make_user, other_department):
     form = make_form(document, user=owner)
     from app.forms.published import published_definition
     from app.records.submission import submit
+
     submit(form, published_definition(form), {"name": "秘密 太郎", "age": 40})
     return form
 
 
 # -- log-in ---------------------------------------------------------------------------------------
+
 
 def test_login_with_argon2_password(client, staff):
     assert staff.password_hash.startswith("$argon2id$")
@@ -115,7 +106,8 @@ def test_deactivated_user_loses_a_running_session(staff_client, staff):
     assert not _logged_in(staff_client)
 
 
-def test_old_argon2_parameters_are_upgraded_at_login(client, make_user):
+def test_old_argon2_parameters_are_upgraded_at_login(client, make_user, monkeypatch):
+    monkeypatch.setattr(password_hashing, "_hasher", PasswordHasher())  # production cost
     user = make_user("veteran")
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     user.password_hash = weak
@@ -128,8 +120,9 @@ def test_old_argon2_parameters_are_upgraded_at_login(client, make_user):
     assert check_password(user.password_hash, PASSWORD)
 
 
-@pytest.mark.parametrize("overrides", [{"RATELIMIT_ENABLED": True,
-                                        "ATSUME_LOGIN_RATE": "3 per minute"}])
+@pytest.mark.parametrize(
+    "overrides", [{"RATELIMIT_ENABLED": True, "ATSUME_LOGIN_RATE": "3 per minute"}]
+)
 def test_login_is_rate_limited(client, staff):
     limiter.reset()
     for _ in range(3):
@@ -141,13 +134,23 @@ def test_login_is_rate_limited(client, staff):
     assert client.get("/login").status_code == 200  # only attempts are counted
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example/", "https://evil.example/", "http:evil.example", "/\\evil.example",
-    "\\\\evil.example", "/\t/evil.example", "javascript:alert(1)", "evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "http:evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+    ],
+)
 def test_next_cannot_redirect_off_the_site(client, staff, target):
-    response = client.post("/login", query_string={"next": target},
-                           data={"username": "staff", "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"username": "staff", "password": PASSWORD}
+    )
     assert response.status_code == 302
     location = response.headers["Location"]
     parts = urlsplit(location)
@@ -156,15 +159,21 @@ def test_next_cannot_redirect_off_the_site(client, staff, target):
 
 
 def test_next_within_the_site_is_followed(client, staff):
-    response = client.post("/login?next=/staff/forms%3Fx%3D1",
-                           data={"username": "staff", "password": PASSWORD})
+    response = client.post(
+        "/login?next=/staff/forms%3Fx%3D1", data={"username": "staff", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/staff/forms?x=1"
 
 
 def test_anonymous_users_are_sent_to_login(client, make_form):
     form = make_form()
-    for url in ("/staff/forms", f"/staff/forms/{form.id}", f"/staff/forms/{form.id}/records",
-                f"/staff/forms/{form.id}/records.csv", "/staff/account/password"):
+    for url in (
+        "/staff/forms",
+        f"/staff/forms/{form.id}",
+        f"/staff/forms/{form.id}/records",
+        f"/staff/forms/{form.id}/records.csv",
+        "/staff/account/password",
+    ):
         response = client.get(url)
         assert response.status_code == 302, url
         location = urlsplit(response.headers["Location"])
@@ -183,13 +192,19 @@ def test_logout_needs_post(staff_client):
 
 # -- passwords ------------------------------------------------------------------------------------
 
+
 def test_must_change_password_comes_before_anything_else(client, staff, make_form, login):
     form = make_form()
     staff.must_change_password = True
     db.session.commit()
     response = login(staff)
-    for url in ("/staff/forms", f"/staff/forms/{form.id}", f"/staff/forms/{form.id}/records",
-                f"/staff/forms/{form.id}/records.csv", "/staff/forms/import"):
+    for url in (
+        "/staff/forms",
+        f"/staff/forms/{form.id}",
+        f"/staff/forms/{form.id}/records",
+        f"/staff/forms/{form.id}/records.csv",
+        "/staff/forms/import",
+    ):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.headers["Location"] == "/staff/account/password", url
@@ -198,25 +213,30 @@ def test_must_change_password_comes_before_anything_else(client, staff, make_for
     page = client.get("/staff/account/password")
     assert page.status_code == 200
 
-    too_short = client.post("/staff/account/password",
-                            data={"current": PASSWORD, "new": "short", "repeat": "short"})
+    too_short = client.post(
+        "/staff/account/password", data={"current": PASSWORD, "new": "short", "repeat": "short"}
+    )
     assert too_short.status_code == 422
-    differ = client.post("/staff/account/password",
-                         data={"current": PASSWORD, "new": "a new password",
-                               "repeat": "another one"})
+    differ = client.post(
+        "/staff/account/password",
+        data={"current": PASSWORD, "new": "a new password", "repeat": "another one"},
+    )
     assert differ.status_code == 422
-    wrong = client.post("/staff/account/password",
-                        data={"current": "not mine at all", "new": "a new password",
-                              "repeat": "a new password"})
+    wrong = client.post(
+        "/staff/account/password",
+        data={"current": "not mine at all", "new": "a new password", "repeat": "a new password"},
+    )
     assert wrong.status_code == 422
-    same = client.post("/staff/account/password",
-                       data={"current": PASSWORD, "new": PASSWORD, "repeat": PASSWORD})
+    same = client.post(
+        "/staff/account/password", data={"current": PASSWORD, "new": PASSWORD, "repeat": PASSWORD}
+    )
     assert same.status_code == 422
     assert client.get("/staff/forms").status_code == 302
 
-    done = client.post("/staff/account/password",
-                       data={"current": PASSWORD, "new": "a new password",
-                             "repeat": "a new password"})
+    done = client.post(
+        "/staff/account/password",
+        data={"current": PASSWORD, "new": "a new password", "repeat": "a new password"},
+    )
     assert done.status_code == 302
     assert client.get("/staff/forms").status_code == 200
     db.session.refresh(staff)
@@ -230,6 +250,7 @@ def test_must_change_password_comes_before_anything_else(client, staff, make_for
 
 # -- rights ---------------------------------------------------------------------------------------
 
+
 def test_staff_see_only_their_departments_forms(staff_client, make_form, foreign_form):
     own = make_form()
     html = staff_client.get("/staff/forms").get_data(as_text=True)
@@ -237,16 +258,27 @@ def test_staff_see_only_their_departments_forms(staff_client, make_form, foreign
     assert foreign_form.title not in html
 
 
-@pytest.mark.parametrize("path, method", [
-    ("", "get"), ("/records", "get"), ("/records.csv", "get"),
-    ("/records.csv?encoding=cp932", "get"),
-    ("/records/1", "get"), ("/definition", "get"), ("/definition", "post"),
-    ("/definition.json", "get"), ("/publish", "get"), ("/publish", "post"), ("/open", "post"),
-])
+@pytest.mark.parametrize(
+    "path, method",
+    [
+        ("", "get"),
+        ("/records", "get"),
+        ("/records.csv", "get"),
+        ("/records.csv?encoding=cp932", "get"),
+        ("/records/1", "get"),
+        ("/definition", "get"),
+        ("/definition", "post"),
+        ("/definition.json", "get"),
+        ("/publish", "get"),
+        ("/publish", "post"),
+        ("/open", "post"),
+    ],
+)
 def test_other_departments_pages_are_403(staff_client, foreign_form, path, method):
     before = foreign_form.draft_revision
-    response = getattr(staff_client, method)(f"/staff/forms/{foreign_form.id}{path}",
-                                             data={"definition": "{}", "open": "0"})
+    response = getattr(staff_client, method)(
+        f"/staff/forms/{foreign_form.id}{path}", data={"definition": "{}", "open": "0"}
+    )
     assert response.status_code == 403
     assert "秘密" not in response.get_data(as_text=True)
     db.session.refresh(foreign_form)
@@ -281,8 +313,9 @@ def test_login_needs_the_csrf_token(client, staff):
     assert refused.status_code == 400
     assert not _logged_in(client)
     token = _csrf(client.get("/login").get_data(as_text=True))
-    accepted = client.post("/login", data={"username": "staff", "password": PASSWORD,
-                                           "csrf_token": token})
+    accepted = client.post(
+        "/login", data={"username": "staff", "password": PASSWORD, "csrf_token": token}
+    )
     assert accepted.status_code == 302
     assert _logged_in(client)
 
@@ -303,8 +336,9 @@ def test_staff_posts_need_the_csrf_token(client, staff, make_form):
     assert _logged_in(client)
 
     page = client.get("/staff/forms/import").get_data(as_text=True)
-    created = client.post("/staff/forms/import",
-                          data={"definition": document, "csrf_token": _csrf(page)})
+    created = client.post(
+        "/staff/forms/import", data={"definition": document, "csrf_token": _csrf(page)}
+    )
     assert created.status_code == 302
     assert _form_count() == 2
 
@@ -314,8 +348,12 @@ def test_public_form_needs_the_csrf_token(client, make_form):
     form = make_form()
     html = client.get(f"/f/{form.slug}").get_data(as_text=True)
     submission = re.search(r'name="submission_token"[^>]*value="([0-9a-f]+)"', html).group(1)
-    data = {"f_name": "一関 太郎", "f_age": "30", "submission_token": submission,
-            "action": "submit"}
+    data = {
+        "f_name": "一関 太郎",
+        "f_age": "30",
+        "submission_token": submission,
+        "action": "submit",
+    }
     refused = client.post(f"/f/{form.slug}", data=data)
     assert refused.status_code == 400
     assert store.count(form) == 0
@@ -326,10 +364,12 @@ def test_public_form_needs_the_csrf_token(client, make_form):
 
 # -- the JSON pages -------------------------------------------------------------------------------
 
+
 def test_import_pasted_json_creates_a_draft(staff_client, staff):
     document = copy.deepcopy(ELECTION) | {"slug": "pasted"}
-    response = staff_client.post("/staff/forms/import",
-                                 data={"definition": json.dumps(document, ensure_ascii=False)})
+    response = staff_client.post(
+        "/staff/forms/import", data={"definition": json.dumps(document, ensure_ascii=False)}
+    )
     assert response.status_code == 302
     form = db.session.scalar(sa.select(Form).where(Form.slug == "pasted"))
     assert response.headers["Location"] == f"/staff/forms/{form.id}"
@@ -341,8 +381,11 @@ def test_import_pasted_json_creates_a_draft(staff_client, staff):
 def test_import_uploaded_file_creates_a_draft(staff_client):
     document = copy.deepcopy(ELECTION) | {"slug": "uploaded"}
     body = b"\xef\xbb\xbf" + json.dumps(document, ensure_ascii=False).encode()  # Excel-style BOM
-    response = staff_client.post("/staff/forms/import", content_type="multipart/form-data",
-                                 data={"file": (io.BytesIO(body), "senkyo.json"), "definition": ""})
+    response = staff_client.post(
+        "/staff/forms/import",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(body), "senkyo.json"), "definition": ""},
+    )
     assert response.status_code == 302
     form = db.session.scalar(sa.select(Form).where(Form.slug == "uploaded"))
     assert form is not None and form.title == ELECTION["title"]
@@ -371,16 +414,20 @@ def test_bad_json_shows_where_and_creates_nothing(staff_client):
 
 
 def test_invalid_definition_lists_the_problems_and_creates_nothing(staff_client):
-    document = {"title": "問題あり", "fields": [
-        {"key": "age", "type": "number", "label": "年齢", "min": 10, "max": 5},
-        {"key": "age", "type": "text", "label": "重複"},
-        {"type": "hologram", "label": "謎"},
-    ]}
-    response = staff_client.post("/staff/forms/import",
-                                 data={"definition": json.dumps(document, ensure_ascii=False)})
+    document = {
+        "title": "問題あり",
+        "fields": [
+            {"key": "age", "type": "number", "label": "年齢", "min": 10, "max": 5},
+            {"key": "age", "type": "text", "label": "重複"},
+            {"type": "hologram", "label": "謎"},
+        ],
+    }
+    response = staff_client.post(
+        "/staff/forms/import", data={"definition": json.dumps(document, ensure_ascii=False)}
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    problems = re.findall(r"<li>(.*?)</li>", html[html.index('class="error-summary"'):], re.S)
+    problems = re.findall(r"<li>(.*?)</li>", html[html.index('class="error-summary"') :], re.S)
     assert len(problems) == 3, problems
     assert "年齢" in problems[0] and "重複" in problems[1] and "hologram" in problems[2]
     assert _form_count() == 0
@@ -393,11 +440,15 @@ def test_stale_revision_shows_the_conflict_and_keeps_the_text(staff_client, make
 
     mine = copy.deepcopy(ELECTION) | {"title": "私の変更"}
     theirs = copy.deepcopy(ELECTION) | {"title": "他の人の変更"}
-    first = staff_client.post(f"/staff/forms/{form.id}/definition", data={
-        "definition": json.dumps(theirs, ensure_ascii=False), "revision": revision})
+    first = staff_client.post(
+        f"/staff/forms/{form.id}/definition",
+        data={"definition": json.dumps(theirs, ensure_ascii=False), "revision": revision},
+    )
     assert first.status_code == 302
-    second = staff_client.post(f"/staff/forms/{form.id}/definition", data={
-        "definition": json.dumps(mine, ensure_ascii=False), "revision": revision})
+    second = staff_client.post(
+        f"/staff/forms/{form.id}/definition",
+        data={"definition": json.dumps(mine, ensure_ascii=False), "revision": revision},
+    )
     assert second.status_code == 422
     html = second.get_data(as_text=True)
     assert "他の人が下書きを保存しました" in html
@@ -412,8 +463,10 @@ def test_publish_page_lists_the_changes_before_publishing(staff_client, make_for
     draft["fields"][0]["label"] = "お名前"
     draft["fields"].append({"key": "memo", "type": "textarea", "label": "備考"})
     del draft["fields"][2]  # ward
-    staff_client.post(f"/staff/forms/{form.id}/definition",
-                      data={"definition": json.dumps(draft, ensure_ascii=False)})
+    staff_client.post(
+        f"/staff/forms/{form.id}/definition",
+        data={"definition": json.dumps(draft, ensure_ascii=False)},
+    )
 
     page = staff_client.get(f"/staff/forms/{form.id}/publish")
     assert page.status_code == 200
@@ -433,19 +486,33 @@ def test_publish_page_lists_the_changes_before_publishing(staff_client, make_for
 
 # -- the public-only role -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("overrides", [{"ATSUME_ROLE": "public"}])
 def test_public_role_serves_only_public_forms(client, make_form, staff):
     form = make_form()
     token = create_token(staff)
     assert client.get(f"/f/{form.slug}").status_code == 200
-    for url in ("/login", "/logout", "/staff/forms", f"/staff/forms/{form.id}",
-                f"/staff/forms/{form.id}/records.csv", "/staff/account/password",
-                "/api/v1/forms", f"/api/v1/forms/{form.id}/records"):
+    for url in (
+        "/login",
+        "/logout",
+        "/staff/forms",
+        f"/staff/forms/{form.id}",
+        f"/staff/forms/{form.id}/records.csv",
+        "/staff/account/password",
+        "/api/v1/forms",
+        f"/api/v1/forms/{form.id}/records",
+    ):
         assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 404, url
     login = client.post("/login", data={"username": "staff", "password": PASSWORD})
     assert login.status_code == 404
-    assert client.post(f"/api/v1/forms/{form.id}/records", json={"name": "x"},
-                       headers={"Authorization": f"Bearer {token}"}).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/forms/{form.id}/records",
+            json={"name": "x"},
+            headers={"Authorization": f"Bearer {token}"},
+        ).status_code
+        == 404
+    )
     assert store.count(form) == 0
     home = client.get("/")
     assert home.status_code == 200 and "/login" not in home.get_data(as_text=True)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
-from flask import g
 
 from app.extensions import db
 from app.models import ApiToken, Department, Form, FormVersion, User
@@ -14,17 +12,6 @@ from app.passwords import check_password
 from app.seed import DEMO_ADMIN, DEMO_DEPARTMENT, sample_documents
 
 SAMPLE_SLUGS = ("senkyo-staff", "shokuin-survey", "event-entry")
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """The ``app`` fixture keeps one app context, hence one ``g``, for the whole test, so
-    Flask-Babel's locale and Flask-Login's user (cached on ``g``) would leak from one test
-    request into the next. In production every request has its own ``g``: clear them."""
-    @app.teardown_request
-    def _forget(_exc):
-        g.pop("_flask_babel", None)
-        g.pop("_login_user", None)
 
 
 def _one_time_password(output: str) -> str:
@@ -52,9 +39,10 @@ def test_create_admin_prints_a_one_time_password(runner, client):
     forced = client.get("/staff/forms")
     assert forced.status_code == 302
     assert forced.headers["Location"] == "/staff/account/password"
-    changed = client.post("/staff/account/password",
-                          data={"current": password, "new": "my own password",
-                                "repeat": "my own password"})
+    changed = client.post(
+        "/staff/account/password",
+        data={"current": password, "new": "my own password", "repeat": "my own password"},
+    )
     assert changed.status_code == 302
     assert client.get("/staff/forms").status_code == 200
     client.post("/logout")
@@ -128,4 +116,3 @@ def test_seed_creates_the_demo_once(runner, client):
     assert "password" not in again.output.lower()  # printed once, never again
     after = (_count(Department), _count(User), _count(Form), _count(FormVersion))
     assert after == counts == (1, 1, 3, 3)
-

@@ -28,9 +28,14 @@ WITH_SECTION = {
     "fields": [
         {"key": "name", "type": "text", "label": "氏名", "required": True},
         {"key": "age", "type": "number", "label": "年齢"},
-        {"key": "contact", "type": "section", "label": "連絡先", "fields": [
-            {"key": "ward", "type": "radio", "label": "地区", "choices": ["一関", "花泉"]},
-        ]},
+        {
+            "key": "contact",
+            "type": "section",
+            "label": "連絡先",
+            "fields": [
+                {"key": "ward", "type": "radio", "label": "地区", "choices": ["一関", "花泉"]},
+            ],
+        },
         {"key": "extra", "type": "section", "label": "その他", "fields": []},
         {"key": "days", "type": "checkboxes", "label": "希望日", "choices": ["d1", "d2"]},
     ],
@@ -67,8 +72,9 @@ def _bootstrap(client, form_id) -> dict:
     response = client.get(f"/staff/forms/{form_id}/designer")
     assert response.status_code == 200
     text = response.get_data(as_text=True)
-    match = re.search(r'<script id="designer-data" type="application/json">(.*?)</script>',
-                      text, re.S)
+    match = re.search(
+        r'<script id="designer-data" type="application/json">(.*?)</script>', text, re.S
+    )
     assert match, "the designer page embeds its data"
     return json.loads(match.group(1))
 
@@ -98,8 +104,13 @@ def _layout(document) -> dict[str, list[str]]:
 
 
 def _save(client, form, document, revision=None):
-    return client.put(f"/staff/forms/{form.id}/designer/draft", json={
-        "document": document, "revision": form.draft_revision if revision is None else revision})
+    return client.put(
+        f"/staff/forms/{form.id}/designer/draft",
+        json={
+            "document": document,
+            "revision": form.draft_revision if revision is None else revision,
+        },
+    )
 
 
 def _relabel(document, key, label):
@@ -112,6 +123,7 @@ def _relabel(document, key, label):
 
 
 # -- the page and its palette -----------------------------------------------------------------
+
 
 def test_designer_page_embeds_draft_revision_and_palette_of_every_type(staff_client, make_form):
     form = make_form(publish=False)
@@ -153,12 +165,18 @@ def test_designer_page_embeds_draft_revision_and_palette_of_every_type(staff_cli
 
 def test_a_new_field_type_reaches_the_palette_without_designer_changes(app):
     class RatingSettings(Schema):
-        stars = fields.Integer(load_default=5, validate=validate.Range(min=1, max=10),
-                               metadata={"label": "Number of stars"})
-        shape = fields.String(load_default="star", metadata={
-            "label": "Shape", "options": [("star", "Star"), ("heart", "Heart")]})
-        low_label = fields.String(load_default="", metadata={"label": "Word for 1",
-                                                             "advanced": True})
+        stars = fields.Integer(
+            load_default=5,
+            validate=validate.Range(min=1, max=10),
+            metadata={"label": "Number of stars"},
+        )
+        shape = fields.String(
+            load_default="star",
+            metadata={"label": "Shape", "options": [("star", "Star"), ("heart", "Heart")]},
+        )
+        low_label = fields.String(
+            load_default="", metadata={"label": "Word for 1", "advanced": True}
+        )
 
     class RatingType(FieldType):
         name = "rating"
@@ -185,6 +203,7 @@ def test_a_new_field_type_reaches_the_palette_without_designer_changes(app):
 
 # -- saving the draft -------------------------------------------------------------------------
 
+
 def test_save_bumps_the_revision_and_returns_the_stored_document(staff_client, make_form):
     form = make_form(publish=False)
     revision = form.draft_revision
@@ -207,17 +226,23 @@ def test_save_bumps_the_revision_and_returns_the_stored_document(staff_client, m
 
 
 def test_second_editor_with_an_old_revision_is_refused_and_first_change_kept(
-        staff_client, app, make_user, make_form):
+    staff_client, app, make_user, make_form
+):
     form = make_form(publish=False)
     colleague = _login(app.test_client(), make_user("colleague"))
     mine = _bootstrap(staff_client, form.id)
     theirs = _bootstrap(colleague, form.id)
     assert mine["form"]["revision"] == theirs["form"]["revision"]
 
-    first = _save(staff_client, form, _relabel(mine["document"], "name", "お名前"),
-                  mine["form"]["revision"])
-    second = _save(colleague, form, _relabel(theirs["document"], "name", "名前（漢字）"),
-                   theirs["form"]["revision"])
+    first = _save(
+        staff_client, form, _relabel(mine["document"], "name", "お名前"), mine["form"]["revision"]
+    )
+    second = _save(
+        colleague,
+        form,
+        _relabel(theirs["document"], "name", "名前（漢字）"),
+        theirs["form"]["revision"],
+    )
 
     assert first.status_code == 200
     assert second.status_code == 409
@@ -230,13 +255,16 @@ def test_second_editor_with_an_old_revision_is_refused_and_first_change_kept(
 def test_invalid_draft_is_422_with_paths_to_each_problem_and_nothing_saved(staff_client, make_form):
     form = make_form(publish=False)
     before, revision = copy.deepcopy(form.draft), form.draft_revision
-    document = {"title": "壊れた下書き", "fields": [
-        {"key": "name", "type": "text", "label": "氏名"},
-        {"key": "ward", "type": "radio", "label": "地区", "choices": []},
-        {"key": "age", "type": "number", "label": "年齢", "min": 99, "max": 18},
-        {"key": "photo", "type": "hologram", "label": "写真"},
-        {"key": "name", "type": "text", "label": "氏名（再）"},
-    ]}
+    document = {
+        "title": "壊れた下書き",
+        "fields": [
+            {"key": "name", "type": "text", "label": "氏名"},
+            {"key": "ward", "type": "radio", "label": "地区", "choices": []},
+            {"key": "age", "type": "number", "label": "年齢", "min": 99, "max": 18},
+            {"key": "photo", "type": "hologram", "label": "写真"},
+            {"key": "name", "type": "text", "label": "氏名（再）"},
+        ],
+    }
 
     response = _save(staff_client, form, document)
 
@@ -264,19 +292,25 @@ def test_problem_inside_a_section_points_into_the_section(staff_client, make_for
     assert [p["path"] for p in response.get_json()["problems"]] == ["fields.2.fields.0.choices"]
 
 
-@pytest.mark.parametrize("body", [
-    {"revision": 1},
-    {"document": {"title": "x", "fields": []}},
-    {"document": "not an object", "revision": 1},
-    {"document": {"title": "x", "fields": []}, "revision": "1"},
-    None,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"revision": 1},
+        {"document": {"title": "x", "fields": []}},
+        {"document": "not an object", "revision": 1},
+        {"document": {"title": "x", "fields": []}, "revision": "1"},
+        None,
+    ],
+)
 def test_save_without_document_or_revision_is_400(staff_client, make_form, body):
     form = make_form(publish=False)
     before = copy.deepcopy(form.draft)
     if body is None:
-        response = staff_client.put(f"/staff/forms/{form.id}/designer/draft", data="{not json",
-                                    content_type="application/json")
+        response = staff_client.put(
+            f"/staff/forms/{form.id}/designer/draft",
+            data="{not json",
+            content_type="application/json",
+        )
     else:
         response = staff_client.put(f"/staff/forms/{form.id}/designer/draft", json=body)
     assert response.status_code == 400
@@ -286,52 +320,99 @@ def test_save_without_document_or_revision_is_400(staff_client, make_form, body)
 
 # -- reordering -------------------------------------------------------------------------------
 
+
 def _order(client, form, layout, revision=None):
-    return client.post(f"/staff/forms/{form.id}/designer/order", json={
-        "layout": layout, "revision": form.draft_revision if revision is None else revision})
+    return client.post(
+        f"/staff/forms/{form.id}/designer/order",
+        json={"layout": layout, "revision": form.draft_revision if revision is None else revision},
+    )
 
 
 def test_reorder_moves_items_into_and_out_of_sections(staff_client, make_form):
     form = make_form(WITH_SECTION, publish=False)
     revision = form.draft_revision
 
-    into = _order(staff_client, form, {
-        "root": ["days", "contact", "name", "extra"], "contact": ["ward", "age"], "extra": []})
+    into = _order(
+        staff_client,
+        form,
+        {"root": ["days", "contact", "name", "extra"], "contact": ["ward", "age"], "extra": []},
+    )
     assert into.status_code == 200, into.get_json()
     assert into.get_json()["form"]["revision"] == revision + 1
     stored = _fresh(form.id)
     assert _layout(stored.draft) == {
-        "root": ["days", "contact", "name", "extra"], "contact": ["ward", "age"], "extra": []}
+        "root": ["days", "contact", "name", "extra"],
+        "contact": ["ward", "age"],
+        "extra": [],
+    }
     assert into.get_json()["document"] == stored.draft
     # the items keep their settings when they move
     section = stored.draft["fields"][1]
     assert section["label"] == "連絡先"
     assert [c["value"] for c in section["fields"][0]["choices"]] == ["一関", "花泉"]
 
-    out = _order(staff_client, stored, {
-        "root": ["ward", "days", "contact", "name", "extra"], "contact": [], "extra": ["age"]})
+    out = _order(
+        staff_client,
+        stored,
+        {"root": ["ward", "days", "contact", "name", "extra"], "contact": [], "extra": ["age"]},
+    )
     assert out.status_code == 200, out.get_json()
     stored = _fresh(form.id)
     assert _layout(stored.draft) == {
-        "root": ["ward", "days", "contact", "name", "extra"], "contact": [], "extra": ["age"]}
+        "root": ["ward", "days", "contact", "name", "extra"],
+        "contact": [],
+        "extra": ["age"],
+    }
     assert stored.draft_revision == revision + 2
 
 
-@pytest.mark.parametrize("layout", [
-    pytest.param({"root": ["name", "age", "contact", "extra"], "contact": ["ward"], "extra": []},
-                 id="drops-an-item"),
-    pytest.param({"root": ["name", "age", "contact", "extra", "days", "days"],
-                  "contact": ["ward"], "extra": []}, id="duplicates-an-item"),
-    pytest.param({"root": ["name", "age", "contact", "days"], "contact": ["ward", "extra"],
-                  "extra": []}, id="section-in-a-section"),
-    pytest.param({"root": ["name", "age", "contact", "extra"], "contact": ["ward"],
-                  "extra": [], "nowhere": ["days"]}, id="unknown-container"),
-    pytest.param({"contact": ["ward"], "extra": ["name", "age", "days"]}, id="no-root"),
-    pytest.param({"root": ["name", "age", "contact", "extra", "days", "ghost"],
-                  "contact": ["ward"], "extra": []}, id="unknown-item"),
-    pytest.param({"root": ["name", "age", "contact", "extra", "days", 7],
-                  "contact": ["ward"], "extra": []}, id="not-a-key"),
-])
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param(
+            {"root": ["name", "age", "contact", "extra"], "contact": ["ward"], "extra": []},
+            id="drops-an-item",
+        ),
+        pytest.param(
+            {
+                "root": ["name", "age", "contact", "extra", "days", "days"],
+                "contact": ["ward"],
+                "extra": [],
+            },
+            id="duplicates-an-item",
+        ),
+        pytest.param(
+            {"root": ["name", "age", "contact", "days"], "contact": ["ward", "extra"], "extra": []},
+            id="section-in-a-section",
+        ),
+        pytest.param(
+            {
+                "root": ["name", "age", "contact", "extra"],
+                "contact": ["ward"],
+                "extra": [],
+                "nowhere": ["days"],
+            },
+            id="unknown-container",
+        ),
+        pytest.param({"contact": ["ward"], "extra": ["name", "age", "days"]}, id="no-root"),
+        pytest.param(
+            {
+                "root": ["name", "age", "contact", "extra", "days", "ghost"],
+                "contact": ["ward"],
+                "extra": [],
+            },
+            id="unknown-item",
+        ),
+        pytest.param(
+            {
+                "root": ["name", "age", "contact", "extra", "days", 7],
+                "contact": ["ward"],
+                "extra": [],
+            },
+            id="not-a-key",
+        ),
+    ],
+)
 def test_reorder_refuses_a_layout_that_does_not_match_the_form(staff_client, make_form, layout):
     form = make_form(WITH_SECTION, publish=False)
     before, revision = copy.deepcopy(form.draft), form.draft_revision
@@ -353,14 +434,19 @@ def test_reorder_with_a_stale_revision_is_409(staff_client, make_form):
     old = form.draft_revision
     assert _save(staff_client, form, _relabel(form.draft, "name", "お名前")).status_code == 200
     before = copy.deepcopy(_fresh(form.id).draft)
-    response = _order(staff_client, form, {
-        "root": ["days", "name", "age", "contact", "extra"], "contact": ["ward"], "extra": []}, old)
+    response = _order(
+        staff_client,
+        form,
+        {"root": ["days", "name", "age", "contact", "extra"], "contact": ["ward"], "extra": []},
+        old,
+    )
     assert response.status_code == 409
     assert CONFLICT in response.get_json()["error"]
     assert _fresh(form.id).draft == before
 
 
 # -- what publishing changes, publishing ------------------------------------------------------
+
 
 def test_changes_list_what_publishing_would_do(staff_client, make_form):
     form = make_form()
@@ -381,8 +467,12 @@ def test_changes_list_what_publishing_would_do(staff_client, make_form):
     body = response.get_json()
     assert body["first_publication"] is False
     actions = {(c["action"], c["key"]) for c in body["changes"]}
-    assert actions == {("added", "email"), ("retired", "days"), ("retyped", "age"),
-                       ("relabelled", "name")}
+    assert actions == {
+        ("added", "email"),
+        ("retired", "days"),
+        ("retyped", "age"),
+        ("relabelled", "name"),
+    }
     assert all(c["title"] and c["label"] for c in body["changes"])
     # looking does not publish
     assert _fresh(form.id).published_version.number == 1
@@ -393,11 +483,16 @@ def test_changes_of_a_form_never_published(staff_client, make_form):
     body = staff_client.get(f"/staff/forms/{form.id}/designer/changes").get_json()
     assert body["first_publication"] is True
     assert {(c["action"], c["key"]) for c in body["changes"]} == {
-        ("added", "name"), ("added", "age"), ("added", "ward"), ("added", "days")}
+        ("added", "name"),
+        ("added", "age"),
+        ("added", "ward"),
+        ("added", "days"),
+    }
 
 
 def test_public_form_serves_the_published_version_until_the_draft_is_published(
-        staff_client, app, make_form):
+    staff_client, app, make_form
+):
     client = app.test_client()  # a citizen
     form = make_form()
     assert _save(staff_client, form, _relabel(form.draft, "age", "満年齢")).status_code == 200
@@ -406,8 +501,9 @@ def test_public_form_serves_the_published_version_until_the_draft_is_published(
     assert "年齢" in public and "満年齢" not in public
 
     revision = _fresh(form.id).draft_revision
-    response = staff_client.post(f"/staff/forms/{form.id}/designer/publish",
-                                 json={"revision": revision})
+    response = staff_client.post(
+        f"/staff/forms/{form.id}/designer/publish", json={"revision": revision}
+    )
 
     assert response.status_code == 200
     body = response.get_json()
@@ -423,8 +519,9 @@ def test_first_publication_from_the_designer_opens_the_public_form(staff_client,
     client = app.test_client()  # a citizen
     form = make_form(publish=False)
     assert client.get(f"/f/{form.slug}").status_code == 404
-    response = staff_client.post(f"/staff/forms/{form.id}/designer/publish",
-                                 json={"revision": form.draft_revision})
+    response = staff_client.post(
+        f"/staff/forms/{form.id}/designer/publish", json={"revision": form.draft_revision}
+    )
     assert response.status_code == 200 and response.get_json()["version"] == 1
     page = client.get(f"/f/{form.slug}")
     assert page.status_code == 200
@@ -442,13 +539,15 @@ def test_publish_with_a_stale_revision_is_refused(staff_client, app, make_form):
         assert response.status_code == 409
         assert CONFLICT in response.get_json()["error"]
 
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(FormVersion)
-                              .where(FormVersion.form_id == form.id))
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(FormVersion).where(FormVersion.form_id == form.id)
+    )
     assert count == 1
     assert "満年齢" not in client.get(f"/f/{form.slug}").get_data(as_text=True)
 
 
 # -- previews ---------------------------------------------------------------------------------
+
 
 def _input_tag(html: str, name: str) -> str:
     match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
@@ -457,7 +556,8 @@ def _input_tag(html: str, name: str) -> str:
 
 
 def test_preview_renders_the_draft_with_the_public_renderer_and_cannot_send(
-        staff_client, app, make_form):
+    staff_client, app, make_form
+):
     form = make_form()
     public = app.test_client().get(f"/f/{form.slug}").get_data(as_text=True)
 
@@ -474,8 +574,10 @@ def test_preview_renders_the_draft_with_the_public_renderer_and_cannot_send(
     assert 'onsubmit="return false"' in form_tag
     assert PREVIEW_BANNER not in public
     # the preview address takes nothing
-    assert staff_client.post(f"/staff/forms/{form.id}/preview",
-                             data={"f_name": "x"}).status_code == 405
+    assert (
+        staff_client.post(f"/staff/forms/{form.id}/preview", data={"f_name": "x"}).status_code
+        == 405
+    )
 
 
 def test_preview_shows_the_unpublished_draft(staff_client, make_form):
@@ -491,8 +593,13 @@ def test_preview_shows_the_unpublished_draft(staff_client, make_form):
 def test_preview_of_an_old_version(staff_client, make_form):
     form = make_form()
     assert _save(staff_client, form, _relabel(form.draft, "age", "満年齢")).status_code == 200
-    assert staff_client.post(f"/staff/forms/{form.id}/designer/publish",
-                             json={"revision": _fresh(form.id).draft_revision}).status_code == 200
+    assert (
+        staff_client.post(
+            f"/staff/forms/{form.id}/designer/publish",
+            json={"revision": _fresh(form.id).draft_revision},
+        ).status_code
+        == 200
+    )
 
     old = staff_client.get(f"/staff/forms/{form.id}/versions/1/preview")
     new = staff_client.get(f"/staff/forms/{form.id}/versions/2/preview")
@@ -507,14 +614,21 @@ def test_preview_of_an_old_version(staff_client, make_form):
 
 # -- rights -----------------------------------------------------------------------------------
 
+
 def _every_designer_request(form):
     body = {"revision": form.draft_revision}
     return [
         ("get", f"/staff/forms/{form.id}/designer", None),
-        ("put", f"/staff/forms/{form.id}/designer/draft",
-         {"document": _relabel(form.draft, "name", "乗っ取り"), **body}),
-        ("post", f"/staff/forms/{form.id}/designer/order",
-         {"layout": {"root": ["days", "ward", "age", "name"]}, **body}),
+        (
+            "put",
+            f"/staff/forms/{form.id}/designer/draft",
+            {"document": _relabel(form.draft, "name", "乗っ取り"), **body},
+        ),
+        (
+            "post",
+            f"/staff/forms/{form.id}/designer/order",
+            {"layout": {"root": ["days", "ward", "age", "name"]}, **body},
+        ),
         ("get", f"/staff/forms/{form.id}/designer/changes", None),
         ("post", f"/staff/forms/{form.id}/designer/publish", body),
         ("get", f"/staff/forms/{form.id}/preview", None),
@@ -551,8 +665,9 @@ def test_anonymous_users_are_sent_to_log_in(client, make_form):
     assert len(stored.versions) == 1
 
 
-def test_an_administrator_of_another_department_may_design(client, make_user, other_staff,
-                                                           make_form):
+def test_an_administrator_of_another_department_may_design(
+    client, make_user, other_staff, make_form
+):
     form = make_form()
     admin = make_user("admin", admin=True, dept=None)
     _login(client, admin)
@@ -562,13 +677,18 @@ def test_an_administrator_of_another_department_may_design(client, make_user, ot
 
 # -- CSRF -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("overrides", [{"WTF_CSRF_ENABLED": True}])
 def test_json_endpoints_need_the_csrf_token_of_the_page(client, staff, make_form, overrides):
     form = make_form(publish=False)
     login_page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', login_page).group(1)
-    assert client.post("/login", data={"username": staff.username, "password": PASSWORD,
-                                       "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"username": staff.username, "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
     page = client.get(f"/staff/forms/{form.id}/designer").get_data(as_text=True)
     meta = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
     meta = html_lib.unescape(meta)
@@ -577,11 +697,13 @@ def test_json_endpoints_need_the_csrf_token_of_the_page(client, staff, make_form
     refused = client.put(f"/staff/forms/{form.id}/designer/draft", json=body)
     assert refused.status_code == 400
     assert _labels(_fresh(form.id).draft)["name"] == "氏名"
-    forged = client.put(f"/staff/forms/{form.id}/designer/draft", json=body,
-                        headers={"X-CSRFToken": "forged"})
+    forged = client.put(
+        f"/staff/forms/{form.id}/designer/draft", json=body, headers={"X-CSRFToken": "forged"}
+    )
     assert forged.status_code == 400
 
-    accepted = client.put(f"/staff/forms/{form.id}/designer/draft", json=body,
-                          headers={"X-CSRFToken": meta})
+    accepted = client.put(
+        f"/staff/forms/{form.id}/designer/draft", json=body, headers={"X-CSRFToken": meta}
+    )
     assert accepted.status_code == 200
     assert _labels(_fresh(form.id).draft)["name"] == "お名前"

@@ -26,8 +26,12 @@ DOCUMENT = {
         {"key": "note", "type": "textarea", "label": "備考"},
         {"key": "score", "type": "number", "label": "点数"},
         {"key": "ward", "type": "radio", "label": "地区", "choices": ["一関", "花泉"]},
-        {"key": "days", "type": "checkboxes", "label": "希望日",
-         "choices": [{"value": "d1", "label": "6月30日"}, {"value": "d2", "label": "7月1日"}]},
+        {
+            "key": "days",
+            "type": "checkboxes",
+            "label": "希望日",
+            "choices": [{"value": "d1", "label": "6月30日"}, {"value": "d2", "label": "7月1日"}],
+        },
     ],
 }
 
@@ -40,10 +44,12 @@ def form(make_form):
 @pytest.fixture
 def add(api, form):
     """Submit a record through the API; return its receipt number."""
+
     def do(**values):
         response = api.post(f"/api/v1/forms/{form.id}/records", json=values)
         assert response.status_code == 201, response.get_json()
         return response.get_json()["receipt_no"]
+
     return do
 
 
@@ -68,11 +74,19 @@ def _by_receipt(rows: list[list[str]]) -> dict[str, list[str]]:
 def test_utf8_with_bom_crlf_and_multiline_cells_round_trip(staff_client, form, add):
     # A citizen types several lines in the public form (browsers send CRLF).
     page = staff_client.get(f"/f/{form.slug}")
-    note = "一行目\r\n二行目, \"引用\"\r\n三行目"
-    done = staff_client.post(f"/f/{form.slug}", data={
-        "f_name": "一関 太郎", "f_note": note, "f_score": "３０", "f_ward": "花泉",
-        "f_days": ["d1", "d2"], "submission_token": _token(page.get_data(as_text=True)),
-        "action": "submit"})
+    note = '一行目\r\n二行目, "引用"\r\n三行目'
+    done = staff_client.post(
+        f"/f/{form.slug}",
+        data={
+            "f_name": "一関 太郎",
+            "f_note": note,
+            "f_score": "３０",
+            "f_ward": "花泉",
+            "f_days": ["d1", "d2"],
+            "submission_token": _token(page.get_data(as_text=True)),
+            "action": "submit",
+        },
+    )
     assert done.status_code == 303
     second = add(name="花泉 花子", score=7)
 
@@ -175,8 +189,9 @@ def test_text_cells_that_look_like_formulas_are_neutralised(staff_client, form, 
 def test_tab_and_carriage_return_starts_are_neutralised(staff_client, form):
     # The web form and the API trim such white space; values stored by other paths
     # (imports, older versions) must still be safe in the export.
-    record, _created = submit(form, published_definition(form),
-                              {"name": "\t=cmd", "note": "\r=cmd", "score": -1})
+    record, _created = submit(
+        form, published_definition(form), {"name": "\t=cmd", "note": "\r=cmd", "score": -1}
+    )
     rows = _by_receipt(_table(_download(staff_client, form).get_data().decode("utf-8-sig")))
     assert rows[record.receipt_no][3:6] == ["'\t=cmd", "'\r=cmd", "-1"]
 
@@ -189,12 +204,19 @@ def test_neutralise_prefixes_every_formula_start(start):
 
 
 def test_headers_that_look_like_formulas_are_neutralised(staff_client, make_form, api):
-    form = make_form({"title": "t", "slug": "formula-labels",
-                      "fields": [{"key": "a", "type": "text", "label": "=HYPERLINK(\"x\")"},
-                                 {"key": "b", "type": "number", "label": "-差額"}]})
+    form = make_form(
+        {
+            "title": "t",
+            "slug": "formula-labels",
+            "fields": [
+                {"key": "a", "type": "text", "label": '=HYPERLINK("x")'},
+                {"key": "b", "type": "number", "label": "-差額"},
+            ],
+        }
+    )
     api.post(f"/api/v1/forms/{form.id}/records", json={"a": "x", "b": 1})
     header = _table(_download(staff_client, form).get_data().decode("utf-8-sig"))[0]
-    assert header[3:] == ["'=HYPERLINK(\"x\")", "'-差額"]
+    assert header[3:] == ['\'=HYPERLINK("x")', "'-差額"]
 
 
 def test_filters_apply_to_the_export(staff_client, form, add):
@@ -230,19 +252,42 @@ def test_unpublished_form_has_no_export(staff_client, make_form):
 # -- streaming ---------------------------------------------------------------------------
 
 ENTRIES = [
-    {"key": "name", "column": "f_name", "kind": "text", "type": "text", "label": "氏名",
-     "retired": False, "spec": {"key": "name", "type": "text", "label": "氏名"}},
-    {"key": "note", "column": "f_note", "kind": "longtext", "type": "textarea", "label": "備考",
-     "retired": False, "spec": {"key": "note", "type": "textarea", "label": "備考"}},
-    {"key": "score", "column": "f_score", "kind": "integer", "type": "number", "label": "点数",
-     "retired": False, "spec": {"key": "score", "type": "number", "label": "点数"}},
+    {
+        "key": "name",
+        "column": "f_name",
+        "kind": "text",
+        "type": "text",
+        "label": "氏名",
+        "retired": False,
+        "spec": {"key": "name", "type": "text", "label": "氏名"},
+    },
+    {
+        "key": "note",
+        "column": "f_note",
+        "kind": "longtext",
+        "type": "textarea",
+        "label": "備考",
+        "retired": False,
+        "spec": {"key": "note", "type": "textarea", "label": "備考"},
+    },
+    {
+        "key": "score",
+        "column": "f_score",
+        "kind": "integer",
+        "type": "number",
+        "label": "点数",
+        "retired": False,
+        "spec": {"key": "score", "type": "number", "label": "点数"},
+    },
 ]
 
 
 def _columns() -> export.ExportColumns:
     return export.ExportColumns(
-        entries=ENTRIES, types=column_types(ENTRIES),
-        system_headings=("受付番号", "受付日時", "状態"), retired_label="廃止",
+        entries=ENTRIES,
+        types=column_types(ENTRIES),
+        system_headings=("受付番号", "受付日時", "状態"),
+        retired_label="廃止",
         timezone="Asia/Tokyo",
     )
 
@@ -250,9 +295,15 @@ def _columns() -> export.ExportColumns:
 def _synthetic(n: int):
     created = dt.datetime(2026, 4, 1, 0, 0, 0)
     for i in range(n):
-        yield Record(id=i, receipt_no=f"20260401-{i:06d}", status="new", created_at=created,
-                     updated_at=created, form_version=1,
-                     values={"f_name": f"一関 太郎{i}", "f_note": "=連絡事項〜あり", "f_score": -i})
+        yield Record(
+            id=i,
+            receipt_no=f"20260401-{i:06d}",
+            status="new",
+            created_at=created,
+            updated_at=created,
+            form_version=1,
+            values={"f_name": f"一関 太郎{i}", "f_note": "=連絡事項〜あり", "f_score": -i},
+        )
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
@@ -299,11 +350,20 @@ def test_rows_is_lazy():
 def test_iterate_fetches_in_chunks(form):
     tables = store.tables_for(form)
     now = dt.datetime(2026, 4, 1)
-    db.session.execute(tables.records.insert(), [
-        {"receipt_no": f"R{i:05d}", "created_at": now, "updated_at": now, "form_version": 1,
-         "f_name": f"name {i}", "f_score": i}
-        for i in range(2500)
-    ])
+    db.session.execute(
+        tables.records.insert(),
+        [
+            {
+                "receipt_no": f"R{i:05d}",
+                "created_at": now,
+                "updated_at": now,
+                "form_version": 1,
+                "f_name": f"name {i}",
+                "f_score": i,
+            }
+            for i in range(2500)
+        ],
+    )
     db.session.commit()
 
     statements = []
@@ -319,8 +379,9 @@ def test_iterate_fetches_in_chunks(form):
     assert len(ids) == 2500
     assert ids == sorted(ids) and len(set(ids)) == 2500
     main_table = re.compile(rf"\bFROM rec_{form.id}\b(?!_values)")
-    record_selects = [s for s in statements
-                      if s.lstrip().upper().startswith("SELECT") and main_table.search(s)]
+    record_selects = [
+        s for s in statements if s.lstrip().upper().startswith("SELECT") and main_table.search(s)
+    ]
     assert 3 <= len(record_selects) <= 4, record_selects
     assert all("LIMIT" in s.upper() for s in record_selects)
 

@@ -18,18 +18,26 @@ from app.extensions import db
 from app.forms.published import clear_cache
 
 CHOICES = [{"value": "a", "label": "一関"}, {"value": "b", "label": "花泉"}]
-DAYS = [{"value": "d1", "label": "6月30日"}, {"value": "d2", "label": "7月1日"},
-        {"value": "d3", "label": "7月2日"}]
+DAYS = [
+    {"value": "d1", "label": "6月30日"},
+    {"value": "d2", "label": "7月1日"},
+    {"value": "d3", "label": "7月2日"},
+]
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
+
 def one_field_form(make_form, spec: dict, slug: str = "field-test"):
     """A published form with the name field (so a record is never empty) and *spec*."""
-    document = {"title": "項目テスト", "slug": slug, "fields": [
-        {"key": "name", "type": "text", "label": "氏名"},
-        {"key": "x", **spec},
-    ]}
+    document = {
+        "title": "項目テスト",
+        "slug": slug,
+        "fields": [
+            {"key": "name", "type": "text", "label": "氏名"},
+            {"key": "x", **spec},
+        ],
+    }
     return make_form(document)
 
 
@@ -42,8 +50,9 @@ def post(client, form, data: dict):
     page = client.get(f"/f/{form.slug}")
     assert page.status_code == 200
     token = token_of(page.get_data(as_text=True))
-    return client.post(f"/f/{form.slug}", data={**data, "submission_token": token,
-                                                "action": "submit"})
+    return client.post(
+        f"/f/{form.slug}", data={**data, "submission_token": token, "action": "submit"}
+    )
 
 
 def record_table(form) -> sa.Table:
@@ -53,13 +62,18 @@ def record_table(form) -> sa.Table:
 
 def stored_rows(form) -> list[dict]:
     table = record_table(form)
-    return [dict(r) for r in db.session.execute(
-        sa.select(table).order_by(table.c.id)).mappings().all()]
+    return [
+        dict(r) for r in db.session.execute(sa.select(table).order_by(table.c.id)).mappings().all()
+    ]
 
 
 def stored_choices(form) -> list[tuple]:
-    return [tuple(r) for r in db.session.execute(sa.text(
-        f"SELECT record_id, field, value FROM rec_{form.id}_values ORDER BY value"))]
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            sa.text(f"SELECT record_id, field, value FROM rec_{form.id}_values ORDER BY value")
+        )
+    ]
 
 
 def tag_attrs(html: str, name: str) -> list[tuple[str, dict]]:
@@ -78,26 +92,28 @@ def field_block(html: str, key: str) -> str:
     """The HTML of one field's wrapper, up to the next field."""
     start = html.index(f'id="f_{key}-wrap"')
     following = html.find('-wrap"', start + 10)
-    return html[start:following if following != -1 else len(html)]
+    return html[start : following if following != -1 else len(html)]
 
 
 def _texts(html: str, tag: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", cell).strip()
-            for cell in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, re.S)
+    ]
 
 
 def list_cells(html: str) -> list[str]:
-    return _texts(html[html.index("<tbody>"):html.index("</tbody>")], "td")
+    return _texts(html[html.index("<tbody>") : html.index("</tbody>")], "td")
 
 
 def list_headings(html: str) -> list[str]:
-    return _texts(html[html.index("<thead>"):html.index("</thead>")], "th")
+    return _texts(html[html.index("<thead>") : html.index("</thead>")], "th")
 
 
 def error_summary_links(html: str) -> list[str]:
     """The fields the error summary at the top of the page links to."""
     start = html.index('id="error-summary"')
-    summary = html[start:html.index("</div>", start)]
+    summary = html[start : html.index("</div>", start)]
     return re.findall(r'<li><a href="#([\w-]+)"', summary)
 
 
@@ -109,6 +125,7 @@ def csv_rows(client, form) -> list[dict]:
 
 
 # -- every type, end to end ----------------------------------------------------------------
+
 
 @dataclass
 class Case:
@@ -125,54 +142,110 @@ class Case:
 CASES = {
     "text": Case(
         {"type": "text", "label": "住所", "required": True, "max_length": 100},
-        "一関市竹山町7-2", "一関市竹山町7-2", sa.Text, "一関市竹山町7-2",
-        [("input", {"type": "text", "maxlength": "100"})]),
+        "一関市竹山町7-2",
+        "一関市竹山町7-2",
+        sa.Text,
+        "一関市竹山町7-2",
+        [("input", {"type": "text", "maxlength": "100"})],
+    ),
     "textarea": Case(
         {"type": "textarea", "label": "ご意見", "required": True, "rows": 4},
-        "1行目\r\n2行目", "1行目\r\n2行目", sa.Text, "1行目\r\n2行目",
-        [("textarea", {"rows": "4"})]),
+        "1行目\r\n2行目",
+        "1行目\r\n2行目",
+        sa.Text,
+        "1行目\r\n2行目",
+        [("textarea", {"rows": "4"})],
+    ),
     "number-integer": Case(
         {"type": "number", "label": "人数", "required": True, "min": 1, "max": 10, "unit": "人"},
-        "7", 7, sa.BigInteger, "7 人",
-        [("input", {"type": "text", "inputmode": "numeric"})], exported="7"),
+        "7",
+        7,
+        sa.BigInteger,
+        "7 人",
+        [("input", {"type": "text", "inputmode": "numeric"})],
+        exported="7",
+    ),
     "number-decimal": Case(
-        {"type": "number", "label": "金額", "required": True, "decimals": 2, "min": 0,
-         "max": 100000},
-        "1234.5", Decimal("1234.5"), sa.Numeric, "1234.5",
-        [("input", {"type": "text", "inputmode": "decimal"})]),
+        {
+            "type": "number",
+            "label": "金額",
+            "required": True,
+            "decimals": 2,
+            "min": 0,
+            "max": 100000,
+        },
+        "1234.5",
+        Decimal("1234.5"),
+        sa.Numeric,
+        "1234.5",
+        [("input", {"type": "text", "inputmode": "decimal"})],
+    ),
     "email": Case(
         {"type": "email", "label": "メール", "required": True},
-        "taro@example.jp", "taro@example.jp", sa.Text, "taro@example.jp",
-        [("input", {"type": "email", "autocomplete": "email"})]),
+        "taro@example.jp",
+        "taro@example.jp",
+        sa.Text,
+        "taro@example.jp",
+        [("input", {"type": "email", "autocomplete": "email"})],
+    ),
     "tel": Case(
         {"type": "tel", "label": "電話番号", "required": True},
-        "0191-21-2111", "0191-21-2111", sa.Text, "0191-21-2111",
-        [("input", {"type": "tel", "autocomplete": "tel"})]),
+        "0191-21-2111",
+        "0191-21-2111",
+        sa.Text,
+        "0191-21-2111",
+        [("input", {"type": "tel", "autocomplete": "tel"})],
+    ),
     "date": Case(
         {"type": "date", "label": "生年月日", "required": True, "min": "1920-01-01"},
-        "1990-05-03", dt.date(1990, 5, 3), sa.Date, "1990年5月3日",
-        [("input", {"type": "date", "min": "1920-01-01"})], exported="1990-05-03"),
+        "1990-05-03",
+        dt.date(1990, 5, 3),
+        sa.Date,
+        "1990年5月3日",
+        [("input", {"type": "date", "min": "1920-01-01"})],
+        exported="1990-05-03",
+    ),
     "radio": Case(
         {"type": "radio", "label": "地区", "required": True, "choices": CHOICES},
-        "b", "b", sa.Text, "花泉",
+        "b",
+        "b",
+        sa.Text,
+        "花泉",
         [("input", {"type": "radio", "value": "a"}), ("input", {"type": "radio", "value": "b"})],
-        ["<span>一関</span>", "<span>花泉</span>"]),
+        ["<span>一関</span>", "<span>花泉</span>"],
+    ),
     "select": Case(
         {"type": "select", "label": "地区", "required": True, "choices": CHOICES},
-        "a", "a", sa.Text, "一関",
+        "a",
+        "a",
+        sa.Text,
+        "一関",
         [("select", {})],
-        ['<option value="a">一関</option>', '<option value="b">花泉</option>']),
+        ['<option value="a">一関</option>', '<option value="b">花泉</option>'],
+    ),
     "checkboxes": Case(
         {"type": "checkboxes", "label": "希望日", "required": True, "choices": DAYS},
-        ["d3", "d1"], ["d1", "d3"], None, "6月30日、7月2日",
+        ["d3", "d1"],
+        ["d1", "d3"],
+        None,
+        "6月30日、7月2日",
         [("input", {"type": "checkbox", "value": v["value"]}) for v in DAYS],
-        ["<span>6月30日</span>", "<span>7月1日</span>", "<span>7月2日</span>"]),
+        ["<span>6月30日</span>", "<span>7月1日</span>", "<span>7月2日</span>"],
+    ),
     "consent": Case(
-        {"type": "consent", "label": "個人情報の取扱い", "required": True,
-         "statement": "選考のためだけに使います。"},
-        "y", True, sa.Boolean, "同意する",
+        {
+            "type": "consent",
+            "label": "個人情報の取扱い",
+            "required": True,
+            "statement": "選考のためだけに使います。",
+        },
+        "y",
+        True,
+        sa.Boolean,
+        "同意する",
         [("input", {"type": "checkbox", "value": "y"})],
-        ["選考のためだけに使います。"]),
+        ["選考のためだけに使います。"],
+    ),
 }
 
 
@@ -230,21 +303,46 @@ def test_field_type_end_to_end(client, staff_client, make_form, case):
 
 
 def test_optional_fields_left_empty_store_null(client, staff_client, make_form):
-    document = {"title": "任意項目", "slug": "optional", "fields": [
-        {"key": "name", "type": "text", "label": "氏名", "required": True},
-        *[{"key": key, **{k: v for k, v in case.spec.items() if k != "required"}}
-          for key, case in (("t", CASES["text"]), ("n", CASES["number-integer"]),
-                            ("p", CASES["number-decimal"]), ("e", CASES["email"]),
-                            ("tel", CASES["tel"]), ("d", CASES["date"]), ("r", CASES["radio"]),
-                            ("s", CASES["select"]), ("c", CASES["checkboxes"]))],
-    ]}
+    document = {
+        "title": "任意項目",
+        "slug": "optional",
+        "fields": [
+            {"key": "name", "type": "text", "label": "氏名", "required": True},
+            *[
+                {"key": key, **{k: v for k, v in case.spec.items() if k != "required"}}
+                for key, case in (
+                    ("t", CASES["text"]),
+                    ("n", CASES["number-integer"]),
+                    ("p", CASES["number-decimal"]),
+                    ("e", CASES["email"]),
+                    ("tel", CASES["tel"]),
+                    ("d", CASES["date"]),
+                    ("r", CASES["radio"]),
+                    ("s", CASES["select"]),
+                    ("c", CASES["checkboxes"]),
+                )
+            ],
+        ],
+    }
     for item in document["fields"][1:]:
         item["label"] = item["key"]
     form = make_form(document)
     html = client.get(f"/f/{form.slug}").get_data(as_text=True)
     assert html.count('<span class="optional">任意</span>') == 9
-    response = post(client, form, {"f_name": "一関 太郎", "f_t": "", "f_n": "", "f_p": "",
-                                   "f_e": "  ", "f_tel": "", "f_d": "", "f_s": ""})
+    response = post(
+        client,
+        form,
+        {
+            "f_name": "一関 太郎",
+            "f_t": "",
+            "f_n": "",
+            "f_p": "",
+            "f_e": "  ",
+            "f_tel": "",
+            "f_d": "",
+            "f_s": "",
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     row = stored_rows(form)[0]
     for column in ("f_t", "f_n", "f_p", "f_e", "f_tel", "f_d", "f_r", "f_s"):
@@ -264,18 +362,32 @@ def test_optional_consent_left_unticked_is_stored_as_not_agreed(client, staff_cl
 
 # -- number ranges and decimals ------------------------------------------------------------
 
-@pytest.mark.parametrize(("spec", "posted", "stored"), [
-    ({"min": 18, "max": 99}, "18", 18),
-    ({"min": 18, "max": 99}, "99", 99),
-    ({"min": -10, "max": 10}, "-10", -10),
-    ({"min": 0}, "0", 0),
-    ({"decimals": 1, "min": 0.1, "max": 0.3}, "0.1", Decimal("0.1")),
-    ({"decimals": 1, "min": 0.1, "max": 0.3}, "0.3", Decimal("0.3")),
-    ({"decimals": 2, "max": 99.99}, "99.99", Decimal("99.99")),
-    ({"decimals": 2}, "2.50", Decimal("2.5")),
-    ({}, "123456789012345678", 123456789012345678),
-], ids=["int-min", "int-max", "negative-bound", "zero", "dec-min", "dec-max", "dec-max-2",
-        "trailing-zero", "18-digits"])
+
+@pytest.mark.parametrize(
+    ("spec", "posted", "stored"),
+    [
+        ({"min": 18, "max": 99}, "18", 18),
+        ({"min": 18, "max": 99}, "99", 99),
+        ({"min": -10, "max": 10}, "-10", -10),
+        ({"min": 0}, "0", 0),
+        ({"decimals": 1, "min": 0.1, "max": 0.3}, "0.1", Decimal("0.1")),
+        ({"decimals": 1, "min": 0.1, "max": 0.3}, "0.3", Decimal("0.3")),
+        ({"decimals": 2, "max": 99.99}, "99.99", Decimal("99.99")),
+        ({"decimals": 2}, "2.50", Decimal("2.5")),
+        ({}, "123456789012345678", 123456789012345678),
+    ],
+    ids=[
+        "int-min",
+        "int-max",
+        "negative-bound",
+        "zero",
+        "dec-min",
+        "dec-max",
+        "dec-max-2",
+        "trailing-zero",
+        "18-digits",
+    ],
+)
 def test_number_bounds_are_inclusive(client, make_form, spec, posted, stored):
     form = one_field_form(make_form, {"type": "number", "label": "数", **spec})
     response = post(client, form, {"f_x": posted})
@@ -283,11 +395,18 @@ def test_number_bounds_are_inclusive(client, make_form, spec, posted, stored):
     assert stored_rows(form)[0]["f_x"] == stored
 
 
-@pytest.mark.parametrize(("posted", "shown"), [
-    ("100", "100"), ("0.5", "0.5"), ("1000000", "1000000"), ("12.30", "12.3"),
-])
+@pytest.mark.parametrize(
+    ("posted", "shown"),
+    [
+        ("100", "100"),
+        ("0.5", "0.5"),
+        ("1000000", "1000000"),
+        ("12.30", "12.3"),
+    ],
+)
 def test_decimal_values_are_listed_and_exported_as_plain_numbers(
-        client, staff_client, make_form, posted, shown):
+    client, staff_client, make_form, posted, shown
+):
     form = one_field_form(make_form, {"type": "number", "label": "金額", "decimals": 2})
     assert post(client, form, {"f_x": posted}).status_code == 303
     page = staff_client.get(f"/staff/forms/{form.id}/records").get_data(as_text=True)
@@ -297,30 +416,50 @@ def test_decimal_values_are_listed_and_exported_as_plain_numbers(
 
 # -- Japanese input normalisation ----------------------------------------------------------
 
-@pytest.mark.parametrize(("spec", "typed", "stored"), [
-    ({"type": "number"}, "１２３", 123),
-    ({"type": "number"}, "１，２３４", 1234),
-    ({"type": "number", "min": -10}, "－５", -5),
-    ({"type": "number", "decimals": 2}, "１２．５", Decimal("12.5")),
-    ({"type": "tel"}, "０３－１２３４－５６７８", "03-1234-5678"),
-    ({"type": "tel"}, "03ー1234ー5678", "03-1234-5678"),
-    ({"type": "tel"}, "０１９１ ２１ ２１１１", "0191212111"),
-    ({"type": "email"}, "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "taro@example.jp"),
-    ({"type": "text", "kana": "hiragana"}, "ヤマダ　タロウ", "やまだ たろう"),
-    ({"type": "text", "kana": "hiragana"}, "ﾔﾏﾀﾞ ﾀﾛｳ", "やまだ たろう"),
-    ({"type": "text", "kana": "hiragana"}, "いちのせき", "いちのせき"),
-    ({"type": "text", "kana": "katakana"}, "やまだ　たろう", "ヤマダ タロウ"),
-    ({"type": "text", "kana": "katakana"}, "ﾔﾏﾀﾞ", "ヤマダ"),
-    ({"type": "text"}, "\u3000一関 太郎\u3000", "一関 太郎"),
-    ({"type": "date"}, "2026/4/1", dt.date(2026, 4, 1)),
-    ({"type": "date"}, "2026年4月1日", dt.date(2026, 4, 1)),
-    ({"type": "date"}, "２０２６年４月１日", dt.date(2026, 4, 1)),
-    ({"type": "date"}, "2026-04-01", dt.date(2026, 4, 1)),
-], ids=["number-fullwidth", "number-grouping", "number-fullwidth-minus", "decimal-fullwidth",
-        "tel-fullwidth", "tel-long-vowel-dash", "tel-spaces", "email-fullwidth",
-        "katakana-to-hiragana", "halfwidth-to-hiragana", "hiragana-kept", "hiragana-to-katakana",
-        "halfwidth-to-katakana", "ideographic-spaces", "date-slashes", "date-kanji",
-        "date-fullwidth-kanji", "date-iso"])
+
+@pytest.mark.parametrize(
+    ("spec", "typed", "stored"),
+    [
+        ({"type": "number"}, "１２３", 123),
+        ({"type": "number"}, "１，２３４", 1234),
+        ({"type": "number", "min": -10}, "－５", -5),
+        ({"type": "number", "decimals": 2}, "１２．５", Decimal("12.5")),
+        ({"type": "tel"}, "０３－１２３４－５６７８", "03-1234-5678"),
+        ({"type": "tel"}, "03ー1234ー5678", "03-1234-5678"),
+        ({"type": "tel"}, "０１９１ ２１ ２１１１", "0191212111"),
+        ({"type": "email"}, "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "taro@example.jp"),
+        ({"type": "text", "kana": "hiragana"}, "ヤマダ　タロウ", "やまだ たろう"),
+        ({"type": "text", "kana": "hiragana"}, "ﾔﾏﾀﾞ ﾀﾛｳ", "やまだ たろう"),
+        ({"type": "text", "kana": "hiragana"}, "いちのせき", "いちのせき"),
+        ({"type": "text", "kana": "katakana"}, "やまだ　たろう", "ヤマダ タロウ"),
+        ({"type": "text", "kana": "katakana"}, "ﾔﾏﾀﾞ", "ヤマダ"),
+        ({"type": "text"}, "\u3000一関 太郎\u3000", "一関 太郎"),
+        ({"type": "date"}, "2026/4/1", dt.date(2026, 4, 1)),
+        ({"type": "date"}, "2026年4月1日", dt.date(2026, 4, 1)),
+        ({"type": "date"}, "２０２６年４月１日", dt.date(2026, 4, 1)),
+        ({"type": "date"}, "2026-04-01", dt.date(2026, 4, 1)),
+    ],
+    ids=[
+        "number-fullwidth",
+        "number-grouping",
+        "number-fullwidth-minus",
+        "decimal-fullwidth",
+        "tel-fullwidth",
+        "tel-long-vowel-dash",
+        "tel-spaces",
+        "email-fullwidth",
+        "katakana-to-hiragana",
+        "halfwidth-to-hiragana",
+        "hiragana-kept",
+        "hiragana-to-katakana",
+        "halfwidth-to-katakana",
+        "ideographic-spaces",
+        "date-slashes",
+        "date-kanji",
+        "date-fullwidth-kanji",
+        "date-iso",
+    ],
+)
 def test_japanese_input_is_normalised_before_it_is_stored(client, make_form, spec, typed, stored):
     form = one_field_form(make_form, {"label": "項目", **spec})
     response = post(client, form, {"f_x": typed})
@@ -329,28 +468,43 @@ def test_japanese_input_is_normalised_before_it_is_stored(client, make_form, spe
 
 
 def test_confirmation_page_shows_and_resends_the_normalised_values(client, make_form):
-    document = {"title": "確認", "slug": "confirm-normalised", "fields": [
-        {"key": "kana", "type": "text", "label": "ふりがな", "kana": "hiragana"},
-        {"key": "tel", "type": "tel", "label": "電話"},
-        {"key": "day", "type": "date", "label": "日付"},
-    ]}
+    document = {
+        "title": "確認",
+        "slug": "confirm-normalised",
+        "fields": [
+            {"key": "kana", "type": "text", "label": "ふりがな", "kana": "hiragana"},
+            {"key": "tel", "type": "tel", "label": "電話"},
+            {"key": "day", "type": "date", "label": "日付"},
+        ],
+    }
     form = make_form(document)
     page = client.get(f"/f/{form.slug}")
     token = token_of(page.get_data(as_text=True))
-    confirm = client.post(f"/f/{form.slug}", data={
-        "f_kana": "タロウ", "f_tel": "０３－１２３４－５６７８", "f_day": "2026年4月1日",
-        "submission_token": token, "action": "confirm"})
+    confirm = client.post(
+        f"/f/{form.slug}",
+        data={
+            "f_kana": "タロウ",
+            "f_tel": "０３－１２３４－５６７８",
+            "f_day": "2026年4月1日",
+            "submission_token": token,
+            "action": "confirm",
+        },
+    )
     html = confirm.get_data(as_text=True)
     assert confirm.status_code == 200
     hidden = dict(re.findall(r'<input type="hidden" name="(f_\w+)" value="([^"]*)">', html))
     assert hidden == {"f_kana": "たろう", "f_tel": "03-1234-5678", "f_day": "2026-04-01"}
     assert stored_rows(form) == []
-    done = client.post(f"/f/{form.slug}", data={**hidden, "submission_token": token,
-                                                "action": "submit"})
+    done = client.post(
+        f"/f/{form.slug}", data={**hidden, "submission_token": token, "action": "submit"}
+    )
     assert done.status_code == 303
     row = stored_rows(form)[0]
-    assert (row["f_kana"], row["f_tel"], row["f_day"]) == ("たろう", "03-1234-5678",
-                                                         dt.date(2026, 4, 1))
+    assert (row["f_kana"], row["f_tel"], row["f_day"]) == (
+        "たろう",
+        "03-1234-5678",
+        dt.date(2026, 4, 1),
+    )
 
 
 # -- bad input: 422, the error next to the field, nothing stored ---------------------------
@@ -361,8 +515,11 @@ BAD = {
     "text-too-long": ({"type": "text", "max_length": 10}, "あ" * 11, "10文字以内"),
     "text-too-short": ({"type": "text", "min_length": 3}, "あ", "3"),
     "text-not-hiragana": ({"type": "text", "kana": "hiragana"}, "Taro", "ひらがなで"),
-    "text-pattern": ({"type": "text", "pattern": "[0-9]{7}", "pattern_message": "7桁の番号"},
-                     "123-4567", "7桁の番号"),
+    "text-pattern": (
+        {"type": "text", "pattern": "[0-9]{7}", "pattern_message": "7桁の番号"},
+        "123-4567",
+        "7桁の番号",
+    ),
     "textarea-required-missing": ({"type": "textarea", "required": True}, "", "この項目は必須です"),
     "textarea-too-long": ({"type": "textarea", "max_length": 20}, "長" * 21, "20文字以内"),
     "number-required-missing": ({"type": "number", "required": True}, "", "この項目は必須です"),
@@ -384,21 +541,35 @@ BAD = {
     "date-impossible": ({"type": "date"}, "2026/2/30", "2026-04-01 のように"),
     "date-not-a-date": ({"type": "date", "required": True}, "来週", "2026-04-01 のように"),
     "date-before-min": ({"type": "date", "min": "2026-04-01"}, "2026/3/31", "2026年4月1日以降"),
-    "radio-required-missing": ({"type": "radio", "required": True, "choices": CHOICES}, None,
-                               "選んでください"),
+    "radio-required-missing": (
+        {"type": "radio", "required": True, "choices": CHOICES},
+        None,
+        "選んでください",
+    ),
     "radio-unknown-choice": ({"type": "radio", "choices": CHOICES}, "zz", "選択肢から"),
     "radio-label-instead-of-value": ({"type": "radio", "choices": CHOICES}, "一関", "選択肢から"),
-    "select-required-missing": ({"type": "select", "required": True, "choices": CHOICES}, "",
-                                "選んでください"),
+    "select-required-missing": (
+        {"type": "select", "required": True, "choices": CHOICES},
+        "",
+        "選んでください",
+    ),
     "select-unknown-choice": ({"type": "select", "choices": CHOICES}, "zz", "選択肢から"),
-    "checkboxes-required-missing": ({"type": "checkboxes", "required": True, "choices": DAYS},
-                                    None, "選んでください"),
-    "checkboxes-unknown-choice": ({"type": "checkboxes", "choices": DAYS}, ["d1", "zz"],
-                                  "選択肢から"),
-    "checkboxes-too-many": ({"type": "checkboxes", "choices": DAYS, "max_selected": 2},
-                            ["d1", "d2", "d3"], "2"),
-    "checkboxes-too-few": ({"type": "checkboxes", "choices": DAYS, "min_selected": 2},
-                           ["d1"], "2"),
+    "checkboxes-required-missing": (
+        {"type": "checkboxes", "required": True, "choices": DAYS},
+        None,
+        "選んでください",
+    ),
+    "checkboxes-unknown-choice": (
+        {"type": "checkboxes", "choices": DAYS},
+        ["d1", "zz"],
+        "選択肢から",
+    ),
+    "checkboxes-too-many": (
+        {"type": "checkboxes", "choices": DAYS, "max_selected": 2},
+        ["d1", "d2", "d3"],
+        "2",
+    ),
+    "checkboxes-too-few": ({"type": "checkboxes", "choices": DAYS, "min_selected": 2}, ["d1"], "2"),
     "consent-unticked": ({"type": "consent", "required": True}, None, "チェックを入れて"),
     "consent-false": ({"type": "consent", "required": True}, "false", "チェックを入れて"),
 }
@@ -406,7 +577,8 @@ BAD = {
 
 @pytest.mark.parametrize(("spec", "posted", "message"), BAD.values(), ids=BAD.keys())
 def test_bad_input_is_refused_next_to_its_field_and_nothing_is_stored(
-        client, make_form, spec, posted, message):
+    client, make_form, spec, posted, message
+):
     form = one_field_form(make_form, {"label": "項目", **spec})
     data = {"f_name": "一関 太郎"}
     if posted is not None:
@@ -435,17 +607,34 @@ def test_bad_input_keeps_what_was_typed_for_correction(client, make_form):
 
 
 def test_many_errors_are_each_shown_at_their_own_field(client, make_form):
-    document = {"title": "全部", "slug": "all-bad", "fields": [
-        {"key": key, "label": key, "required": True, **{k: v for k, v in case.spec.items()
-                                                          if k not in ("label", "required")}}
-        for key, case in (("t", CASES["text"]), ("n", CASES["number-integer"]),
-                          ("e", CASES["email"]), ("tel", CASES["tel"]), ("d", CASES["date"]),
-                          ("r", CASES["radio"]), ("c", CASES["checkboxes"]),
-                          ("ok", CASES["consent"]))
-    ]}
+    document = {
+        "title": "全部",
+        "slug": "all-bad",
+        "fields": [
+            {
+                "key": key,
+                "label": key,
+                "required": True,
+                **{k: v for k, v in case.spec.items() if k not in ("label", "required")},
+            }
+            for key, case in (
+                ("t", CASES["text"]),
+                ("n", CASES["number-integer"]),
+                ("e", CASES["email"]),
+                ("tel", CASES["tel"]),
+                ("d", CASES["date"]),
+                ("r", CASES["radio"]),
+                ("c", CASES["checkboxes"]),
+                ("ok", CASES["consent"]),
+            )
+        ],
+    }
     form = make_form(document)
-    response = post(client, form, {"f_t": "", "f_n": "0", "f_e": "x@", "f_tel": "1",
-                                   "f_d": "x", "f_r": "z", "f_c": "z"})
+    response = post(
+        client,
+        form,
+        {"f_t": "", "f_n": "0", "f_e": "x@", "f_tel": "1", "f_d": "x", "f_r": "z", "f_c": "z"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert error_summary_links(html) == ["f_t", "f_n", "f_e", "f_tel", "f_d", "f_r", "f_c", "f_ok"]
@@ -456,11 +645,16 @@ def test_many_errors_are_each_shown_at_their_own_field(client, make_form):
 
 # -- a type that left the registry ---------------------------------------------------------
 
+
 def test_field_of_an_unregistered_type_is_shown_as_unavailable(client, staff_client, make_form):
-    document = {"title": "署名", "slug": "signature", "fields": [
-        {"key": "name", "type": "text", "label": "氏名", "required": True},
-        {"key": "sign", "type": "text", "label": "署名欄"},
-    ]}
+    document = {
+        "title": "署名",
+        "slug": "signature",
+        "fields": [
+            {"key": "name", "type": "text", "label": "氏名", "required": True},
+            {"key": "sign", "type": "text", "label": "署名欄"},
+        ],
+    }
     form = make_form(document)
     assert post(client, form, {"f_name": "前の人", "f_sign": "手書き"}).status_code == 303
 
@@ -484,9 +678,15 @@ def test_field_of_an_unregistered_type_is_shown_as_unavailable(client, staff_cli
     assert tag_attrs(html, "f_sign") == []
     assert tag_attrs(html, "f_name")  # the rest of the form still works
 
-    confirm = client.post(f"/f/{form.slug}", data={"f_name": "一関 太郎", "f_sign": "偽",
-                                                   "submission_token": token_of(html),
-                                                   "action": "confirm"})
+    confirm = client.post(
+        f"/f/{form.slug}",
+        data={
+            "f_name": "一関 太郎",
+            "f_sign": "偽",
+            "submission_token": token_of(html),
+            "action": "confirm",
+        },
+    )
     assert confirm.status_code == 200
     assert "一関 太郎" in confirm.get_data(as_text=True)
     response = post(client, form, {"f_name": "一関 太郎", "f_sign": "偽"})

@@ -79,10 +79,14 @@ def _local(moment: dt.datetime) -> str:
 
 # -- the page ---------------------------------------------------------------------------------
 
+
 def test_settings_page_shows_the_current_values(staff_client, make_form):
     document = copy.deepcopy(ELECTION)
-    document["settings"] = {"thank_you": "ご応募ありがとうございました。",
-                            "receipt_format": "SK-{seq:04d}", "confirm_page": False}
+    document["settings"] = {
+        "thank_you": "ご応募ありがとうございました。",
+        "receipt_format": "SK-{seq:04d}",
+        "confirm_page": False,
+    }
     form = make_form(document)
     form.opens_at = dt.datetime(2030, 4, 1, 0, 0)  # UTC: 09:00 in Japan
     form.is_open = True
@@ -109,9 +113,15 @@ def test_saving_title_description_address_and_messages(app, staff_client, staff,
     form = make_form()
     old_slug = form.slug
 
-    response = _save(staff_client, form, title="選挙事務スタッフ募集（参院選）",
-                     description="7月の参議院議員通常選挙", slug="sanin-2026",
-                     thank_you="担当者から連絡します。", receipt_format="EV{yyyy}-{seq:05d}")
+    response = _save(
+        staff_client,
+        form,
+        title="選挙事務スタッフ募集（参院選）",
+        description="7月の参議院議員通常選挙",
+        slug="sanin-2026",
+        thank_you="担当者から連絡します。",
+        receipt_format="EV{yyyy}-{seq:05d}",
+    )
 
     assert response.status_code == 302
     assert response.headers["Location"] == f"/staff/forms/{form.id}"
@@ -142,8 +152,9 @@ def test_saving_title_description_address_and_messages(app, staff_client, staff,
     assert "担当者から連絡します。" in thanks
 
 
-def test_receipt_numbers_follow_the_new_format_after_publishing(app, staff_client, staff,
-                                                                make_form):
+def test_receipt_numbers_follow_the_new_format_after_publishing(
+    app, staff_client, staff, make_form
+):
     citizen = app.test_client()
     form = make_form()
     _submit(citizen, form.slug, {"f_name": "前"})
@@ -151,15 +162,17 @@ def test_receipt_numbers_follow_the_new_format_after_publishing(app, staff_clien
     operations.publish(_fresh(form.id), staff)
     _submit(citizen, form.slug, {"f_name": "後"})
 
-    numbers = db.session.execute(
-        sa.text(f"SELECT receipt_no FROM rec_{form.id} ORDER BY id")).scalars().all()
+    numbers = (
+        db.session.execute(sa.text(f"SELECT receipt_no FROM rec_{form.id} ORDER BY id"))
+        .scalars()
+        .all()
+    )
     year = dt.datetime.now(JST).year
     assert not numbers[0].startswith("EV")
     assert numbers[1] == f"EV{year}-00002"
 
 
-def test_without_a_confirmation_page_the_form_submits_directly(app, staff_client, staff,
-                                                               make_form):
+def test_without_a_confirmation_page_the_form_submits_directly(app, staff_client, staff, make_form):
     citizen = app.test_client()
     form = make_form()
     assert _save(staff_client, form, confirm_page=None).status_code == 302
@@ -187,6 +200,7 @@ def test_with_the_confirmation_page_answers_are_reviewed_first(app, staff_client
 
 # -- acceptance -------------------------------------------------------------------------------
 
+
 def test_acceptance_period_is_entered_in_japan_time_and_stored_in_utc(staff_client, make_form):
     form = make_form()
     response = _save(staff_client, form, opens_at="2030-04-01T09:00", closes_at="2030-04-30T17:15")
@@ -198,20 +212,25 @@ def test_acceptance_period_is_entered_in_japan_time_and_stored_in_utc(staff_clie
     assert (values["opens_at"], values["closes_at"]) == ("2030-04-01T09:00", "2030-04-30T17:15")
 
 
-@pytest.mark.parametrize("period, accepting", [
-    pytest.param((-2, -1), False, id="ended"),
-    pytest.param((1, 2), False, id="not-yet"),
-    pytest.param((-1, 1), True, id="inside"),
-    pytest.param((None, 1), True, id="until-only"),
-    pytest.param((-1, None), True, id="from-only"),
-])
-def test_public_form_answers_only_inside_the_period(app, staff_client, make_form, period,
-                                                    accepting):
+@pytest.mark.parametrize(
+    "period, accepting",
+    [
+        pytest.param((-2, -1), False, id="ended"),
+        pytest.param((1, 2), False, id="not-yet"),
+        pytest.param((-1, 1), True, id="inside"),
+        pytest.param((None, 1), True, id="until-only"),
+        pytest.param((-1, None), True, id="from-only"),
+    ],
+)
+def test_public_form_answers_only_inside_the_period(
+    app, staff_client, make_form, period, accepting
+):
     citizen = app.test_client()
     form = make_form()
     now = dt.datetime.now(dt.UTC)
-    opens, closes = (None if hours is None else _local(now + dt.timedelta(hours=hours))
-                     for hours in period)
+    opens, closes = (
+        None if hours is None else _local(now + dt.timedelta(hours=hours)) for hours in period
+    )
     saved = _save(staff_client, form, opens_at=opens or "", closes_at=closes or "")
     assert saved.status_code == 302
 
@@ -223,8 +242,10 @@ def test_public_form_answers_only_inside_the_period(app, staff_client, make_form
     else:
         assert page.status_code == 410
         assert CLOSED in page.get_data(as_text=True)
-        response = citizen.post(f"/f/{form.slug}", data={"f_name": "一関 太郎", "action": "submit",
-                                                         "submission_token": "a" * 32})
+        response = citizen.post(
+            f"/f/{form.slug}",
+            data={"f_name": "一関 太郎", "action": "submit", "submission_token": "a" * 32},
+        )
         assert response.status_code == 410
         assert store.count(form) == 0
 
@@ -244,26 +265,41 @@ def test_closing_and_reopening_the_form(app, staff_client, make_form):
 
 # -- bad input --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("changes, field, message", [
-    pytest.param({"slug": "taken-by-other"}, "slug", SLUG_TAKEN, id="slug-taken"),
-    pytest.param({"slug": "Bad Slug!"}, "slug", BAD_SLUG, id="bad-slug"),
-    pytest.param({"slug": "x"}, "slug", BAD_SLUG, id="short-slug"),
-    pytest.param({"receipt_format": "EV{yyyy}"}, "receipt_format", NO_SEQ, id="no-seq"),
-    pytest.param({"opens_at": "2030-05-01T09:00", "closes_at": "2030-04-01T09:00"},
-                 "closes_at", END_BEFORE_START, id="ends-before-start"),
-    pytest.param({"title": ""}, "title", "タイトルを入力してください。", id="no-title"),
-])
+
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        pytest.param({"slug": "taken-by-other"}, "slug", SLUG_TAKEN, id="slug-taken"),
+        pytest.param({"slug": "Bad Slug!"}, "slug", BAD_SLUG, id="bad-slug"),
+        pytest.param({"slug": "x"}, "slug", BAD_SLUG, id="short-slug"),
+        pytest.param({"receipt_format": "EV{yyyy}"}, "receipt_format", NO_SEQ, id="no-seq"),
+        pytest.param(
+            {"opens_at": "2030-05-01T09:00", "closes_at": "2030-04-01T09:00"},
+            "closes_at",
+            END_BEFORE_START,
+            id="ends-before-start",
+        ),
+        pytest.param({"title": ""}, "title", "タイトルを入力してください。", id="no-title"),
+    ],
+)
 def test_bad_input_is_shown_next_to_its_input_and_nothing_is_saved(
-        staff_client, make_form, changes, field, message):
-    make_form(copy.deepcopy(ELECTION) | {"slug": "taken-by-other", "title": "別のフォーム"},
-              publish=False)
+    staff_client, make_form, changes, field, message
+):
+    make_form(
+        copy.deepcopy(ELECTION) | {"slug": "taken-by-other", "title": "別のフォーム"}, publish=False
+    )
     form = make_form()
     before = copy.deepcopy(_fresh(form.id).draft)
     revision = _fresh(form.id).draft_revision
 
     # other settings changed in the same submission must not be saved either
-    response = _save(staff_client, form, is_open=None, thank_you="保存されないはず",
-                     **({"opens_at": "2030-04-01T09:00"} | changes))
+    response = _save(
+        staff_client,
+        form,
+        is_open=None,
+        thank_you="保存されないはず",
+        **({"opens_at": "2030-04-01T09:00"} | changes),
+    )
 
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -288,8 +324,9 @@ def test_settings_saved_over_a_colleagues_change_are_refused(staff_client, make_
     document["fields"][0]["label"] = "お名前"
     operations.save_draft(stored, document, stored.draft_revision)
 
-    response = staff_client.post(f"/staff/forms/{form.id}/settings",
-                                 data=data | {"title": "上書き"})
+    response = staff_client.post(
+        f"/staff/forms/{form.id}/settings", data=data | {"title": "上書き"}
+    )
 
     assert "この間に他の人がフォームを保存しました。" in response.get_data(as_text=True)
     stored = _fresh(form.id)
@@ -304,10 +341,16 @@ def test_settings_of_another_department_are_refused(app, make_user, make_form):
     outsider = make_user("teacher", dept=department)
     form = make_form()
     client = app.test_client()
-    assert client.post("/login", data={"username": outsider.username,
-                                       "password": PASSWORD}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"username": outsider.username, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
     assert client.get(f"/staff/forms/{form.id}/settings").status_code == 403
-    response = client.post(f"/staff/forms/{form.id}/settings",
-                           data={"title": "x", "slug": "stolen", "receipt_format": "{seq}"})
+    response = client.post(
+        f"/staff/forms/{form.id}/settings",
+        data={"title": "x", "slug": "stolen", "receipt_format": "{seq}"},
+    )
     assert response.status_code == 403
     assert _fresh(form.id).slug == "senkyo-staff"

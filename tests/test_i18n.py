@@ -8,21 +8,9 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from flask import g
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "app" / "translations" / "ja" / "LC_MESSAGES" / "messages.po"
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """The ``app`` fixture keeps one app context, hence one ``g``, for the whole test, so
-    Flask-Babel's locale and Flask-Login's user (cached on ``g``) would leak from one test
-    request into the next. In production every request has its own ``g``: clear them."""
-    @app.teardown_request
-    def _forget(_exc):
-        g.pop("_flask_babel", None)
-        g.pop("_login_user", None)
 
 
 def _token(html: str) -> str:
@@ -36,8 +24,9 @@ def _lang(html: str) -> str:
 def _confirm(client, form, data, **kwargs):
     page = client.get(f"/f/{form.slug}", **kwargs)
     token = _token(page.get_data(as_text=True))
-    return client.post(f"/f/{form.slug}",
-                       data={**data, "action": "confirm", "submission_token": token}, **kwargs)
+    return client.post(
+        f"/f/{form.slug}", data={**data, "action": "confirm", "submission_token": token}, **kwargs
+    )
 
 
 def test_japanese_by_default(client, make_form):
@@ -85,8 +74,9 @@ def test_lang_parameter_switches_and_is_remembered(client, make_form):
     switched = client.get(f"/f/{form.slug}?lang=en")
     assert _lang(switched.get_data(as_text=True)) == "en"
     # Later pages, without the parameter and even with a Japanese browser, stay English.
-    html = _confirm(client, form, {"f_name": "Taro", "f_age": "30"},
-                    headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    html = _confirm(
+        client, form, {"f_name": "Taro", "f_age": "30"}, headers={"Accept-Language": "ja"}
+    ).get_data(as_text=True)
     assert _lang(html) == "en" and "Review your answers" in html
     back = client.get(f"/f/{form.slug}?lang=ja", headers={"Accept-Language": "en"})
     assert _lang(back.get_data(as_text=True)) == "ja"
@@ -109,15 +99,18 @@ def test_staff_pages_and_api_errors_follow_the_language(client, staff, api, make
     form = make_form()
     ja = client.post("/login", data={"username": "staff", "password": "nope"})
     assert "ユーザー名またはパスワードが正しくありません。" in ja.get_data(as_text=True)
-    en = client.post("/login", data={"username": "staff", "password": "nope"},
-                     headers={"Accept-Language": "en"})
+    en = client.post(
+        "/login", data={"username": "staff", "password": "nope"}, headers={"Accept-Language": "en"}
+    )
     assert "The user name or password is not correct." in en.get_data(as_text=True)
-    response = api.post(f"/api/v1/forms/{form.id}/records", json={"name": ""},
-                        headers={"Accept-Language": "en"})
+    response = api.post(
+        f"/api/v1/forms/{form.id}/records", json={"name": ""}, headers={"Accept-Language": "en"}
+    )
     assert response.get_json()["errors"]["name"] == ["This item is required."]
 
 
 # -- the catalogue ------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def catalogue():
@@ -156,16 +149,27 @@ def test_every_ui_string_is_in_the_catalogue(catalogue):
     """A string marked for translation in code or templates but not extracted into
     messages.po (``make messages``) would show in English to Japanese users."""
     method_map = [
-        ("app/**.py", "python"), ("builder/**.py", "python"), ("renderer/**.py", "python"),
+        ("app/**.py", "python"),
+        ("builder/**.py", "python"),
+        ("renderer/**.py", "python"),
         ("templates/**.html", "jinja2"),
     ]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
-                "_l": None, "N_": None}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "lazy_gettext": None,
+        "_l": None,
+        "N_": None,
+    }
     known = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id}
     missing, found = set(), 0
     for filename, _lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, keywords=keywords,
-            options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
+        str(ROOT),
+        method_map,
+        keywords=keywords,
+        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+    ):
         msgid = message if isinstance(message, str) else message[0]
         found += 1
         if msgid and msgid not in known:

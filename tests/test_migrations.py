@@ -21,10 +21,14 @@ from app.records import store
 from app.records.submission import submit
 from app.records.tables import system_tables_only
 
-DOCUMENT = {"title": "移行確認", "slug": "migration-check", "fields": [
-    {"key": "name", "type": "text", "label": "氏名"},
-    {"key": "days", "type": "checkboxes", "label": "希望日", "choices": ["月", "火"]},
-]}
+DOCUMENT = {
+    "title": "移行確認",
+    "slug": "migration-check",
+    "fields": [
+        {"key": "name", "type": "text", "label": "氏名"},
+        {"key": "days", "type": "checkboxes", "label": "希望日", "choices": ["月", "火"]},
+    ],
+}
 
 
 @pytest.fixture
@@ -32,8 +36,11 @@ def keep_logging():
     """env.py calls logging.config.fileConfig, which disables every logger it does not
     name; put the logging set-up back so later tests still see their log records."""
     manager = logging.root.manager
-    disabled = {name: logger.disabled for name, logger in manager.loggerDict.items()
-                if isinstance(logger, logging.Logger)}
+    disabled = {
+        name: logger.disabled
+        for name, logger in manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
     root_level, root_handlers = logging.root.level, list(logging.root.handlers)
     yield
     for name, logger in manager.loggerDict.items():
@@ -47,8 +54,15 @@ def keep_logging():
 def migrated(database, keep_logging):
     """An app whose database was built by the migrations only (no create_all)."""
     clear_cache()
-    application = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
-                              "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, **database})
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            **database,
+        }
+    )
     with application.app_context():
         assert sa.inspect(db.engine).get_table_names() == []  # really empty
         flask_migrate.upgrade()
@@ -63,14 +77,16 @@ def _columns(inspector, table: str) -> set[str]:
 
 def _differences(include_object=system_tables_only) -> list:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={
-            "include_object": include_object, "compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"include_object": include_object, "compare_type": True}
+        )
         diffs = compare_metadata(context, db.metadata)
     if db.engine.dialect.name == "sqlite":
         # form <-> form_version refer to each other; SQLite cannot add that constraint
         # after the fact, so the migration leaves it out there (see 0001).
-        diffs = [d for d in diffs if not (
-            d[0] == "add_fk" and d[1].name == "fk_form_published_version")]
+        diffs = [
+            d for d in diffs if not (d[0] == "add_fk" and d[1].name == "fk_form_published_version")
+        ]
     return diffs
 
 
@@ -78,8 +94,12 @@ def _publish_a_form_with_records() -> Form:
     department = Department(name="総務課")
     db.session.add(department)
     db.session.commit()
-    user = User(username="admin", password_hash=hash_password("x" * 12), is_admin=True,
-                department_id=department.id)
+    user = User(
+        username="admin",
+        password_hash=hash_password("x" * 12),
+        is_admin=True,
+        department_id=department.id,
+    )
     db.session.add(user)
     db.session.commit()
     form = operations.create_form(dict(DOCUMENT), user)
@@ -118,11 +138,19 @@ def test_record_tables_are_ignored_by_the_migrations(migrated):
 
 def test_system_tables_only_filter():
     metadata = sa.MetaData()
-    record = sa.Table("rec_7", metadata, sa.Column("id", sa.Integer, primary_key=True),
-                      sa.Column("f_name", sa.Text))
+    record = sa.Table(
+        "rec_7",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("f_name", sa.Text),
+    )
     index = sa.Index("ix_rec_7_f_name", record.c.f_name)
-    system = sa.Table("form", metadata, sa.Column("id", sa.Integer, primary_key=True),
-                      sa.Column("slug", sa.String(63)))
+    system = sa.Table(
+        "form",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("slug", sa.String(63)),
+    )
     assert system_tables_only(record, "rec_7", "table", True, None) is False
     assert system_tables_only(None, "rec_7_values", "table", True, None) is False
     assert system_tables_only(record.c.f_name, "f_name", "column", True, None) is False

@@ -12,7 +12,8 @@ def test_removed_choice_keeps_its_label_in_the_list_and_export(client, staff_cli
     document = copy.deepcopy(form.draft)
     ward = next(f for f in document["fields"] if f["key"] == "ward")
     ward["choices"] = [c for c in ward["choices"] if c["value"] != "花泉"] + [
-        {"value": "c_new1", "label": "千厩"}]
+        {"value": "c_new1", "label": "千厩"}
+    ]
     days = next(f for f in document["fields"] if f["key"] == "days")
     days["choices"] = [{"value": "d1", "label": "6月30日"}, {"value": "d3", "label": "7月2日"}]
     operations.save_draft(form, document, form.draft_revision)
@@ -29,4 +30,6 @@ def test_removed_choice_keeps_its_label_in_the_list_and_export(client, staff_cli
     operations.publish(form)
     entry = next(e for e in form.storage if e["key"] == "ward")
     assert all(c["value"] != "花泉" for c in entry.get("past_choices", []))
-    assert "花泉（新）" in staff_client.get(f"/staff/forms/{form.id}/records").get_data(as_text=True)
+    assert "花泉（新）" in staff_client.get(f"/staff/forms/{form.id}/records").get_data(
+        as_text=True
+    )

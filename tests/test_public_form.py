@@ -68,8 +68,12 @@ def test_back_keeps_the_answers(client, make_form):
 
 def test_invalid_input_shows_each_error_next_to_its_field_and_stores_nothing(client, make_form):
     form = make_form()
-    response = _fill(client, form.slug, {"f_name": "  ", "f_age": "12", "f_ward": "東京",
-                                          "f_days": ["zz"]}, "submit")
+    response = _fill(
+        client,
+        form.slug,
+        {"f_name": "  ", "f_age": "12", "f_ward": "東京", "f_days": ["zz"]},
+        "submit",
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'class="error-summary"' in html
@@ -91,8 +95,9 @@ def test_closed_form_refuses_applications(client, make_form):
     form.is_open = False
     db.session.commit()
     assert client.get(f"/f/{form.slug}").status_code == 410
-    response = client.post(f"/f/{form.slug}", data={**VALID, "submission_token": "a" * 32,
-                                                   "action": "submit"})
+    response = client.post(
+        f"/f/{form.slug}", data={**VALID, "submission_token": "a" * 32, "action": "submit"}
+    )
     assert response.status_code == 410
     assert store.count(form) == 0
 
@@ -103,11 +108,18 @@ def test_forged_thanks_ticket_is_404(client, make_form):
 
 
 def test_receipt_numbers_follow_the_form_format(client, make_form):
-    document = {"title": "t", "slug": "receipt-format", "settings": {"receipt_format": "EV-{seq:04d}"},
-                "fields": [{"key": "name", "type": "text", "label": "name"}]}
+    document = {
+        "title": "t",
+        "slug": "receipt-format",
+        "settings": {"receipt_format": "EV-{seq:04d}"},
+        "fields": [{"key": "name", "type": "text", "label": "name"}],
+    }
     form = make_form(document)
     _fill(client, form.slug, {"f_name": "a"}, "submit")
     _fill(client, form.slug, {"f_name": "b"}, "submit")
-    numbers = db.session.execute(
-        sa.text(f"SELECT receipt_no FROM rec_{form.id} ORDER BY id")).scalars().all()
+    numbers = (
+        db.session.execute(sa.text(f"SELECT receipt_no FROM rec_{form.id} ORDER BY id"))
+        .scalars()
+        .all()
+    )
     assert numbers == ["EV-0001", "EV-0002"]

@@ -75,12 +75,17 @@ def _gallery_ids(client) -> dict[str, str]:
     """Title -> start value of every entry offered on the new-form page."""
     html = client.get("/staff/forms/new").get_data(as_text=True)
     return dict(
-        (title.strip(), value) for value, title in re.findall(
+        (title.strip(), value)
+        for value, title in re.findall(
             r'<input type="radio" name="start" value="([^"]+)">\s*'
-            r'<span class="gallery-title">([^<]*)', html))
+            r'<span class="gallery-title">([^<]*)',
+            html,
+        )
+    )
 
 
 # -- the gallery and starting a form -----------------------------------------------------------
+
 
 def test_gallery_offers_a_blank_form_the_samples_and_saved_templates(staff_client, make_form):
     entries = _gallery_ids(staff_client)
@@ -89,16 +94,19 @@ def test_gallery_offers_a_blank_form_the_samples_and_saved_templates(staff_clien
     assert 'value="blank"' in staff_client.get("/staff/forms/new").get_data(as_text=True)
 
     form = make_form()
-    response = staff_client.post(f"/staff/forms/{form.id}/save-template",
-                                 data={"title": "募集フォームのひな形", "description": "毎年使う"})
+    response = staff_client.post(
+        f"/staff/forms/{form.id}/save-template",
+        data={"title": "募集フォームのひな形", "description": "毎年使う"},
+    )
     assert response.status_code == 302
     entries = _gallery_ids(staff_client)
     assert set(SAMPLE_TITLES) | {"募集フォームのひな形"} <= set(entries)
 
 
 def test_blank_form_is_created_as_a_draft_and_opens_the_designer(staff_client, staff):
-    response = staff_client.post("/staff/forms/new", data={"start": "blank",
-                                                           "title": "防災訓練 参加申込"})
+    response = staff_client.post(
+        "/staff/forms/new", data={"start": "blank", "title": "防災訓練 参加申込"}
+    )
     form = _fresh(_designer_of(response))
     assert form.title == form.draft["title"] == "防災訓練 参加申込"
     assert not form.is_published
@@ -132,23 +140,27 @@ def test_start_from_the_election_sample(staff_client):
     assert not form.is_published
 
     # twice is fine: each copy gets its own address, and a title may be given
-    again = staff_client.post("/staff/forms/new",
-                              data={"start": "sample-0", "title": "令和8年 選挙"})
+    again = staff_client.post(
+        "/staff/forms/new", data={"start": "sample-0", "title": "令和8年 選挙"}
+    )
     second = _fresh(_designer_of(again))
     assert second.title == "令和8年 選挙"
     assert second.slug != form.slug
 
 
-def test_administrator_without_a_department_chooses_where_the_form_goes(client, make_user,
-                                                                       department):
+def test_administrator_without_a_department_chooses_where_the_form_goes(
+    client, make_user, department
+):
     admin = make_user("root", admin=True, dept=None)
     _login(client, admin)
     page = client.get("/staff/forms/new").get_data(as_text=True)
     options = re.findall(r'<option value="(\d+)"', page)
     assert options == [str(department.id)]
 
-    response = client.post("/staff/forms/new", data={
-        "start": "blank", "title": "全庁アンケート", "department_id": options[0]})
+    response = client.post(
+        "/staff/forms/new",
+        data={"start": "blank", "title": "全庁アンケート", "department_id": options[0]},
+    )
 
     form = _fresh(_designer_of(response))
     assert form.department_id == department.id
@@ -162,14 +174,16 @@ def test_start_from_an_unknown_entry_is_404(staff_client):
 
 # -- copies -----------------------------------------------------------------------------------
 
+
 def test_duplicate_within_the_department(staff_client, staff, make_form):
     form = make_form()
     submit(form, published_definition(form), {"name": "一関 太郎", "age": 30})
     page = staff_client.get(f"/staff/forms/{form.id}/duplicate")
     assert page.status_code == 200
 
-    response = staff_client.post(f"/staff/forms/{form.id}/duplicate",
-                                 data={"title": "選挙事務スタッフ募集（参院選）"})
+    response = staff_client.post(
+        f"/staff/forms/{form.id}/duplicate", data={"title": "選挙事務スタッフ募集（参院選）"}
+    )
 
     copy_ = _fresh(_designer_of(response))
     assert copy_.id != form.id
@@ -193,30 +207,38 @@ def test_duplicate_with_an_empty_title_is_refused(staff_client, make_form):
     assert len(_forms()) == 1
 
 
-def test_an_administrator_may_copy_into_another_department(client, make_user, make_form,
-                                                           other_department):
+def test_an_administrator_may_copy_into_another_department(
+    client, make_user, make_form, other_department
+):
     form = make_form()
     admin = _login(client, make_user("admin", admin=True))
     page = client.get(f"/staff/forms/{form.id}/duplicate").get_data(as_text=True)
     assert f'<option value="{other_department.id}"' in page
-    response = admin.post(f"/staff/forms/{form.id}/duplicate",
-                          data={"title": "教育委員会の募集", "department_id": other_department.id})
+    response = admin.post(
+        f"/staff/forms/{form.id}/duplicate",
+        data={"title": "教育委員会の募集", "department_id": other_department.id},
+    )
     copy_ = _fresh(_designer_of(response))
     assert copy_.department_id == other_department.id
     assert _keys(copy_.draft) == _keys(form.draft)
 
 
-def test_staff_cannot_copy_into_a_department_they_do_not_belong_to(staff_client, make_form,
-                                                                   other_department):
+def test_staff_cannot_copy_into_a_department_they_do_not_belong_to(
+    staff_client, make_form, other_department
+):
     form = make_form()
     page = staff_client.get(f"/staff/forms/{form.id}/duplicate").get_data(as_text=True)
     assert f'value="{other_department.id}"' not in page
-    response = staff_client.post(f"/staff/forms/{form.id}/duplicate",
-                                 data={"title": "横取り", "department_id": other_department.id})
+    response = staff_client.post(
+        f"/staff/forms/{form.id}/duplicate",
+        data={"title": "横取り", "department_id": other_department.id},
+    )
     assert response.status_code == 403
     assert len(_forms()) == 1
-    blank = staff_client.post("/staff/forms/new", data={
-        "start": "blank", "title": "横取り", "department_id": other_department.id})
+    blank = staff_client.post(
+        "/staff/forms/new",
+        data={"start": "blank", "title": "横取り", "department_id": other_department.id},
+    )
     assert blank.status_code == 403
     assert len(_forms()) == 1
 
@@ -231,12 +253,23 @@ def test_staff_of_another_department_cannot_copy_a_form(client, other_staff, mak
 
 # -- templates --------------------------------------------------------------------------------
 
+
 def test_department_and_shared_templates(app, staff_client, make_user, other_staff, make_form):
     form = make_form()
-    assert staff_client.post(f"/staff/forms/{form.id}/save-template", data={
-        "title": "課内のひな形", "description": "選挙管理委員会だけ"}).status_code == 302
-    assert staff_client.post(f"/staff/forms/{form.id}/save-template", data={
-        "title": "全庁のひな形", "description": "どの課でも", "shared": "1"}).status_code == 302
+    assert (
+        staff_client.post(
+            f"/staff/forms/{form.id}/save-template",
+            data={"title": "課内のひな形", "description": "選挙管理委員会だけ"},
+        ).status_code
+        == 302
+    )
+    assert (
+        staff_client.post(
+            f"/staff/forms/{form.id}/save-template",
+            data={"title": "全庁のひな形", "description": "どの課でも", "shared": "1"},
+        ).status_code
+        == 302
+    )
 
     templates = {t.title: t for t in db.session.scalars(sa.select(Template))}
     assert templates["課内のひな形"].department_id == form.department_id
@@ -253,11 +286,14 @@ def test_department_and_shared_templates(app, staff_client, make_user, other_sta
     assert "課内のひな形" not in offered
     # nor can the department-only template be used by guessing its id
     hidden_id = str(templates["課内のひな形"].id)
-    assert outsider.post("/staff/forms/new", data={"start": hidden_id,
-                                                   "title": "x"}).status_code == 404
+    assert (
+        outsider.post("/staff/forms/new", data={"start": hidden_id, "title": "x"}).status_code
+        == 404
+    )
 
-    response = outsider.post("/staff/forms/new", data={"start": offered["全庁のひな形"],
-                                                       "title": "教育委員会の募集"})
+    response = outsider.post(
+        "/staff/forms/new", data={"start": offered["全庁のひな形"], "title": "教育委員会の募集"}
+    )
     started = _fresh(_designer_of(response))
     assert started.department_id == other_staff.department_id
     assert started.title == "教育委員会の募集"
@@ -269,11 +305,16 @@ def test_start_from_a_saved_template_keeps_its_items(staff_client, make_form):
     document = copy.deepcopy(form.draft)
     document["fields"].append({"key": "memo", "type": "textarea", "label": "備考"})
     operations.save_draft(form, document, form.draft_revision)
-    assert staff_client.post(f"/staff/forms/{form.id}/save-template",
-                             data={"title": "備考つき"}).status_code == 302
+    assert (
+        staff_client.post(
+            f"/staff/forms/{form.id}/save-template", data={"title": "備考つき"}
+        ).status_code
+        == 302
+    )
 
-    response = staff_client.post("/staff/forms/new", data={
-        "start": _gallery_ids(staff_client)["備考つき"], "title": ""})
+    response = staff_client.post(
+        "/staff/forms/new", data={"start": _gallery_ids(staff_client)["備考つき"], "title": ""}
+    )
 
     started = _fresh(_designer_of(response))
     assert _keys(started.draft) == ["name", "age", "ward", "days", "memo"]
@@ -291,6 +332,7 @@ def test_template_needs_a_name(staff_client, make_form):
 
 # -- published versions -----------------------------------------------------------------------
 
+
 def _publish_relabelled(form, user, label):
     document = copy.deepcopy(form.draft)
     document["fields"][0]["label"] = label
@@ -307,15 +349,16 @@ def test_versions_page_lists_every_published_version(staff_client, staff, make_f
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    restorable = re.findall(rf'/staff/forms/{form.id}/versions/(\d+)/restore', html)
-    viewable = re.findall(rf'/staff/forms/{form.id}/versions/(\d+)/preview', html)
+    restorable = re.findall(rf"/staff/forms/{form.id}/versions/(\d+)/restore", html)
+    viewable = re.findall(rf"/staff/forms/{form.id}/versions/(\d+)/preview", html)
     assert restorable == viewable == ["3", "2", "1"]  # newest first
     assert html.count('class="badge badge--ok"') == 1  # the one being served: version 3
     assert html.index('class="badge badge--ok"') < html.index("/versions/3/preview")
 
 
 def test_restore_makes_an_old_version_the_draft_but_public_form_waits(
-        app, staff_client, staff, make_form):
+    app, staff_client, staff, make_form
+):
     citizen = app.test_client()
     form = make_form()
     _publish_relabelled(form, staff, "お名前")
@@ -325,8 +368,9 @@ def test_restore_makes_an_old_version_the_draft_but_public_form_waits(
     assert "お名前" in citizen.get("/f/senkyo-2026").get_data(as_text=True)
     revision = _fresh(form.id).draft_revision
 
-    response = staff_client.post(f"/staff/forms/{form.id}/versions/1/restore",
-                                 data={"revision": revision})
+    response = staff_client.post(
+        f"/staff/forms/{form.id}/versions/1/restore", data={"revision": revision}
+    )
 
     assert _designer_of(response) == form.id
     stored = _fresh(form.id)
@@ -352,8 +396,11 @@ def test_restore_with_a_stale_revision_is_refused(staff_client, staff, make_form
     document["fields"][0]["label"] = "編集中"
     operations.save_draft(stored, document, stored.draft_revision)
 
-    response = staff_client.post(f"/staff/forms/{form.id}/versions/1/restore",
-                                 data={"revision": seen_revision}, follow_redirects=True)
+    response = staff_client.post(
+        f"/staff/forms/{form.id}/versions/1/restore",
+        data={"revision": seen_revision},
+        follow_redirects=True,
+    )
 
     assert response.request.path == f"/staff/forms/{form.id}/versions"
     assert RESTORE_CONFLICT in response.get_data(as_text=True)
@@ -363,8 +410,9 @@ def test_restore_with_a_stale_revision_is_refused(staff_client, staff, make_form
 def test_restore_of_an_unknown_version_is_404(staff_client, make_form):
     form = make_form()
     before = copy.deepcopy(form.draft)
-    response = staff_client.post(f"/staff/forms/{form.id}/versions/7/restore",
-                                 data={"revision": form.draft_revision})
+    response = staff_client.post(
+        f"/staff/forms/{form.id}/versions/7/restore", data={"revision": form.draft_revision}
+    )
     assert response.status_code == 404
     assert _fresh(form.id).draft == before
 
@@ -373,5 +421,9 @@ def test_versions_of_another_department_are_refused(client, other_staff, make_fo
     form = make_form()
     _login(client, other_staff)
     assert client.get(f"/staff/forms/{form.id}/versions").status_code == 403
-    assert client.post(f"/staff/forms/{form.id}/versions/1/restore",
-                       data={"revision": form.draft_revision}).status_code == 403
+    assert (
+        client.post(
+            f"/staff/forms/{form.id}/versions/1/restore", data={"revision": form.draft_revision}
+        ).status_code
+        == 403
+    )

@@ -34,18 +34,25 @@ BASE = {
     ],
 }
 
-FIRST = {"f_name": "一関 太郎", "f_age": "30", "f_ward": "b", "f_days": ["d1", "d2"],
-         "f_note": "よろしく"}
+FIRST = {
+    "f_name": "一関 太郎",
+    "f_age": "30",
+    "f_ward": "b",
+    "f_days": ["d1", "d2"],
+    "f_note": "よろしく",
+}
 SECOND = {"f_name": "花泉 花子", "f_age": "45", "f_ward": "a", "f_days": ["d2"]}
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
+
 def submit(client, form, data: dict) -> None:
     page = client.get(f"/f/{form.slug}").get_data(as_text=True)
     token = re.search(r'name="submission_token"[^>]*value="([0-9a-f]+)"', page).group(1)
-    response = client.post(f"/f/{form.slug}",
-                           data={**data, "submission_token": token, "action": "submit"})
+    response = client.post(
+        f"/f/{form.slug}", data={**data, "submission_token": token, "action": "submit"}
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
 
 
@@ -64,35 +71,50 @@ def field_of(document: dict, key: str) -> dict:
 def without(*keys):
     def change(document):
         document["fields"] = [f for f in document["fields"] if f["key"] not in keys]
+
     return change
 
 
 def columns(form) -> list[tuple[str, str]]:
     """(name, SQL type) of every column of rec_<id>, as the database reports them."""
-    return [(c["name"], str(c["type"]))
-            for c in sa.inspect(db.engine).get_columns(f"rec_{form.id}")]
+    return [
+        (c["name"], str(c["type"])) for c in sa.inspect(db.engine).get_columns(f"rec_{form.id}")
+    ]
 
 
 def indexes(form) -> dict[str, list[str]]:
-    return {i["name"]: i["column_names"]
-            for i in sa.inspect(db.engine).get_indexes(f"rec_{form.id}")}
+    return {
+        i["name"]: i["column_names"] for i in sa.inspect(db.engine).get_indexes(f"rec_{form.id}")
+    }
 
 
 def rows(form) -> list[dict]:
     table = sa.Table(f"rec_{form.id}", sa.MetaData(), autoload_with=db.engine)
-    return [dict(r) for r in db.session.execute(
-        sa.select(table).order_by(table.c.id)).mappings().all()]
+    return [
+        dict(r) for r in db.session.execute(sa.select(table).order_by(table.c.id)).mappings().all()
+    ]
 
 
 def chosen(form) -> list[tuple]:
-    return [tuple(r) for r in db.session.execute(sa.text(
-        f"SELECT record_id, field, value FROM rec_{form.id}_values ORDER BY record_id, value"))]
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            sa.text(
+                f"SELECT record_id, field, value FROM rec_{form.id}_values "
+                "ORDER BY record_id, value"
+            )
+        )
+    ]
 
 
 def snapshot(form) -> dict:
     """Everything a form's tables hold: columns, indexes, rows and chosen values."""
-    return {"columns": columns(form), "indexes": indexes(form), "rows": rows(form),
-            "chosen": chosen(form)}
+    return {
+        "columns": columns(form),
+        "indexes": indexes(form),
+        "rows": rows(form),
+        "chosen": chosen(form),
+    }
 
 
 def catalogue(form) -> list[tuple]:
@@ -105,9 +127,13 @@ def actions(version: FormVersion) -> list[tuple[str, str]]:
 
 
 def versions(form) -> list[int]:
-    return list(db.session.scalars(sa.select(FormVersion.number)
-                                   .where(FormVersion.form_id == form.id)
-                                   .order_by(FormVersion.number)))
+    return list(
+        db.session.scalars(
+            sa.select(FormVersion.number)
+            .where(FormVersion.form_id == form.id)
+            .order_by(FormVersion.number)
+        )
+    )
 
 
 def listing(client, form) -> tuple[list[str], list[list[str]]]:
@@ -115,14 +141,16 @@ def listing(client, form) -> tuple[list[str], list[list[str]]]:
     response = client.get(f"/staff/forms/{form.id}/records")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    headings = _texts(html[html.index("<thead>"):html.index("</thead>")], "th")
-    body = html[html.index("<tbody>"):html.index("</tbody>")]
+    headings = _texts(html[html.index("<thead>") : html.index("</thead>")], "th")
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
     return headings, [_texts(tr, "td") for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
 
 
 def _texts(html: str, tag: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", cell).strip()
-            for cell in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, re.S)
+    ]
 
 
 def column_values(client, form, heading: str) -> list[str]:
@@ -148,43 +176,65 @@ def form(client, make_form):
 
 # -- first publish -------------------------------------------------------------------------
 
+
 def test_first_publish_creates_the_table_with_typed_columns_and_indexes(make_form):
     form = make_form(BASE)
     assert [(name, kind) for name, kind in columns(form) if name.startswith("f_")] == [
-        ("f_name", "TEXT"), ("f_age", "BIGINT"), ("f_ward", "TEXT"), ("f_note", "TEXT")]
+        ("f_name", "TEXT"),
+        ("f_age", "BIGINT"),
+        ("f_ward", "TEXT"),
+        ("f_note", "TEXT"),
+    ]
     assert {name for name, _ in columns(form)} >= {
-        "id", "receipt_no", "status", "created_at", "updated_at", "created_by", "updated_by",
-        "form_version", "idempotency_token"}
+        "id",
+        "receipt_no",
+        "status",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "form_version",
+        "idempotency_token",
+    }
     found = indexes(form)
     for column in ("f_name", "f_age", "f_ward"):
         assert found[f"ix_rec_{form.id}_{column}"] == [column]
     assert not any(cols == ["f_note"] for cols in found.values())  # long text: not indexed
-    values_indexes = {i["name"]: i["column_names"]
-                      for i in sa.inspect(db.engine).get_indexes(f"rec_{form.id}_values")}
+    values_indexes = {
+        i["name"]: i["column_names"]
+        for i in sa.inspect(db.engine).get_indexes(f"rec_{form.id}_values")
+    }
     assert values_indexes[f"ix_rec_{form.id}_values_field_value"] == ["field", "value", "record_id"]
     version = form.published_version
     assert version.number == 1
     assert actions(version) == [("added", k) for k in ("name", "age", "ward", "days", "note")]
     assert catalogue(form) == [
-        ("name", "f_name", "text", False), ("age", "f_age", "integer", False),
-        ("ward", "f_ward", "text", False), ("days", "f_days", "multi", False),
-        ("note", "f_note", "longtext", False)]
+        ("name", "f_name", "text", False),
+        ("age", "f_age", "integer", False),
+        ("ward", "f_ward", "text", False),
+        ("days", "f_days", "multi", False),
+        ("note", "f_note", "longtext", False),
+    ]
 
 
 def test_every_filterable_type_gets_an_index(make_form):
-    document = {"title": "索引", "slug": "indexed", "fields": [
-        {"key": "t", "type": "text", "label": "t"},
-        {"key": "ta", "type": "textarea", "label": "ta"},
-        {"key": "n", "type": "number", "label": "n"},
-        {"key": "dec", "type": "number", "label": "dec", "decimals": 2},
-        {"key": "e", "type": "email", "label": "e"},
-        {"key": "tel", "type": "tel", "label": "tel"},
-        {"key": "d", "type": "date", "label": "d"},
-        {"key": "r", "type": "radio", "label": "r", "choices": ["x"]},
-        {"key": "s", "type": "select", "label": "s", "choices": ["x"]},
-        {"key": "c", "type": "checkboxes", "label": "c", "choices": ["x"]},
-        {"key": "ok", "type": "consent", "label": "ok"},
-    ]}
+    document = {
+        "title": "索引",
+        "slug": "indexed",
+        "fields": [
+            {"key": "t", "type": "text", "label": "t"},
+            {"key": "ta", "type": "textarea", "label": "ta"},
+            {"key": "n", "type": "number", "label": "n"},
+            {"key": "dec", "type": "number", "label": "dec", "decimals": 2},
+            {"key": "e", "type": "email", "label": "e"},
+            {"key": "tel", "type": "tel", "label": "tel"},
+            {"key": "d", "type": "date", "label": "d"},
+            {"key": "r", "type": "radio", "label": "r", "choices": ["x"]},
+            {"key": "s", "type": "select", "label": "s", "choices": ["x"]},
+            {"key": "c", "type": "checkboxes", "label": "c", "choices": ["x"]},
+            {"key": "ok", "type": "consent", "label": "ok"},
+        ],
+    }
     form = make_form(document)
     indexed = {tuple(cols) for cols in indexes(form).values()}
     for column in ("f_t", "f_n", "f_dec", "f_e", "f_tel", "f_d", "f_r", "f_s", "f_ok"):
@@ -196,6 +246,7 @@ def test_every_filterable_type_gets_an_index(make_form):
 
 
 # -- additions -----------------------------------------------------------------------------
+
 
 def test_new_field_adds_a_column_and_keeps_every_value(client, staff, staff_client, form):
     before = snapshot(form)
@@ -233,9 +284,17 @@ def test_new_field_adds_a_column_and_keeps_every_value(client, staff, staff_clie
 
 def test_new_field_inside_a_new_section_adds_its_column(staff, form):
     def add_section(document):
-        document["fields"].append({"type": "section", "key": "contact", "label": "連絡先",
-                                   "fields": [{"key": "tel", "type": "tel", "label": "電話"},
-                                              {"key": "visit", "type": "date", "label": "来庁日"}]})
+        document["fields"].append(
+            {
+                "type": "section",
+                "key": "contact",
+                "label": "連絡先",
+                "fields": [
+                    {"key": "tel", "type": "tel", "label": "電話"},
+                    {"key": "visit", "type": "date", "label": "来庁日"},
+                ],
+            }
+        )
 
     version = republish(form, staff, add_section)
     assert actions(version) == [("added", "tel"), ("added", "visit")]
@@ -246,17 +305,22 @@ def test_new_field_inside_a_new_section_adds_its_column(staff, form):
 
 # -- removals ------------------------------------------------------------------------------
 
+
 def test_removed_field_retires_its_column_and_keeps_showing_its_values(
-        client, staff, staff_client, form):
+    client, staff, staff_client, form
+):
     before = snapshot(form)
     version = republish(form, staff, without("age", "days"))
 
     assert actions(version) == [("retired", "age"), ("retired", "days")]
     assert snapshot(form) == before  # no column dropped, no value touched
     assert catalogue(form) == [
-        ("name", "f_name", "text", False), ("age", "f_age", "integer", True),
-        ("ward", "f_ward", "text", False), ("days", "f_days", "multi", True),
-        ("note", "f_note", "longtext", False)]
+        ("name", "f_name", "text", False),
+        ("age", "f_age", "integer", True),
+        ("ward", "f_ward", "text", False),
+        ("days", "f_days", "multi", True),
+        ("note", "f_note", "longtext", False),
+    ]
 
     page = client.get(f"/f/{form.slug}").get_data(as_text=True)
     assert 'name="f_age"' not in page and 'name="f_days"' not in page
@@ -285,12 +349,22 @@ def test_removed_field_retires_its_column_and_keeps_showing_its_values(
 
 
 def test_removing_a_field_from_a_section_retires_it(staff, make_form):
-    document = {"title": "節", "slug": "sections", "fields": [
-        {"key": "name", "type": "text", "label": "氏名"},
-        {"type": "section", "key": "work", "label": "勤務", "fields": [
-            {"key": "hours", "type": "number", "label": "時間"},
-            {"key": "place", "type": "text", "label": "場所"}]},
-    ]}
+    document = {
+        "title": "節",
+        "slug": "sections",
+        "fields": [
+            {"key": "name", "type": "text", "label": "氏名"},
+            {
+                "type": "section",
+                "key": "work",
+                "label": "勤務",
+                "fields": [
+                    {"key": "hours", "type": "number", "label": "時間"},
+                    {"key": "place", "type": "text", "label": "場所"},
+                ],
+            },
+        ],
+    }
     form = make_form(document)
 
     def drop_hours(doc):
@@ -303,6 +377,7 @@ def test_removing_a_field_from_a_section_retires_it(staff, make_form):
 
 # -- edits that need no storage change -----------------------------------------------------
 
+
 def test_label_help_and_choice_label_changes_change_no_storage(client, staff, staff_client, form):
     before = snapshot(form)
     storage_before = catalogue(form)
@@ -310,22 +385,31 @@ def test_label_help_and_choice_label_changes_change_no_storage(client, staff, st
     def edit(document):
         field_of(document, "name")["label"] = "お名前"
         field_of(document, "age")["help"] = "投票日現在の年齢"
-        field_of(document, "ward")["choices"] = [{"value": "a", "label": "一関"},
-                                                 {"value": "b", "label": "花泉町"}]
-        field_of(document, "days")["choices"] = [{"value": "d1", "label": "6/30（日）"},
-                                                 {"value": "d2", "label": "7/1（月）"}]
+        field_of(document, "ward")["choices"] = [
+            {"value": "a", "label": "一関"},
+            {"value": "b", "label": "花泉町"},
+        ]
+        field_of(document, "days")["choices"] = [
+            {"value": "d1", "label": "6/30（日）"},
+            {"value": "d2", "label": "7/1（月）"},
+        ]
         document["fields"].reverse()  # moving fields around is no storage change either
 
     version = republish(form, staff, edit)
     assert snapshot(form) == before
     assert catalogue(form) == storage_before
-    assert sorted(actions(version)) == [("changed", "age"), ("changed", "days"),
-                                        ("changed", "ward"), ("relabelled", "name")]
+    assert sorted(actions(version)) == [
+        ("changed", "age"),
+        ("changed", "days"),
+        ("changed", "ward"),
+        ("relabelled", "name"),
+    ]
     relabel = next(c for c in version.changes if c["action"] == "relabelled")
     assert (relabel["label"], relabel["detail"]) == ("お名前", "氏名")
     assert versions(form) == [1, 2]
-    first = db.session.scalar(sa.select(FormVersion).where(FormVersion.form_id == form.id,
-                                                           FormVersion.number == 1))
+    first = db.session.scalar(
+        sa.select(FormVersion).where(FormVersion.form_id == form.id, FormVersion.number == 1)
+    )
     assert field_of(first.document, "name")["label"] == "氏名"  # history is kept as published
 
     # the old answers are shown with today's labels
@@ -342,10 +426,14 @@ def test_publishing_an_unchanged_draft_adds_a_version_without_changes(staff, for
     assert snapshot(form) == before
 
 
-@pytest.mark.parametrize(("key", "new_spec"), [
-    ("name", {"type": "email", "label": "氏名"}),
-    ("ward", {"type": "select", "label": "地区", "choices": WARDS}),
-], ids=["text-to-email", "radio-to-select"])
+@pytest.mark.parametrize(
+    ("key", "new_spec"),
+    [
+        ("name", {"type": "email", "label": "氏名"}),
+        ("ward", {"type": "select", "label": "地区", "choices": WARDS}),
+    ],
+    ids=["text-to-email", "radio-to-select"],
+)
 def test_compatible_type_change_keeps_the_column(staff, staff_client, form, key, new_spec):
     before = snapshot(form)
 
@@ -358,7 +446,10 @@ def test_compatible_type_change_keeps_the_column(staff, staff_client, form, key,
     assert actions(version) == [("changed", key)]
     entry = next(e for e in form.storage if e["key"] == key)
     assert (entry["column"], entry["type"], entry["retired"]) == (
-        f"f_{key}", new_spec["type"], False)
+        f"f_{key}",
+        new_spec["type"],
+        False,
+    )
     assert len(column_values(staff_client, form, new_spec["label"])) == 2
 
 
@@ -366,31 +457,83 @@ def test_compatible_type_change_keeps_the_column(staff, staff_client, form, key,
 
 RETYPES = {
     "text-to-number": (
-        {"key": "code", "type": "text", "label": "番号"}, "A-1", "A-1",
-        {"key": "code", "type": "number", "label": "番号"}, "４２", 42, "BIGINT", "text → number"),
+        {"key": "code", "type": "text", "label": "番号"},
+        "A-1",
+        "A-1",
+        {"key": "code", "type": "number", "label": "番号"},
+        "４２",
+        42,
+        "BIGINT",
+        "text → number",
+    ),
     "integer-to-date": (
-        {"key": "code", "type": "number", "label": "番号"}, "30", 30,
-        {"key": "code", "type": "date", "label": "番号"}, "2026年4月1日", dt.date(2026, 4, 1),
-        "DATE", "number → date"),
+        {"key": "code", "type": "number", "label": "番号"},
+        "30",
+        30,
+        {"key": "code", "type": "date", "label": "番号"},
+        "2026年4月1日",
+        dt.date(2026, 4, 1),
+        "DATE",
+        "number → date",
+    ),
     "integer-to-decimal": (
-        {"key": "code", "type": "number", "label": "番号"}, "30", 30,
-        {"key": "code", "type": "number", "label": "番号", "decimals": 2}, "1.25",
-        Decimal("1.25"), "NUMERIC(30, 10)", "number → number"),
+        {"key": "code", "type": "number", "label": "番号"},
+        "30",
+        30,
+        {"key": "code", "type": "number", "label": "番号", "decimals": 2},
+        "1.25",
+        Decimal("1.25"),
+        "NUMERIC(30, 10)",
+        "number → number",
+    ),
     "text-to-consent": (
-        {"key": "code", "type": "text", "label": "番号"}, "はい", "はい",
-        {"key": "code", "type": "consent", "label": "番号"}, "y", True, "BOOLEAN",
-        "text → consent"),
+        {"key": "code", "type": "text", "label": "番号"},
+        "はい",
+        "はい",
+        {"key": "code", "type": "consent", "label": "番号"},
+        "y",
+        True,
+        "BOOLEAN",
+        "text → consent",
+    ),
 }
 
 
 @pytest.mark.parametrize(
-    ("old_spec", "old_posted", "old_stored", "new_spec", "new_posted", "new_stored", "sql_type",
-     "detail"), RETYPES.values(), ids=RETYPES.keys())
+    (
+        "old_spec",
+        "old_posted",
+        "old_stored",
+        "new_spec",
+        "new_posted",
+        "new_stored",
+        "sql_type",
+        "detail",
+    ),
+    RETYPES.values(),
+    ids=RETYPES.keys(),
+)
 def test_incompatible_type_change_keeps_the_old_column_and_adds_a_new_one(
-        client, staff, staff_client, make_form, old_spec, old_posted, old_stored, new_spec,
-        new_posted, new_stored, sql_type, detail):
-    form = make_form({"title": "型変更", "slug": "retype", "fields": [
-        {"key": "name", "type": "text", "label": "氏名"}, old_spec]})
+    client,
+    staff,
+    staff_client,
+    make_form,
+    old_spec,
+    old_posted,
+    old_stored,
+    new_spec,
+    new_posted,
+    new_stored,
+    sql_type,
+    detail,
+):
+    form = make_form(
+        {
+            "title": "型変更",
+            "slug": "retype",
+            "fields": [{"key": "name", "type": "text", "label": "氏名"}, old_spec],
+        }
+    )
     submit(client, form, {"f_name": "前", "f_code": old_posted})
     old_columns = columns(form)
 
@@ -403,12 +546,17 @@ def test_incompatible_type_change_keeps_the_old_column_and_adds_a_new_one(
     assert actions(version) == [("retyped", "code")]
     assert version.changes[0]["detail"] == detail
     assert [(k, c, r) for k, c, _, r in catalogue(form)] == [
-        ("name", "f_name", False), ("code", "f_code", True), ("code", "f_code_2", False)]
+        ("name", "f_name", False),
+        ("code", "f_code", True),
+        ("code", "f_code_2", False),
+    ]
 
     submit(client, form, {"f_name": "後", "f_code": new_posted})
     stored = rows(form)
     assert [(r["f_code"], r["f_code_2"]) for r in stored] == [
-        (old_stored, None), (None, new_stored)]
+        (old_stored, None),
+        (None, new_stored),
+    ]
     assert type(stored[1]["f_code_2"]) is type(new_stored)
 
     old_heading = "番号 (廃止)"
@@ -426,9 +574,9 @@ def test_single_to_multiple_choice_keeps_the_old_answers(client, staff, staff_cl
 
     version = republish(form, staff, to_checkboxes)
     assert actions(version) == [("retyped", "ward")]
-    assert [(c["key"], c["column"], c["kind"], c["retired"])
-            for c in form.storage if c["key"] == "ward"] == [
-        ("ward", "f_ward", "text", True), ("ward", "f_ward_2", "multi", False)]
+    assert [
+        (c["key"], c["column"], c["kind"], c["retired"]) for c in form.storage if c["key"] == "ward"
+    ] == [("ward", "f_ward", "text", True), ("ward", "f_ward_2", "multi", False)]
     assert [r["f_ward"] for r in rows(form)] == ["b", "a"]
     submit(client, form, {"f_name": "三人目", "f_ward": ["a", "b"]})
     new_id = rows(form)[-1]["id"]
@@ -455,31 +603,42 @@ def test_multiple_to_single_choice_keeps_the_old_answers(client, staff, staff_cl
 
 # -- fields that come back -----------------------------------------------------------------
 
+
 def test_removed_then_readded_field_reuses_its_retired_column(client, staff, staff_client, form):
     original = snapshot(form)
     republish(form, staff, without("age", "days"))
     submit(client, form, {"f_name": "削除中"})
 
     def readd(document):
-        document["fields"].insert(1, {"key": "age", "type": "number", "label": "年齢（再）",
-                                      "min": 18, "max": 99})
-        document["fields"].append({"key": "days", "type": "checkboxes", "label": "希望日",
-                                   "choices": DAYS})
+        document["fields"].insert(
+            1, {"key": "age", "type": "number", "label": "年齢（再）", "min": 18, "max": 99}
+        )
+        document["fields"].append(
+            {"key": "days", "type": "checkboxes", "label": "希望日", "choices": DAYS}
+        )
 
     version = republish(form, staff, readd)
     assert actions(version) == [("restored", "age"), ("restored", "days")]
     assert columns(form) == original["columns"]  # no new column: the old one is back
     assert indexes(form) == original["indexes"]
     assert [(k, c, r) for k, c, _, r in catalogue(form)] == [
-        ("name", "f_name", False), ("age", "f_age", False), ("ward", "f_ward", False),
-        ("days", "f_days", False), ("note", "f_note", False)]
+        ("name", "f_name", False),
+        ("age", "f_age", False),
+        ("ward", "f_ward", False),
+        ("days", "f_days", False),
+        ("note", "f_note", False),
+    ]
     assert versions(form) == [1, 2, 3]
 
     submit(client, form, {"f_name": "復活後", "f_age": "20", "f_days": ["d1"]})
     assert [r["f_age"] for r in rows(form)] == [30, 45, None, 20]
     assert column_values(staff_client, form, "年齢（再）") == ["30", "45", "", "20"]
     assert column_values(staff_client, form, "希望日") == [
-        "6月30日、7月1日", "7月1日", "", "6月30日"]
+        "6月30日、7月1日",
+        "7月1日",
+        "",
+        "6月30日",
+    ]
     headings, _ = listing(staff_client, form)
     assert not any("廃止" in h for h in headings)
 
@@ -515,15 +674,21 @@ def test_changing_a_type_back_restores_the_first_column(client, staff, staff_cli
     version = republish(form, staff, to_number)
     assert actions(version) == [("retyped", "age")]
     assert [(c["column"], c["kind"], c["retired"]) for c in form.storage if c["key"] == "age"] == [
-        ("f_age", "integer", False), ("f_age_2", "text", True)]
+        ("f_age", "integer", False),
+        ("f_age_2", "text", True),
+    ]
     assert [c for c, _ in columns(form)].count("f_age_3") == 0
-    assert [(r["f_age"], r["f_age_2"]) for r in rows(form)] == [(30, None), (45, None),
-                                                                 (None, "三十")]
+    assert [(r["f_age"], r["f_age_2"]) for r in rows(form)] == [
+        (30, None),
+        (45, None),
+        (None, "三十"),
+    ]
     assert column_values(staff_client, form, "年齢") == ["30", "45", ""]
     assert column_values(staff_client, form, "年齢 (廃止)") == ["", "", "三十"]
 
 
 # -- publishing is atomic ------------------------------------------------------------------
+
 
 def _add_fields(document):
     document["fields"].append({"key": "email", "type": "email", "label": "メール"})
@@ -556,10 +721,12 @@ def _fail_creating_an_index(monkeypatch, seen):
     monkeypatch.setattr(sa.Index, "create", create)
 
 
-@pytest.mark.parametrize("fail", [_fail_after_apply, _fail_creating_an_index],
-                         ids=["after-all-ddl", "at-an-index"])
-def test_a_publish_that_fails_midway_changes_nothing(client, staff, staff_client, form,
-                                                     monkeypatch, fail):
+@pytest.mark.parametrize(
+    "fail", [_fail_after_apply, _fail_creating_an_index], ids=["after-all-ddl", "at-an-index"]
+)
+def test_a_publish_that_fails_midway_changes_nothing(
+    client, staff, staff_client, form, monkeypatch, fail
+):
     before = snapshot(form)
     storage_before = copy.deepcopy(form.storage)
     document = copy.deepcopy(form.draft)
@@ -588,11 +755,10 @@ def test_a_publish_that_fails_midway_changes_nothing(client, staff, staff_client
     # nothing was left half-done: publishing again works and adds the columns once
     version = operations.publish(form, staff)
     assert version.number == 2
-    assert sorted(actions(version)) == [("added", "email"), ("added", "visit"),
-                                        ("retyped", "age")]
+    assert sorted(actions(version)) == [("added", "email"), ("added", "visit"), ("retyped", "age")]
     names = [c for c, _ in columns(form)]
-    assert names[:len(before["columns"])] == [c for c, _ in before["columns"]]
-    assert sorted(names[len(before["columns"]):]) == ["f_age_2", "f_email", "f_visit"]
+    assert names[: len(before["columns"])] == [c for c, _ in before["columns"]]
+    assert sorted(names[len(before["columns"]) :]) == ["f_age_2", "f_email", "f_visit"]
     assert f"ix_rec_{form.id}_f_visit" in indexes(form)
     assert [r["f_age"] for r in rows(form)] == [30, 45, 40]
 

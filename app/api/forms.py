@@ -15,15 +15,19 @@ from builder.definition import DefinitionError
 
 def _form_json(form) -> dict:
     return {
-        "id": form.id, "slug": form.slug, "title": form.title, "is_open": form.is_open,
+        "id": form.id,
+        "slug": form.slug,
+        "title": form.title,
+        "is_open": form.is_open,
         "draft_revision": form.draft_revision,
         "published_version": form.published_version.number if form.published_version else None,
     }
 
 
 def _definition_problem(exc: DefinitionError, document):
-    errors = [{"path": p.path, "message": p.message}
-              for p in flatten(exc.errors, document, _, _("item"))]
+    errors = [
+        {"path": p.path, "message": p.message} for p in flatten(exc.errors, document, _, _("item"))
+    ]
     return problem(422, _("The definition has problems."), errors)
 
 
@@ -43,8 +47,11 @@ def create_form():
     except DefinitionError as exc:
         return _definition_problem(exc, document)
     except operations.SlugTaken as exc:
-        return problem(409, _("The address “%(slug)s” is used by another form.", slug=str(exc)),
-                       [{"path": "slug", "message": _("Already used.")}])
+        return problem(
+            409,
+            _("The address “%(slug)s” is used by another form.", slug=str(exc)),
+            [{"path": "slug", "message": _("Already used.")}],
+        )
     return {"id": form.id, "slug": form.slug}, 201
 
 
@@ -66,8 +73,11 @@ def replace_draft(form_id: int):
     except operations.ConflictError:
         return problem(409, _("The draft was changed by someone else; fetch it again."))
     except operations.SlugTaken as exc:
-        return problem(409, _("The address “%(slug)s” is used by another form.", slug=str(exc)),
-                       [{"path": "slug", "message": _("Already used.")}])
+        return problem(
+            409,
+            _("The address “%(slug)s” is used by another form.", slug=str(exc)),
+            [{"path": "slug", "message": _("Already used.")}],
+        )
     return _form_json(form)
 
 
@@ -78,7 +88,4 @@ def publish(form_id: int):
         version = operations.publish(form, g.api_user)
     except DefinitionError as exc:
         return _definition_problem(exc, form.draft)
-    return {"id": form.id, "slug": form.slug, "version": version.number,
-            "changes": version.changes}
-
-
+    return {"id": form.id, "slug": form.slug, "version": version.number, "changes": version.changes}

@@ -25,7 +25,8 @@ def _record_json(record, entries, types) -> dict:
         "created_at": record.created_at.isoformat() + "Z",
         "values": {
             e["key"]: types[e["column"]].to_json(record.values.get(e["column"]))
-            for e in entries if not e["retired"]
+            for e in entries
+            if not e["retired"]
         },
     }
 
@@ -43,8 +44,12 @@ def list_records(form_id: int):
     entries = [e for e in rights.visible_columns(g.api_user, form) if not e["retired"]]
     types = column_types(entries, _)
     errors = []
-    known = PAGING | set(filters.SYSTEM_FILTERS) | {e["key"] for e in entries} | {
-        f"{e['key']}.{op}" for e in entries for op in types[e["column"]].filter_ops}
+    known = (
+        PAGING
+        | set(filters.SYSTEM_FILTERS)
+        | {e["key"] for e in entries}
+        | {f"{e['key']}.{op}" for e in entries for op in types[e["column"]].filter_ops}
+    )
     for name in request.args:
         if name not in known:
             errors.append({"path": name, "message": _("Unknown parameter.")})
@@ -67,15 +72,20 @@ def list_records(form_id: int):
     else:
         errors.append({"path": "sort", "message": _("Cannot sort by this.")})
         sort_column = "id"
-    parsed = filters.parse(request.args, entries, types, store.tables_for(form),
-                           name_of=lambda e: e["key"], gettext=_,
-                           timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    parsed = filters.parse(
+        request.args,
+        entries,
+        types,
+        store.tables_for(form),
+        name_of=lambda e: e["key"],
+        gettext=_,
+        timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+    )
     errors += [{"path": k, "message": v} for k, v in parsed.errors.items()]
     if errors:
         return problem(400, _("The request has problems."), errors)
     page = store.query(form, parsed.conditions, sort_column, descending, limit, offset)
-    return {"total": page.total,
-            "items": [_record_json(r, entries, types) for r in page.records]}
+    return {"total": page.total, "items": [_record_json(r, entries, types) for r in page.records]}
 
 
 @blueprint.get("/forms/<int:form_id>/records/<int:record_id>")
@@ -103,15 +113,20 @@ def create_record(form_id: int):
         return problem(422, _("The record has problems."), errors)
     web_form = build_form_class(fields)(formdata=formdata, meta={"csrf": False})
     if not web_form.validate():
-        return problem(422, _("The record has problems."), {
-            name.removeprefix(FIELD_PREFIX): messages
-            for name, messages in web_form.errors.items()
-        })
+        return problem(
+            422,
+            _("The record has problems."),
+            {
+                name.removeprefix(FIELD_PREFIX): messages
+                for name, messages in web_form.errors.items()
+            },
+        )
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 60:
         return problem(400, _("The Idempotency-Key header is too long (at most 60)."))
     token = f"api:{key}" if key else None
-    record, created = submit(form, definition, cleaned_values(web_form, fields), token=token,
-                             user_id=g.api_user.id)
+    record, created = submit(
+        form, definition, cleaned_values(web_form, fields), token=token, user_id=g.api_user.id
+    )
     entries = [e for e in rights.visible_columns(g.api_user, form) if not e["retired"]]
     return _record_json(record, entries, column_types(entries, _)), 201 if created else 200

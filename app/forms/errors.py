@@ -41,11 +41,13 @@ def flatten(errors: dict, document, gettext, item_word: str) -> list[Problem]:
                 if isinstance(message, (dict, list)):
                     walk(message, path)
                 else:
-                    problems.append(Problem(
-                        ".".join(str(p) for p in path),
-                        _describe(document, path, item_word),
-                        translate(message, gettext),
-                    ))
+                    problems.append(
+                        Problem(
+                            ".".join(str(p) for p in path),
+                            _describe(document, path, item_word),
+                            translate(message, gettext),
+                        )
+                    )
 
     walk(errors, [])
     return problems

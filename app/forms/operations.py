@@ -41,8 +41,9 @@ def create_form(document: dict, user: User | None, department_id: int | None = N
         slug=slug,
         title=loaded.title,
         draft=loaded.document,
-        department_id=department_id if department_id is not None else (
-            user.department_id if user else None),
+        department_id=department_id
+        if department_id is not None
+        else (user.department_id if user else None),
         created_by_id=user.id if user else None,
         storage=[],
     )
@@ -60,8 +61,13 @@ def save_draft(form: Form, document: dict, expected_revision: int | None = None)
         sa.update(Form)
         .where(Form.id == form.id)
         .where(Form.draft_revision == (expected_revision or form.draft_revision))
-        .values(draft=loaded.document, title=loaded.title, slug=slug,
-                draft_revision=Form.draft_revision + 1, updated_at=utcnow())
+        .values(
+            draft=loaded.document,
+            title=loaded.title,
+            slug=slug,
+            draft_revision=Form.draft_revision + 1,
+            updated_at=utcnow(),
+        )
     )
     if updated.rowcount != 1:
         db.session.rollback()
@@ -92,16 +98,23 @@ def publish(form: Form, user: User | None = None) -> FormVersion:
     try:
         # Lock the form row so that two publishes of one form run one after the other.
         db.session.execute(sa.select(Form.id).where(Form.id == form.id).with_for_update())
-        number = (db.session.scalar(
-            sa.select(sa.func.max(FormVersion.number)).where(FormVersion.form_id == form.id)
-        ) or 0) + 1
+        number = (
+            db.session.scalar(
+                sa.select(sa.func.max(FormVersion.number)).where(FormVersion.form_id == form.id)
+            )
+            or 0
+        ) + 1
         record_tables.apply(
-            db.session.connection(), form.id, plan.catalogue(),
+            db.session.connection(),
+            form.id,
+            plan.catalogue(),
             [{k: v for k, v in c.items() if k != "_new"} for c in plan.new_columns],
             {ft.key: ft.indexed for ft in fields},
         )
         version = FormVersion(
-            form_id=form.id, number=number, document=loaded.document,
+            form_id=form.id,
+            number=number,
+            document=loaded.document,
             changes=[vars(c) for c in plan.changes],
             published_by_id=user.id if user else None,
         )

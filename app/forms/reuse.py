@@ -31,8 +31,11 @@ def duplicate_form(form: Form, user: User, department_id: int | None, title: str
 def save_template(form: Form, user: User, title: str, description: str, shared: bool) -> Template:
     """Keep *form*'s draft as a template for the department (or everyone if *shared*)."""
     template = Template(
-        title=title, description=description, document=_fresh(form.draft),
-        department_id=None if shared else form.department_id, created_by_id=user.id,
+        title=title,
+        description=description,
+        document=_fresh(form.draft),
+        department_id=None if shared else form.department_id,
+        created_by_id=user.id,
     )
     db.session.add(template)
     db.session.commit()
@@ -42,19 +45,32 @@ def save_template(form: Form, user: User, title: str, description: str, shared: 
 def gallery(user: User) -> list[dict]:
     """Templates *user* can start from: the built-in samples, then saved templates."""
     entries = [
-        {"id": f"{SAMPLE_PREFIX}{n}", "title": doc["title"], "description": doc.get("description", ""),
-         "fields": len(doc["fields"]), "builtin": True, "document": doc}
+        {
+            "id": f"{SAMPLE_PREFIX}{n}",
+            "title": doc["title"],
+            "description": doc.get("description", ""),
+            "fields": len(doc["fields"]),
+            "builtin": True,
+            "document": doc,
+        }
         for n, doc in enumerate(sample_documents())
     ]
     query = sa.select(Template).order_by(Template.created_at.desc())
     if not user.is_admin:
-        query = query.where(sa.or_(Template.department_id.is_(None),
-                                   Template.department_id == user.department_id))
+        query = query.where(
+            sa.or_(Template.department_id.is_(None), Template.department_id == user.department_id)
+        )
     for template in db.session.scalars(query):
-        entries.append({"id": str(template.id), "title": template.title,
-                        "description": template.description,
-                        "fields": len(template.document.get("fields", [])), "builtin": False,
-                        "document": template.document})
+        entries.append(
+            {
+                "id": str(template.id),
+                "title": template.title,
+                "description": template.description,
+                "fields": len(template.document.get("fields", [])),
+                "builtin": False,
+                "document": template.document,
+            }
+        )
     return entries
 
 

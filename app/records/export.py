@@ -24,15 +24,17 @@ GETA = "〓"  # the conventional Japanese mark for a character that could not be
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 # Unicode characters that Japanese input produces and cp932 holds at another code point.
-CP932_EQUIVALENTS = str.maketrans({
-    "\u301c": "\uff5e",  # WAVE DASH -> FULLWIDTH TILDE
-    "\u2016": "\u2225",  # DOUBLE VERTICAL LINE -> PARALLEL TO
-    "\u2212": "\uff0d",  # MINUS SIGN -> FULLWIDTH HYPHEN-MINUS
-    "\u00a2": "\uffe0",  # CENT SIGN
-    "\u00a3": "\uffe1",  # POUND SIGN
-    "\u00ac": "\uffe2",  # NOT SIGN
-    "\u2014": "\u2015",  # EM DASH -> HORIZONTAL BAR
-})
+CP932_EQUIVALENTS = str.maketrans(
+    {
+        "\u301c": "\uff5e",  # WAVE DASH -> FULLWIDTH TILDE
+        "\u2016": "\u2225",  # DOUBLE VERTICAL LINE -> PARALLEL TO
+        "\u2212": "\uff0d",  # MINUS SIGN -> FULLWIDTH HYPHEN-MINUS
+        "\u00a2": "\uffe0",  # CENT SIGN
+        "\u00a3": "\uffe1",  # POUND SIGN
+        "\u00ac": "\uffe2",  # NOT SIGN
+        "\u2014": "\u2015",  # EM DASH -> HORIZONTAL BAR
+    }
+)
 
 ROWS_PER_CHUNK = 200
 
@@ -78,11 +80,16 @@ class ExportColumns:
 
     def row(self, record: Record) -> list:
         local = record.created_at.replace(tzinfo=dt.UTC).astimezone(self.zone)
-        cells = [record.receipt_no, local.strftime("%Y-%m-%d %H:%M:%S"),
-                 self.status_text(record.status)]
+        cells = [
+            record.receipt_no,
+            local.strftime("%Y-%m-%d %H:%M:%S"),
+            self.status_text(record.status),
+        ]
         values = record.values
         cells += [to_cell(values.get(column)) for column, to_cell in self.exporters]
-        return [cell if isinstance(cell, (int, Decimal)) else neutralise(str(cell)) for cell in cells]
+        return [
+            cell if isinstance(cell, (int, Decimal)) else neutralise(str(cell)) for cell in cells
+        ]
 
 
 def rows(columns: ExportColumns, records: Iterable[Record]) -> Iterator[list]:
@@ -91,8 +98,9 @@ def rows(columns: ExportColumns, records: Iterable[Record]) -> Iterator[list]:
         yield columns.row(record)
 
 
-def stream(table_rows: Iterable[list], encoding: str = UTF8,
-           replace_unencodable: bool = False) -> Iterator[bytes]:
+def stream(
+    table_rows: Iterable[list], encoding: str = UTF8, replace_unencodable: bool = False
+) -> Iterator[bytes]:
     """Encode rows as CSV bytes, a chunk at a time (memory does not grow with the rows)."""
     if encoding not in ENCODINGS:
         raise ValueError(encoding)
@@ -120,8 +128,9 @@ def _encode(buffer: io.StringIO, encoding: str, errors: str) -> bytes:
     return text.encode(encoding)
 
 
-def cp932_problems(columns: ExportColumns, records: Iterable[Record],
-                   limit: int = 100) -> list[Unencodable]:
+def cp932_problems(
+    columns: ExportColumns, records: Iterable[Record], limit: int = 100
+) -> list[Unencodable]:
     """The cells that Shift_JIS cannot hold (after the usual equivalents are applied)."""
     headings = columns.header()
     problems: list[Unencodable] = []
@@ -129,9 +138,9 @@ def cp932_problems(columns: ExportColumns, records: Iterable[Record],
         for heading, cell in zip(headings, columns.row(record), strict=True):
             if not isinstance(cell, str):
                 continue
-            bad = "".join(dict.fromkeys(
-                ch for ch in cell.translate(CP932_EQUIVALENTS) if not _cp932_ok(ch)
-            ))
+            bad = "".join(
+                dict.fromkeys(ch for ch in cell.translate(CP932_EQUIVALENTS) if not _cp932_ok(ch))
+            )
             if bad:
                 problems.append(Unencodable(record.receipt_no, heading, bad))
                 if len(problems) >= limit:

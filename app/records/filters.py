@@ -50,15 +50,25 @@ def _system(args, tables: RecordTables, parsed: ParsedFilters, timezone: str, ge
                 continue
             if argument == "created_at.max":
                 day += dt.timedelta(days=1)
-            start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC).replace(tzinfo=None)
+            start = (
+                dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC).replace(tzinfo=None)
+            )
             parsed.conditions.append(
-                records.c.created_at >= start if argument == "created_at.min"
-                else records.c.created_at < start)
+                records.c.created_at >= start
+                if argument == "created_at.min"
+                else records.c.created_at < start
+            )
 
 
-def parse(args, entries: list[dict], types: dict[str, FieldType], tables: RecordTables,
-          name_of=lambda entry: entry["column"], timezone: str = "Asia/Tokyo",
-          gettext=lambda s: s) -> ParsedFilters:
+def parse(
+    args,
+    entries: list[dict],
+    types: dict[str, FieldType],
+    tables: RecordTables,
+    name_of=lambda entry: entry["column"],
+    timezone: str = "Asia/Tokyo",
+    gettext=lambda s: s,
+) -> ParsedFilters:
     """Turn request *args* into SQL conditions for the visible column *entries*."""
     parsed = ParsedFilters()
     _system(args, tables, parsed, timezone, gettext)

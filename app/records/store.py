@@ -50,8 +50,9 @@ class MultiColumn:
         # IN (not EXISTS): the (field, value, record_id) index answers the subquery alone.
         values = self.tables.values
         return self.tables.records.c.id.in_(
-            sa.select(values.c.record_id).where(values.c.field == self.column,
-                                                values.c.value == value)
+            sa.select(values.c.record_id).where(
+                values.c.field == self.column, values.c.value == value
+            )
         )
 
 
@@ -87,15 +88,21 @@ def _sqlite_busy(error: OperationalError) -> bool:
     return code is not None and code & 0xFF == _SQLITE_BUSY
 
 
-def insert(form: Form, version_number: int, values: dict, *, token: str | None = None,
-           user_id: int | None = None, receipt_format: str | None = None,
-           timezone: str = "Asia/Tokyo") -> tuple[Record, bool]:
+def insert(
+    form: Form,
+    version_number: int,
+    values: dict,
+    *,
+    token: str | None = None,
+    user_id: int | None = None,
+    receipt_format: str | None = None,
+    timezone: str = "Asia/Tokyo",
+) -> tuple[Record, bool]:
     """Store one record; return it and whether it is new.
 
     A repeated *token* (double click, re-sent POST) returns the first record instead.
     """
-    arguments = dict(token=token, user_id=user_id, receipt_format=receipt_format,
-                     timezone=timezone)
+    arguments = dict(token=token, user_id=user_id, receipt_format=receipt_format, timezone=timezone)
     try:
         return _insert(form, version_number, values, **arguments)
     except OperationalError as error:
@@ -109,9 +116,16 @@ def insert(form: Form, version_number: int, values: dict, *, token: str | None =
     return _insert(form, version_number, values, **arguments)
 
 
-def _insert(form: Form, version_number: int, values: dict, *, token: str | None,
-            user_id: int | None, receipt_format: str | None,
-            timezone: str) -> tuple[Record, bool]:
+def _insert(
+    form: Form,
+    version_number: int,
+    values: dict,
+    *,
+    token: str | None,
+    user_id: int | None,
+    receipt_format: str | None,
+    timezone: str,
+) -> tuple[Record, bool]:
     tables = tables_for(form)
     if token:
         existing = find_by_token(form, token)
@@ -124,20 +138,28 @@ def _insert(form: Form, version_number: int, values: dict, *, token: str | None,
         connection = db.session.connection()
         result = connection.execute(
             tables.records.insert().values(
-                **row, created_at=now, updated_at=now, created_by=user_id, updated_by=user_id,
-                form_version=version_number, idempotency_token=token,
+                **row,
+                created_at=now,
+                updated_at=now,
+                created_by=user_id,
+                updated_by=user_id,
+                form_version=version_number,
+                idempotency_token=token,
             )
         )
         record_id = result.inserted_primary_key[0]
         chosen = [
             {"record_id": record_id, "field": column, "value": value}
-            for column in multi for value in values.get(column) or []
+            for column in multi
+            for value in values.get(column) or []
         ]
         if chosen:
             connection.execute(tables.values.insert(), chosen)
         number = receipt_number(receipt_format, form.id, record_id, now, timezone)
         connection.execute(
-            tables.records.update().where(tables.records.c.id == record_id).values(receipt_no=number)
+            tables.records.update()
+            .where(tables.records.c.id == record_id)
+            .values(receipt_no=number)
         )
         db.session.commit()
     except IntegrityError:
@@ -159,9 +181,11 @@ def find_by_token(form: Form, token: str) -> Record | None:
 
 def get(form: Form, record_id: int) -> Record | None:
     tables = tables_for(form)
-    row = db.session.execute(
-        sa.select(tables.records).where(tables.records.c.id == record_id)
-    ).mappings().first()
+    row = (
+        db.session.execute(sa.select(tables.records).where(tables.records.c.id == record_id))
+        .mappings()
+        .first()
+    )
     if row is None:
         return None
     return _with_multi(tables, [_record(tables, row)])[0]
@@ -171,9 +195,13 @@ def _record(tables: RecordTables, row) -> Record:
     values = {e["column"]: row[e["column"]] for e in tables.catalogue if e["kind"] != MULTI}
     values.update({e["column"]: [] for e in tables.catalogue if e["kind"] == MULTI})
     return Record(
-        id=row["id"], receipt_no=row["receipt_no"], status=row["status"],
-        created_at=row["created_at"], updated_at=row["updated_at"],
-        form_version=row["form_version"], values=values,
+        id=row["id"],
+        receipt_no=row["receipt_no"],
+        status=row["status"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        form_version=row["form_version"],
+        values=values,
     )
 
 
@@ -207,17 +235,32 @@ def _order(tables: RecordTables, sort: str | None, descending: bool):
     return [column.is_(None), primary, records.c.id.desc() if descending else records.c.id]
 
 
-def query(form: Form, conditions: list, sort: str | None = None, descending: bool = False,
-          limit: int = 50, offset: int = 0) -> Page:
+def query(
+    form: Form,
+    conditions: list,
+    sort: str | None = None,
+    descending: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
     """One page of records matching every condition (SQL clauses from field types)."""
     tables = tables_for(form)
     records = tables.records
     where = sa.and_(sa.true(), *conditions)
-    total = db.session.execute(sa.select(sa.func.count()).select_from(records).where(where)).scalar()
-    rows = db.session.execute(
-        sa.select(records).where(where).order_by(*_order(tables, sort, descending))
-        .limit(limit).offset(offset)
-    ).mappings().all()
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(records).where(where)
+    ).scalar()
+    rows = (
+        db.session.execute(
+            sa.select(records)
+            .where(where)
+            .order_by(*_order(tables, sort, descending))
+            .limit(limit)
+            .offset(offset)
+        )
+        .mappings()
+        .all()
+    )
     return Page(total=total, records=_with_multi(tables, [_record(tables, r) for r in rows]))
 
 
@@ -227,10 +270,16 @@ def iterate(form: Form, conditions: list, chunk: int = 1000) -> Iterator[Record]
     records = tables.records
     last = 0
     while True:
-        rows = db.session.execute(
-            sa.select(records).where(records.c.id > last, *conditions)
-            .order_by(records.c.id).limit(chunk)
-        ).mappings().all()
+        rows = (
+            db.session.execute(
+                sa.select(records)
+                .where(records.c.id > last, *conditions)
+                .order_by(records.c.id)
+                .limit(chunk)
+            )
+            .mappings()
+            .all()
+        )
         if not rows:
             return
         batch = _with_multi(tables, [_record(tables, r) for r in rows])

@@ -9,8 +9,14 @@ from app.records import store
 from builder.definition import Definition
 
 
-def submit(form: Form, definition: Definition, values: dict[str, object], *,
-           token: str | None = None, user_id: int | None = None) -> tuple[store.Record, bool]:
+def submit(
+    form: Form,
+    definition: Definition,
+    values: dict[str, object],
+    *,
+    token: str | None = None,
+    user_id: int | None = None,
+) -> tuple[store.Record, bool]:
     """Store *values* (field key -> value) as one record; idempotent per *token*."""
     columns = {e["key"]: e["column"] for e in form.storage if not e["retired"]}
     by_column = {columns[key]: value for key, value in values.items() if key in columns}

@@ -32,8 +32,11 @@ class RecordTables:
 
 def system_tables_only(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic filter: migrations manage system tables, never the per-form record tables."""
-    table = obj.table.name if type_ in ("column", "index", "unique_constraint",
-                                        "foreign_key_constraint") else name
+    table = (
+        obj.table.name
+        if type_ in ("column", "index", "unique_constraint", "foreign_key_constraint")
+        else name
+    )
     return not (table or "").startswith("rec_")
 
 
@@ -84,8 +87,13 @@ def index_name(form_id: int, column: str) -> str:
     return f"ix_{record_table_name(form_id)}_{column}"
 
 
-def apply(connection: sa.Connection, form_id: int, catalogue: list[dict], new: list[dict],
-          indexed: dict[str, bool]) -> RecordTables:
+def apply(
+    connection: sa.Connection,
+    form_id: int,
+    catalogue: list[dict],
+    new: list[dict],
+    indexed: dict[str, bool],
+) -> RecordTables:
     """Create the form's tables, or add *new* columns and their indexes, on *connection*.
 
     Runs inside the caller's transaction, so a failure leaves no half-done table.
@@ -104,7 +112,7 @@ def apply(connection: sa.Connection, form_id: int, catalogue: list[dict], new: l
         to_index = [e for e in new if e["kind"] != MULTI]
     for entry in to_index:
         if indexed.get(entry["key"]):
-            sa.Index(index_name(form_id, entry["column"]), tables.records.c[entry["column"]]).create(
-                connection
-            )
+            sa.Index(
+                index_name(form_id, entry["column"]), tables.records.c[entry["column"]]
+            ).create(connection)
     return tables

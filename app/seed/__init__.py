@@ -34,9 +34,14 @@ def seed_demo() -> list[str]:
     admin = db.session.scalar(sa.select(User).where(User.username == DEMO_ADMIN))
     if admin is None:
         password = generate_password()
-        admin = User(username=DEMO_ADMIN, display_name="管理者", is_admin=True,
-                     department_id=department.id, password_hash=hash_password(password),
-                     must_change_password=True)
+        admin = User(
+            username=DEMO_ADMIN,
+            display_name="管理者",
+            is_admin=True,
+            department_id=department.id,
+            password_hash=hash_password(password),
+            must_change_password=True,
+        )
         db.session.add(admin)
         db.session.commit()
         lines.append("=" * 60)

@@ -16,11 +16,15 @@ MIN_PASSWORD = 10
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))])
+    current = PasswordField(
+        _l("Current password"), validators=[InputRequired(_l("Enter your current password."))]
+    )
     new = PasswordField(
         _l("New password"),
-        validators=[InputRequired(_l("Enter a new password.")),
-                    Length(min=MIN_PASSWORD, message=_l("Use at least %(min)d characters."))],
+        validators=[
+            InputRequired(_l("Enter a new password.")),
+            Length(min=MIN_PASSWORD, message=_l("Use at least %(min)d characters.")),
+        ],
     )
     repeat = PasswordField(
         _l("New password again"),
@@ -42,5 +46,6 @@ def change_password():
             db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("staff.forms"))
-    return render_template("staff/password.html", form=form, min_length=MIN_PASSWORD), \
-        422 if form.errors else 200
+    return render_template(
+        "staff/password.html", form=form, min_length=MIN_PASSWORD
+    ), 422 if form.errors else 200

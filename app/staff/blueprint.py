@@ -20,8 +20,14 @@ def wants_json() -> bool:
 def require_login():
     if not current_user.is_authenticated:
         if wants_json():
-            return jsonify({"error": _("You were logged out. Log in again (in another tab) "
-                                       "and retry; this page keeps your changes.")}), 401
+            return jsonify(
+                {
+                    "error": _(
+                        "You were logged out. Log in again (in another tab) "
+                        "and retry; this page keeps your changes."
+                    )
+                }
+            ), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.must_change_password and request.endpoint != "staff.change_password":
         return redirect(url_for("staff.change_password"))

@@ -27,8 +27,12 @@ def _read_document(text: str):
     try:
         return json.loads(text), []
     except json.JSONDecodeError as exc:
-        return None, [{"where": _("line %(line)d, column %(col)d", line=exc.lineno, col=exc.colno),
-                       "message": _("This is not valid JSON.")}]
+        return None, [
+            {
+                "where": _("line %(line)d, column %(col)d", line=exc.lineno, col=exc.colno),
+                "message": _("This is not valid JSON."),
+            }
+        ]
 
 
 def _submitted_text() -> str:
@@ -42,8 +46,12 @@ def _submitted_text() -> str:
 def forms():
     rows = db.session.scalars(rights.visible_forms(current_user)).all()
     counts = {f.id: store.count(f) for f in rows if f.is_published}
-    return render_template("staff/forms.html", forms=rows, counts=counts,
-                           can_create=rights.can_create_forms(current_user))
+    return render_template(
+        "staff/forms.html",
+        forms=rows,
+        counts=counts,
+        can_create=rights.can_create_forms(current_user),
+    )
 
 
 @blueprint.route("/forms/import", methods=["GET", "POST"])
@@ -61,20 +69,28 @@ def import_form():
             except DefinitionError as exc:
                 problems = _problems(exc, document)
             except operations.SlugTaken as exc:
-                problems = [{"where": "slug", "message": _(
-                    "The address “%(slug)s” is used by another form.", slug=str(exc))}]
+                problems = [
+                    {
+                        "where": "slug",
+                        "message": _(
+                            "The address “%(slug)s” is used by another form.", slug=str(exc)
+                        ),
+                    }
+                ]
             else:
                 flash(_("The form was created as a draft."), "success")
                 return redirect(url_for("staff.form_detail", form_id=form.id))
-    return render_template("staff/import_form.html", text=text,
-                           problems=problems), 422 if problems else 200
+    return render_template(
+        "staff/import_form.html", text=text, problems=problems
+    ), 422 if problems else 200
 
 
 @blueprint.route("/forms/<int:form_id>")
 def form_detail(form_id: int):
     form = form_or_404(form_id, rights.VIEW_FORM)
     return render_template(
-        "staff/form_detail.html", form=form,
+        "staff/form_detail.html",
+        form=form,
         total=store.count(form) if form.is_published else 0,
         can_edit=rights.can(current_user, rights.EDIT_FORM, form),
         can_publish=rights.can(current_user, rights.PUBLISH, form),
@@ -97,25 +113,41 @@ def edit_definition(form_id: int):
             except DefinitionError as exc:
                 problems = _problems(exc, document)
             except operations.ConflictError:
-                problems = [{"where": "", "message": _(
-                    "Someone else saved this draft after you opened it. Your text is kept below; "
-                    "copy your changes, reload the page and apply them again.")}]
+                problems = [
+                    {
+                        "where": "",
+                        "message": _(
+                            "Someone else saved this draft after you opened it. Your text is kept "
+                            "below; copy your changes, reload the page and apply them again."
+                        ),
+                    }
+                ]
             except operations.SlugTaken as exc:
-                problems = [{"where": "slug", "message": _(
-                    "The address “%(slug)s” is used by another form.", slug=str(exc))}]
+                problems = [
+                    {
+                        "where": "slug",
+                        "message": _(
+                            "The address “%(slug)s” is used by another form.", slug=str(exc)
+                        ),
+                    }
+                ]
             else:
                 flash(_("The draft was saved."), "success")
                 return redirect(url_for("staff.form_detail", form_id=form.id))
-    return render_template("staff/edit_definition.html", form=form, text=text,
-                           revision=revision, problems=problems), 422 if problems else 200
+    return render_template(
+        "staff/edit_definition.html", form=form, text=text, revision=revision, problems=problems
+    ), 422 if problems else 200
 
 
 @blueprint.route("/forms/<int:form_id>/definition.json")
 def download_definition(form_id: int):
     form = form_or_404(form_id, rights.VIEW_FORM)
     body = json.dumps(form.draft, ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{form.slug}.json"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{form.slug}.json"'},
+    )
 
 
 @blueprint.route("/forms/<int:form_id>/publish", methods=["GET", "POST"])
@@ -125,10 +157,13 @@ def publish(form_id: int):
         plan: Plan = operations.preview_publish(form)
     except DefinitionError as exc:
         flash(_("The draft has problems; fix them before publishing."), "error")
-        return render_template("staff/edit_definition.html", form=form,
-                               text=json.dumps(form.draft, ensure_ascii=False, indent=2),
-                               revision=form.draft_revision,
-                               problems=_problems(exc, form.draft)), 422
+        return render_template(
+            "staff/edit_definition.html",
+            form=form,
+            text=json.dumps(form.draft, ensure_ascii=False, indent=2),
+            revision=form.draft_revision,
+            problems=_problems(exc, form.draft),
+        ), 422
     if request.method == "POST":
         version = operations.publish(form, current_user)
         flash(_("Version %(n)d is now published.", n=version.number), "success")
@@ -141,6 +176,10 @@ def set_open(form_id: int):
     form = form_or_404(form_id, rights.EDIT_FORM)
     form.is_open = request.form.get("open") == "1"
     db.session.commit()
-    flash(_("The form is open for applications.") if form.is_open
-          else _("The form is closed for applications."), "success")
+    flash(
+        _("The form is open for applications.")
+        if form.is_open
+        else _("The form is closed for applications."),
+        "success",
+    )
     return redirect(url_for("staff.form_detail", form_id=form.id))

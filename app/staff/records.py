@@ -30,8 +30,14 @@ def _view(form, action: str):
         abort(404)
     entries = rights.visible_columns(current_user, form)
     types = column_types(entries, _)
-    parsed = filters.parse(request.args, entries, types, store.tables_for(form),
-                           timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"], gettext=_)
+    parsed = filters.parse(
+        request.args,
+        entries,
+        types,
+        store.tables_for(form),
+        timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+        gettext=_,
+    )
     return entries, types, parsed
 
 
@@ -42,19 +48,27 @@ def records(form_id: int):
     page_size = current_app.config["ATSUME_PAGE_SIZE"]
     page_number = max(request.args.get("page", 1, type=int), 1)
     sort = request.args.get("sort", "id")
-    allowed_sorts = set(store.SYSTEM_SORTS) | {
-        e["column"] for e in entries if e["kind"] != "multi"}
+    allowed_sorts = set(store.SYSTEM_SORTS) | {e["column"] for e in entries if e["kind"] != "multi"}
     if sort not in allowed_sorts:
         sort = "id"
     descending = request.args.get("dir", "desc" if sort == "id" else "asc") == "desc"
     conditions = [] if parsed.errors else parsed.conditions
-    result = store.query(form, conditions, sort, descending,
-                         limit=page_size, offset=(page_number - 1) * page_size)
+    result = store.query(
+        form, conditions, sort, descending, limit=page_size, offset=(page_number - 1) * page_size
+    )
     pages = max(math.ceil(result.total / page_size), 1)
     return render_template(
-        "records/list.html", form=form, entries=entries, types=types, page=result,
-        page_number=page_number, pages=pages, sort=sort, descending=descending,
-        filters=parsed, heading=lambda e: column_heading(e, _("retired")),
+        "records/list.html",
+        form=form,
+        entries=entries,
+        types=types,
+        page=result,
+        page_number=page_number,
+        pages=pages,
+        sort=sort,
+        descending=descending,
+        filters=parsed,
+        heading=lambda e: column_heading(e, _("retired")),
         can_export=rights.can(current_user, rights.EXPORT, form),
         sortable=allowed_sorts,
     ), 422 if parsed.errors else 200
@@ -68,7 +82,11 @@ def record_detail(form_id: int, record_id: int):
     if record is None:
         abort(404)
     return render_template(
-        "records/detail.html", form=form, record=record, entries=entries, types=types,
+        "records/detail.html",
+        form=form,
+        record=record,
+        entries=entries,
+        types=types,
         heading=lambda e: column_heading(e, _("retired")),
         definition=published_definition(form),
     )
@@ -85,16 +103,20 @@ def export_csv(form_id: int):
         abort(400)
     replace = request.args.get("replace") == "1"
     columns = export.ExportColumns(
-        entries=entries, types=types,
+        entries=entries,
+        types=types,
         system_headings=(_("Receipt number"), _("Received at"), _("Status")),
-        retired_label=_("retired"), timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+        retired_label=_("retired"),
+        timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
         status_text=lambda status: status_label(status, _),
     )
     if encoding == export.CP932 and not replace:
         problems = export.cp932_problems(columns, store.iterate(form, parsed.conditions))
         if problems:
             return render_template(
-                "records/export_problems.html", form=form, problems=problems,
+                "records/export_problems.html",
+                form=form,
+                problems=problems,
                 args=request.args.to_dict(),
             ), 409
     stamp = dt.date.today().strftime("%Y%m%d")

@@ -46,8 +46,9 @@ def new_form():
                     abort(404)
             flash(_("The form was created as a draft."), "success")
             return redirect(url_for("designer.design", form_id=form.id))
-    return render_template("staff/new_form.html", entries=entries, departments=departments,
-                           problem=problem), 422 if problem else 200
+    return render_template(
+        "staff/new_form.html", entries=entries, departments=departments, problem=problem
+    ), 422 if problem else 200
 
 
 @blueprint.route("/forms/<int:form_id>/duplicate", methods=["GET", "POST"])
@@ -65,8 +66,9 @@ def duplicate(form_id: int):
             copy = reuse.duplicate_form(form, current_user, _department_choice(), title)
             flash(_("The copy was created as a draft."), "success")
             return redirect(url_for("designer.design", form_id=copy.id))
-    return render_template("staff/duplicate.html", form=form, departments=departments,
-                           title=title, problem=problem), 422 if problem else 200
+    return render_template(
+        "staff/duplicate.html", form=form, departments=departments, title=title, problem=problem
+    ), 422 if problem else 200
 
 
 @blueprint.route("/forms/<int:form_id>/save-template", methods=["GET", "POST"])
@@ -79,9 +81,11 @@ def save_template(form_id: int):
         if not title or len(title) > 200:
             problem = _("Enter a title of at most 200 characters.")
         else:
-            reuse.save_template(form, current_user, title, description,
-                                shared=request.form.get("shared") == "1")
+            reuse.save_template(
+                form, current_user, title, description, shared=request.form.get("shared") == "1"
+            )
             flash(_("The template was saved. It is offered under “New form”."), "success")
             return redirect(url_for("staff.form_detail", form_id=form.id))
-    return render_template("staff/save_template.html", form=form, title=title,
-                           description=description, problem=problem), 422 if problem else 200
+    return render_template(
+        "staff/save_template.html", form=form, title=title, description=description, problem=problem
+    ), 422 if problem else 200

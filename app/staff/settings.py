@@ -24,18 +24,21 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class SettingsForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[
-        InputRequired(_l("Enter a title.")), Length(max=200)])
+    title = StringField(
+        _l("Title"), validators=[InputRequired(_l("Enter a title.")), Length(max=200)]
+    )
     description = TextAreaField(_l("Description shown above the form"), validators=[Optional()])
-    slug = StringField(_l("Address (the part after /f/)"), validators=[
-        InputRequired(_l("Enter an address."))])
+    slug = StringField(
+        _l("Address (the part after /f/)"), validators=[InputRequired(_l("Enter an address."))]
+    )
     is_open = BooleanField(_l("Accepting applications"))
     opens_at = DateTimeLocalField(_l("Accept from"), format=LOCAL_FORMAT, validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Accept until"), format=LOCAL_FORMAT, validators=[Optional()])
     confirm_page = BooleanField(_l("Show a confirmation page before sending"))
     thank_you = TextAreaField(_l("Message on the thank-you page"), validators=[Optional()])
-    receipt_format = StringField(_l("Receipt number format"), validators=[
-        InputRequired(_l("Enter a format."))])
+    receipt_format = StringField(
+        _l("Receipt number format"), validators=[InputRequired(_l("Enter a format."))]
+    )
 
     def validate_closes_at(self, field):
         if field.data and self.opens_at.data and field.data <= self.opens_at.data:
@@ -57,29 +60,47 @@ def _to_local(utc: dt.datetime | None) -> dt.datetime | None:
 
 
 # Where the settings page shows a definition problem found at these paths.
-_FIELD_OF_PATH = {"title": "title", "slug": "slug", "settings.receipt_format": "receipt_format",
-                  "settings.thank_you": "thank_you", "description": "description"}
+_FIELD_OF_PATH = {
+    "title": "title",
+    "slug": "slug",
+    "settings.receipt_format": "receipt_format",
+    "settings.thank_you": "thank_you",
+    "description": "description",
+}
 
 
 @blueprint.route("/forms/<int:form_id>/settings", methods=["GET", "POST"])
 def form_settings(form_id: int):
     form = form_or_404(form_id, rights.EDIT_FORM)
     settings = form.draft.get("settings", {})
-    page = SettingsForm(data={
-        "title": form.draft["title"], "description": form.draft.get("description", ""),
-        "slug": form.slug, "is_open": form.is_open,
-        "opens_at": _to_local(form.opens_at), "closes_at": _to_local(form.closes_at),
-        "confirm_page": settings.get("confirm_page", True),
-        "thank_you": settings.get("thank_you", ""),
-        "receipt_format": settings.get("receipt_format", ""),
-    } if request.method == "GET" else None)
+    page = SettingsForm(
+        data={
+            "title": form.draft["title"],
+            "description": form.draft.get("description", ""),
+            "slug": form.slug,
+            "is_open": form.is_open,
+            "opens_at": _to_local(form.opens_at),
+            "closes_at": _to_local(form.closes_at),
+            "confirm_page": settings.get("confirm_page", True),
+            "thank_you": settings.get("thank_you", ""),
+            "receipt_format": settings.get("receipt_format", ""),
+        }
+        if request.method == "GET"
+        else None
+    )
     if page.validate_on_submit():
         document = copy.deepcopy(form.draft)
-        document.update(title=page.title.data.strip(), description=page.description.data or "",
-                        slug=page.slug.data.strip().lower())
-        document["settings"] = dict(settings, confirm_page=page.confirm_page.data,
-                                    thank_you=page.thank_you.data or "",
-                                    receipt_format=page.receipt_format.data.strip())
+        document.update(
+            title=page.title.data.strip(),
+            description=page.description.data or "",
+            slug=page.slug.data.strip().lower(),
+        )
+        document["settings"] = dict(
+            settings,
+            confirm_page=page.confirm_page.data,
+            thank_you=page.thank_you.data or "",
+            receipt_format=page.receipt_format.data.strip(),
+        )
         try:
             operations.save_draft(form, document, request.form.get("revision", type=int))
         except DefinitionError as exc:
@@ -89,15 +110,21 @@ def form_settings(form_id: int):
         except operations.SlugTaken:
             page.slug.errors = [_("This address is used by another form.")]
         except operations.ConflictError:
-            flash(_("Someone else saved this form meanwhile. Check the values and save again."),
-                  "error")
+            flash(
+                _("Someone else saved this form meanwhile. Check the values and save again."),
+                "error",
+            )
         else:
             form.is_open = page.is_open.data
             form.opens_at = _to_utc(page.opens_at.data)
             form.closes_at = _to_utc(page.closes_at.data)
             db.session.commit()
-            flash(_("The settings were saved. Title, description and messages reach the public "
-                    "form when you publish; the address and acceptance apply now."), "success")
+            flash(
+                _(
+                    "The settings were saved. Title, description and messages reach the public "
+                    "form when you publish; the address and acceptance apply now."
+                ),
+                "success",
+            )
             return redirect(url_for("staff.form_detail", form_id=form.id))
-    return render_template("staff/settings.html", form=form, page=page), \
-        422 if page.errors else 200
+    return render_template("staff/settings.html", form=form, page=page), 422 if page.errors else 200

@@ -23,8 +23,13 @@ def restore_version(form_id: int, number: int):
     except LookupError:
         abort(404)
     except DefinitionError:
-        flash(_("This version uses items that are no longer available, so it cannot be "
-                "restored. Look at it and rebuild those items in the designer."), "error")
+        flash(
+            _(
+                "This version uses items that are no longer available, so it cannot be "
+                "restored. Look at it and rebuild those items in the designer."
+            ),
+            "error",
+        )
         return redirect(url_for("staff.versions", form_id=form.id))
     except operations.ConflictError:
         flash(_("Someone else saved the draft meanwhile. Look at it before restoring."), "error")

@@ -63,9 +63,7 @@ class BaseSettings(Schema):
     key = fields.String(metadata={"label": N_("Item ID"), "advanced": True})
     type = fields.String(required=True)
     label = fields.String(required=True, metadata={"label": N_("Question")})
-    help = fields.String(
-        load_default="", metadata={"label": N_("Help text"), "widget": "textarea"}
-    )
+    help = fields.String(load_default="", metadata={"label": N_("Help text"), "widget": "textarea"})
     required = fields.Boolean(load_default=False, metadata={"label": N_("Required")})
 
 

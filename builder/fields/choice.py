@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, widgets
-from wtforms.fields.choices import SelectChoice
 from wtforms import validators as v
+from wtforms.fields.choices import SelectChoice
 
 from builder.fields.base import FieldType, FilterError
 from builder.i18n import N_, Msg
@@ -31,7 +31,9 @@ class ChoiceList(fields.Field):
             if len(choice_value) > MAX_CHOICE_LENGTH or len(label) > MAX_CHOICE_LENGTH:
                 raise ValidationError(N_("A choice is too long."))
             if choice_value in seen:
-                raise ValidationError(Msg("The choice “%(value)s” appears twice.", value=choice_value))
+                raise ValidationError(
+                    Msg("The choice “%(value)s” appears twice.", value=choice_value)
+                )
             seen.add(choice_value)
             choices.append({"value": choice_value, "label": label})
         if not choices:
@@ -46,12 +48,15 @@ class SingleChoiceSettings(Schema):
 
 class MultipleChoiceSettings(Schema):
     choices = ChoiceList(required=True, metadata={"label": N_("Choices"), "widget": "choices"})
-    min_selected = fields.Integer(validate=validate.Range(min=0),
-                                  metadata={"label": N_("At least this many")})
-    max_selected = fields.Integer(validate=validate.Range(min=1),
-                                  metadata={"label": N_("At most this many")})
-    default = fields.List(fields.String(),
-                          metadata={"label": N_("Chosen at first"), "widget": "choice_multi"})
+    min_selected = fields.Integer(
+        validate=validate.Range(min=0), metadata={"label": N_("At least this many")}
+    )
+    max_selected = fields.Integer(
+        validate=validate.Range(min=1), metadata={"label": N_("At most this many")}
+    )
+    default = fields.List(
+        fields.String(), metadata={"label": N_("Chosen at first"), "widget": "choice_multi"}
+    )
 
 
 class ChoiceMixin:
@@ -63,9 +68,11 @@ class ChoiceMixin:
 
     @classmethod
     def starter(cls, gettext):
-        return {"choices": [
-            {"value": f"c{n}", "label": gettext("Choice %(n)d") % {"n": n}} for n in (1, 2, 3)
-        ]}
+        return {
+            "choices": [
+                {"value": f"c{n}", "label": gettext("Choice %(n)d") % {"n": n}} for n in (1, 2, 3)
+            ]
+        }
 
     def filter_options(self):
         return self.choice_pairs()

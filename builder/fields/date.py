@@ -83,8 +83,9 @@ class DateType(FieldType):
                     message = _("Enter a date on or after %(min)s.")
                 else:
                     message = _("Enter a date on or before %(max)s.")
-                raise v.ValidationError(message % {"min": self.display(low),
-                                                   "max": self.display(high)})
+                raise v.ValidationError(
+                    message % {"min": self.display(low), "max": self.display(high)}
+                )
 
         return super().validators() + [within]
 

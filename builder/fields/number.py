@@ -14,8 +14,11 @@ MAX_DIGITS = 18
 
 
 class NumberSettings(Schema):
-    decimals = fields.Integer(load_default=0, validate=validate.Range(min=0, max=6),
-                              metadata={"label": N_("Decimal places (0 for whole numbers)")})
+    decimals = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=6),
+        metadata={"label": N_("Decimal places (0 for whole numbers)")},
+    )
     min = fields.Float(allow_nan=False, metadata={"label": N_("Minimum")})
     max = fields.Float(allow_nan=False, metadata={"label": N_("Maximum")})
     unit = fields.String(load_default="", metadata={"label": N_("Unit (e.g. 人, 円)")})
@@ -86,8 +89,12 @@ class NumberType(FieldType):
             if number and number.adjusted() >= MAX_DIGITS:  # MAX_DIGITS digits before the point
                 raise v.ValidationError(_("This number is too large."))
             # compare with the bounds as written (0.1 as a float is a little more than 0.1)
-            if (low is not None and number < Decimal(str(low))
-                    or high is not None and number > Decimal(str(high))):
+            if (
+                low is not None
+                and number < Decimal(str(low))
+                or high is not None
+                and number > Decimal(str(high))
+            ):
                 if low is not None and high is not None:
                     message = _("Enter a number from %(min)s to %(max)s.")
                 elif low is not None:
@@ -103,7 +110,10 @@ class NumberType(FieldType):
         unit = self.spec.get("unit", "")
         if low is not None and high is not None:
             return self._("%(min)s to %(max)s%(unit)s") % {
-                "min": _plain(low), "max": _plain(high), "unit": unit}
+                "min": _plain(low),
+                "max": _plain(high),
+                "unit": unit,
+            }
         if low is not None:
             return self._("%(min)s%(unit)s or more") % {"min": _plain(low), "unit": unit}
         if high is not None:
@@ -111,7 +121,9 @@ class NumberType(FieldType):
         return ""
 
     def render_kw(self):
-        kw = super().render_kw() | {"inputmode": "decimal" if self.spec.get("decimals") else "numeric"}
+        kw = super().render_kw() | {
+            "inputmode": "decimal" if self.spec.get("decimals") else "numeric"
+        }
         if self.spec.get("unit"):
             kw["data-unit"] = self.spec["unit"]
         return kw

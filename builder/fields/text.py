@@ -19,30 +19,48 @@ _KATAKANA = re.compile(r"^[\u30A0-\u30FF\s]*$")
 _HIRAGANA = re.compile(r"^[\u3040-\u309F\u30FC\s]*$")
 
 
-WIDTHS = [("", N_("Automatic")), ("short", N_("Short")), ("medium", N_("Medium")),
-          ("full", N_("Full width"))]
+WIDTHS = [
+    ("", N_("Automatic")),
+    ("short", N_("Short")),
+    ("medium", N_("Medium")),
+    ("full", N_("Full width")),
+]
 
 
 class TextSettings(Schema):
     placeholder = fields.String(load_default="", metadata={"label": N_("Example shown in the box")})
     default = fields.String(metadata={"label": N_("Default value")})
-    min_length = fields.Integer(validate=validate.Range(min=0, max=SHORT_TEXT_LIMIT),
-                                metadata={"label": N_("Minimum length")})
+    min_length = fields.Integer(
+        validate=validate.Range(min=0, max=SHORT_TEXT_LIMIT),
+        metadata={"label": N_("Minimum length")},
+    )
     max_length = fields.Integer(
-        load_default=200, validate=validate.Range(min=1, max=SHORT_TEXT_LIMIT),
+        load_default=200,
+        validate=validate.Range(min=1, max=SHORT_TEXT_LIMIT),
         metadata={"label": N_("Maximum length")},
     )
     kana = fields.String(
-        validate=validate.OneOf(["", "katakana", "hiragana"]), load_default="",
-        metadata={"label": N_("Furigana"), "options": [
-            ("", N_("Any characters")), ("katakana", N_("Katakana only")),
-            ("hiragana", N_("Hiragana only"))]},
+        validate=validate.OneOf(["", "katakana", "hiragana"]),
+        load_default="",
+        metadata={
+            "label": N_("Furigana"),
+            "options": [
+                ("", N_("Any characters")),
+                ("katakana", N_("Katakana only")),
+                ("hiragana", N_("Hiragana only")),
+            ],
+        },
     )
-    pattern = fields.String(metadata={"label": N_("Pattern (regular expression)"), "advanced": True})
+    pattern = fields.String(
+        metadata={"label": N_("Pattern (regular expression)"), "advanced": True}
+    )
     pattern_message = fields.String(
-        metadata={"label": N_("Message when the pattern does not match"), "advanced": True})
-    width = fields.String(validate=validate.OneOf([w for w, _label in WIDTHS]),
-                          metadata={"label": N_("Box width"), "options": WIDTHS})
+        metadata={"label": N_("Message when the pattern does not match"), "advanced": True}
+    )
+    width = fields.String(
+        validate=validate.OneOf([w for w, _label in WIDTHS]),
+        metadata={"label": N_("Box width"), "options": WIDTHS},
+    )
 
 
 class TextType(FieldType):
@@ -121,14 +139,20 @@ class TextType(FieldType):
 class TextareaSettings(Schema):
     placeholder = fields.String(load_default="", metadata={"label": N_("Example shown in the box")})
     default = fields.String(metadata={"label": N_("Default value"), "widget": "textarea"})
-    min_length = fields.Integer(validate=validate.Range(min=0, max=LONG_TEXT_LIMIT),
-                                metadata={"label": N_("Minimum length")})
+    min_length = fields.Integer(
+        validate=validate.Range(min=0, max=LONG_TEXT_LIMIT),
+        metadata={"label": N_("Minimum length")},
+    )
     max_length = fields.Integer(
-        load_default=2000, validate=validate.Range(min=1, max=LONG_TEXT_LIMIT),
+        load_default=2000,
+        validate=validate.Range(min=1, max=LONG_TEXT_LIMIT),
         metadata={"label": N_("Maximum length")},
     )
-    rows = fields.Integer(load_default=5, validate=validate.Range(min=2, max=30),
-                          metadata={"label": N_("Height (lines)")})
+    rows = fields.Integer(
+        load_default=5,
+        validate=validate.Range(min=2, max=30),
+        metadata={"label": N_("Height (lines)")},
+    )
 
 
 class TextareaType(TextType):
@@ -195,8 +219,10 @@ class EmailType(FieldType):
         _ = self._
         return super().validators() + [
             v.Length(max=254, message=_("Enter at most %(max)d characters.")),
-            v.Email(message=_("Enter an e-mail address such as taro@example.jp."),
-                    check_deliverability=False),
+            v.Email(
+                message=_("Enter an e-mail address such as taro@example.jp."),
+                check_deliverability=False,
+            ),
         ]
 
     def render_kw(self):

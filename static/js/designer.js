@@ -685,6 +685,8 @@
       state.conflict = true;
       setSaveState("conflict");
       showProblems([{ message: result.data.error }]);
+      el.problems.appendChild(h("button", { type: "button", class: "button", text: M.reload,
+        onclick: function () { window.location.reload(); } }));
       return false;
     }
     if (result.status === 422) {
@@ -861,6 +863,12 @@
         }
         boot.form = result.data.form;
         var link = h("a", { href: result.data.form.public_url, target: "_blank", rel: "noopener", text: M.open_public });
+        var stateLine = document.getElementById("publish-state");
+        stateLine.textContent = "";
+        stateLine.appendChild(h("span", { text: fmt(M.published_state, { n: result.data.version }) }));
+        stateLine.appendChild(document.createTextNode(" "));
+        stateLine.appendChild(link.cloneNode(true));
+        document.querySelectorAll("main > .notice").forEach(function (notice) { notice.remove(); });
         showToast(fmt(M.published, { n: result.data.version }));
         el.toast.appendChild(link);
         announce(fmt(M.published, { n: result.data.version }));

@@ -53,18 +53,23 @@ PC = {
 
 
 def _browser_required() -> bool:
-    return (os.environ.get("ATSUME_REQUIRE_BROWSER") == "1"
-            or os.environ.get("CI", "").lower() == "true")
+    return (
+        os.environ.get("ATSUME_REQUIRE_BROWSER") == "1"
+        or os.environ.get("CI", "").lower() == "true"
+    )
 
 
 def _unavailable(reason: str):
     if _browser_required():
-        pytest.fail(f"browser tests required (ATSUME_REQUIRE_BROWSER=1 or CI=true) but {reason}",
-                    pytrace=False)
+        pytest.fail(
+            f"browser tests required (ATSUME_REQUIRE_BROWSER=1 or CI=true) but {reason}",
+            pytrace=False,
+        )
     pytest.skip(reason)
 
 
 # --- the browser ----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def playwright():
@@ -90,6 +95,7 @@ def browser(playwright):
 
 # --- the app on a live server ---------------------------------------------------------------
 
+
 @pytest.fixture
 def app_config(app_config):
     """The shared test settings, with CSRF protection on as in production."""
@@ -114,15 +120,26 @@ class LiveServer:
 def live_server(app):
     """The app (its context pushed by the ``app`` fixture) seeded and served on a free port."""
     lines = seed_demo()
-    found = next((re.search(r"one-time password: (\S+)", line) for line in lines
-                  if "one-time password" in line), None)
+    found = next(
+        (
+            re.search(r"one-time password: (\S+)", line)
+            for line in lines
+            if "one-time password" in line
+        ),
+        None,
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="live-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
+    )
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, seed_lines=lines,
-                         admin_password=found.group(1) if found else None)
+        yield LiveServer(
+            url=f"http://127.0.0.1:{server.server_port}",
+            app=app,
+            seed_lines=lines,
+            admin_password=found.group(1) if found else None,
+        )
     finally:
         server.shutdown()
         thread.join(timeout=5)
@@ -143,6 +160,7 @@ def clerk(live_server, make_user):
 
 # --- browser contexts -----------------------------------------------------------------------
 
+
 def _context(browser, live_server, request, **options):
     context = browser.new_context(base_url=live_server.url, accept_downloads=True, **options)
     context.set_default_timeout(TIMEOUT_MS)
@@ -150,8 +168,10 @@ def _context(browser, live_server, request, **options):
 
     def watch(page):
         page.on("pageerror", lambda exc: problems.append(f"JavaScript error on {page.url}: {exc}"))
-        page.on("response", lambda r: problems.append(f"HTTP {r.status} for {r.url}")
-                if r.status >= 500 else None)
+        page.on(
+            "response",
+            lambda r: problems.append(f"HTTP {r.status} for {r.url}") if r.status >= 500 else None,
+        )
 
     context.on("page", watch)
     yield context
@@ -194,6 +214,7 @@ def pytest_runtest_makereport(item, call):
 
 
 # --- screenshots ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def shot(request):

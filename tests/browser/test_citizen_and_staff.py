@@ -47,11 +47,12 @@ CITIZEN = {
 
 # --- helpers --------------------------------------------------------------------------------
 
+
 def receipt_regex(fmt: str) -> re.Pattern:
     """The receipt numbers that a format such as SK{yyyy}{mm}{dd}-{seq:05d} makes."""
     parts, position = [], 0
     for match in re.finditer(r"\{(\w+)(?::0?(\d+)d)?\}", fmt):
-        parts.append(re.escape(fmt[position:match.start()]))
+        parts.append(re.escape(fmt[position : match.start()]))
         name, width = match.group(1), match.group(2)
         if name in ("yyyy", "mm", "dd"):
             parts.append(rf"(?P<{name}>\d{{{len(name)}}})")
@@ -69,13 +70,16 @@ def field_error(page: Page, name: str):
 
 def review_value(page: Page, label: str):
     """The answer shown for *label* on the confirmation page or the record detail."""
-    return page.locator(".review-row").filter(
-        has=page.get_by_role("term").filter(has_text=re.compile(f"^{re.escape(label)}$"))
-    ).get_by_role("definition")
+    return (
+        page.locator(".review-row")
+        .filter(has=page.get_by_role("term").filter(has_text=re.compile(f"^{re.escape(label)}$")))
+        .get_by_role("definition")
+    )
 
 
 def fill_election(page: Page, person: dict, *, typing: bool = True) -> None:
     """Fill the election staff form as a person on a phone would."""
+
     def enter(label: str, text: str) -> None:
         box = page.get_by_label(label)
         if typing:
@@ -141,6 +145,7 @@ def log_in(page: Page, username: str, password: str, shot=None) -> None:
 
 
 # --- the citizen ----------------------------------------------------------------------------
+
 
 def test_citizen_applies_on_phone(phone, live_server, shot):
     page = phone.new_page()
@@ -258,11 +263,20 @@ def test_double_submit_stores_one_record(phone, live_server):
 
 # --- staff ----------------------------------------------------------------------------------
 
+
 def _other_applicant(form, name: str, furigana: str) -> None:
     """An application that arrived by another way (same storage path as the public form)."""
-    values = {"name": name, "furigana": furigana, "birth_date": dt.date(1990, 1, 1),
-              "address": "一関市花泉町", "phone": "0191-82-2211", "email": "x@example.jp",
-              "days": ["counting"], "experience": "none", "consent": True}
+    values = {
+        "name": name,
+        "furigana": furigana,
+        "birth_date": dt.date(1990, 1, 1),
+        "address": "一関市花泉町",
+        "phone": "0191-82-2211",
+        "email": "x@example.jp",
+        "days": ["counting"],
+        "experience": "none",
+        "consent": True,
+    }
     submit(form, published_definition(form), values, token=uuid.uuid4().hex)
 
 
@@ -303,7 +317,7 @@ def test_staff_finds_filters_and_exports_the_application(phone, pc, live_server,
     assert re.fullmatch(r"senkyo-staff-\d{8}\.csv", download.suggested_filename)
     data = Path(download.path()).read_bytes()
     assert data.startswith(BOM)
-    text = data[len(BOM):].decode("utf-8")
+    text = data[len(BOM) :].decode("utf-8")
     assert "一関 太郎" in text and receipt in text
     assert "花泉 花子" not in text
     rows = list(csv.reader(io.StringIO(text)))
@@ -328,6 +342,7 @@ def test_admin_logs_in_with_the_seeded_one_time_password(pc, live_server):
 
 
 # --- the other sample forms on a phone ------------------------------------------------------
+
 
 def test_staff_survey_with_a_section_on_phone(phone, live_server, shot):
     page = phone.new_page()
@@ -361,7 +376,9 @@ def test_staff_survey_with_a_section_on_phone(phone, live_server, shot):
     record = store.query(form, []).records[0]
     comment_column = {e["key"]: e["column"] for e in form.storage}["comment"]
     assert record.values[comment_column].splitlines() == [
-        "窓口の混雑時に応援体制があると助かります。", "特にありません。"]
+        "窓口の混雑時に応援体制があると助かります。",
+        "特にありません。",
+    ]
 
 
 def test_event_entry_with_full_width_number_on_phone(phone, live_server, shot):
@@ -402,6 +419,7 @@ def test_event_entry_with_full_width_number_on_phone(phone, live_server, shot):
 
 
 # --- English ---------------------------------------------------------------------------------
+
 
 def test_public_form_chrome_in_english(english_phone, live_server, shot):
     page = english_phone.new_page()

@@ -42,6 +42,7 @@ PHONE_WIDTH = {"width": 390, "height": 844}
 
 # --- fixtures ---------------------------------------------------------------------------------
 
+
 def _demo_department() -> Department:
     return db.session.scalar(sa.select(Department).where(Department.name == DEMO_DEPARTMENT))
 
@@ -72,8 +73,12 @@ def draft_form(designer_staff):
         "fields": [
             {"key": "name", "type": "text", "label": "氏名", "required": True},
             {"key": "age", "type": "number", "label": "年齢", "min": 18, "max": 99},
-            {"key": "days", "type": "checkboxes", "label": "参加できる日",
-             "choices": [{"value": "d1", "label": "6月1日"}, {"value": "d2", "label": "6月2日"}]},
+            {
+                "key": "days",
+                "type": "checkboxes",
+                "label": "参加できる日",
+                "choices": [{"value": "d1", "label": "6月1日"}, {"value": "d2", "label": "6月2日"}],
+            },
         ],
     }
     return operations.create_form(copy.deepcopy(document), designer_staff)
@@ -88,6 +93,7 @@ def stored_draft(form_id: int) -> tuple[dict, int]:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
 
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.goto("/login")
@@ -120,7 +126,9 @@ def expect_order(page: Page, expected: list[str]) -> None:
     try:
         page.wait_for_function(
             f"expected => JSON.stringify(({ORDER_JS})()) === JSON.stringify(expected)",
-            arg=expected, timeout=5_000)
+            arg=expected,
+            timeout=5_000,
+        )
     except PlaywrightTimeout:
         assert canvas_order(page) == expected  # fails with a readable difference
         raise
@@ -130,7 +138,8 @@ def item(page: Page, label: str) -> Locator:
     """The canvas item (li.item) whose own card shows *label*."""
     exactly = re.compile(f"^{re.escape(label)}$")
     return page.locator("#canvas-root .item").filter(
-        has=page.locator(":scope > .item-card .item-label", has_text=exactly))
+        has=page.locator(":scope > .item-card .item-label", has_text=exactly)
+    )
 
 
 def palette(page: Page, type_name: str) -> Locator:
@@ -212,6 +221,7 @@ def find_record(page: Page, form_id: int, receipt: str) -> None:
 
 # --- 1. building a form with the mouse --------------------------------------------------------
 
+
 def test_build_publish_and_fill_by_drag_and_drop(pc, phone, live_server, designer_staff, shot):
     page = pc.new_page()
     log_in(page, designer_staff.username)
@@ -245,8 +255,12 @@ def test_build_publish_and_fill_by_drag_and_drop(pc, phone, live_server, designe
 
     # Reorder by dragging a card by its handle: 年齢 goes between ふりがな and 電話番号.
     expect_saved(page)
-    drag(page, item(page, "年齢").locator(":scope > .item-card .drag-handle"),
-         item(page, "電話番号"), at=0.3)
+    drag(
+        page,
+        item(page, "年齢").locator(":scope > .item-card .drag-handle"),
+        item(page, "電話番号"),
+        at=0.3,
+    )
     expect_order(page, [first, "ふりがな", "年齢", "電話番号"])
     expect(page.locator("#announcer")).to_have_text("「年齢」を3番目に移動しました。")
     expect_saved(page)
@@ -267,8 +281,12 @@ def test_build_publish_and_fill_by_drag_and_drop(pc, phone, live_server, designe
     section = item(page, "勤務の希望")
     # The draft is saved while this drag is under way (the canvas must not be rebuilt under
     # the pointer: the drop would be lost).
-    drag(page, palette(page, "checkboxes"), section.locator(".section-list"),
-         hold=lambda: expect_saved(page))
+    drag(
+        page,
+        palette(page, "checkboxes"),
+        section.locator(".section-list"),
+        hold=lambda: expect_saved(page),
+    )
     expect(section.locator(".section-list > .item")).to_have_count(1)
     drag(page, palette(page, "radio"), section.locator(".section-list > .item").first, at=0.8)
     expect(section.locator(".section-list > .item")).to_have_count(2)
@@ -328,14 +346,31 @@ def test_build_publish_and_fill_by_drag_and_drop(pc, phone, live_server, designe
 
     expect_saved(page)
     expect(page.locator("#save-state")).to_have_text("すべての変更を保存しました")
-    expected = [first, "ふりがな", "年齢", "電話番号", "メールアドレス", "住所", "勤務の希望",
-                "勤務の希望 › 従事できる日", "勤務の希望 › 選挙事務の経験",
-                "個人情報の取扱いに同意する"]
+    expected = [
+        first,
+        "ふりがな",
+        "年齢",
+        "電話番号",
+        "メールアドレス",
+        "住所",
+        "勤務の希望",
+        "勤務の希望 › 従事できる日",
+        "勤務の希望 › 選挙事務の経験",
+        "個人情報の取扱いに同意する",
+    ]
     expect_order(page, expected)
     draft, _ = stored_draft(form_id)
     labels = [f["label"] for f in draft["fields"]]
-    assert labels == [first, "ふりがな", "年齢", "電話番号", "メールアドレス", "住所",
-                      "勤務の希望", "個人情報の取扱いに同意する"]
+    assert labels == [
+        first,
+        "ふりがな",
+        "年齢",
+        "電話番号",
+        "メールアドレス",
+        "住所",
+        "勤務の希望",
+        "個人情報の取扱いに同意する",
+    ]
     fields = {f["label"]: f for f in draft["fields"]}
     inner = {f["label"]: f for f in fields["勤務の希望"]["fields"]}
     assert fields["ふりがな"]["kana"] == "hiragana" and fields["ふりがな"]["required"]
@@ -414,6 +449,7 @@ def test_build_publish_and_fill_by_drag_and_drop(pc, phone, live_server, designe
 
 # --- 2. the same with the keyboard only ---------------------------------------------------------
 
+
 def _focused(page: Page) -> str:
     """A short description of the focused element, for assertion messages."""
     return page.evaluate("""() => { const e = document.activeElement;
@@ -429,8 +465,7 @@ def select_button(page: Page, label: str) -> Locator:
     return item(page, label).locator(":scope > .item-card .item-select")
 
 
-def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, designer_staff,
-                                                  shot):
+def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, designer_staff, shot):
     page = pc.new_page()
     log_in(page, designer_staff.username)
     page.goto("/staff/forms/new")
@@ -445,12 +480,18 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
     presses = {}
 
     # Add items with the palette buttons: each lands at the end and takes the focus.
-    added = [("tel", "電話番号"), ("number", "数値"), ("section", "セクション"),
-             ("checkboxes", "複数選択"), ("radio", "単一選択（ボタン）"),
-             ("consent", "同意チェックボックス")]
+    added = [
+        ("tel", "電話番号"),
+        ("number", "数値"),
+        ("section", "セクション"),
+        ("checkboxes", "複数選択"),
+        ("radio", "単一選択（ボタン）"),
+        ("consent", "同意チェックボックス"),
+    ]
     for type_name, label in added:
         presses[f"palette {type_name}"] = tab_to(
-            page, palette(page, type_name).get_by_role("button"), back=type_name != "tel")
+            page, palette(page, type_name).get_by_role("button"), back=type_name != "tel"
+        )
         page.keyboard.press("Enter")
         expect(select_button(page, label)).to_be_focused()
         expect(announcer).to_have_text(f"「{label}」をフォームの最後に追加しました。")
@@ -459,33 +500,83 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
     # Move 数値 up one place: the focus stays on its "move up" button.
     presses["to 数値 move up"] = tab_to(page, tool(page, "数値", "up"), back=True)
     page.keyboard.press("Enter")
-    expect_order(page, [first, "数値", "電話番号", "セクション", "複数選択", "単一選択（ボタン）",
-                        "同意チェックボックス"])
+    expect_order(
+        page,
+        [
+            first,
+            "数値",
+            "電話番号",
+            "セクション",
+            "複数選択",
+            "単一選択（ボタン）",
+            "同意チェックボックス",
+        ],
+    )
     expect(tool(page, "数値", "up")).to_be_focused()
     expect(announcer).to_have_text("「数値」を2番目に移動しました。")
 
     # 複数選択 moves up into the section, up again out of it, then down into it again.
     tab_to(page, tool(page, "複数選択", "up"))
     page.keyboard.press("Enter")
-    expect_order(page, [first, "数値", "電話番号", "セクション", "セクション › 複数選択",
-                        "単一選択（ボタン）", "同意チェックボックス"])
+    expect_order(
+        page,
+        [
+            first,
+            "数値",
+            "電話番号",
+            "セクション",
+            "セクション › 複数選択",
+            "単一選択（ボタン）",
+            "同意チェックボックス",
+        ],
+    )
     expect(tool(page, "複数選択", "up")).to_be_focused()
     expect(announcer).to_have_text("「複数選択」を5番目に移動しました。")
     page.keyboard.press("Enter")
-    expect_order(page, [first, "数値", "電話番号", "複数選択", "セクション",
-                        "単一選択（ボタン）", "同意チェックボックス"])
+    expect_order(
+        page,
+        [
+            first,
+            "数値",
+            "電話番号",
+            "複数選択",
+            "セクション",
+            "単一選択（ボタン）",
+            "同意チェックボックス",
+        ],
+    )
     expect(tool(page, "複数選択", "up")).to_be_focused()
     expect(announcer).to_have_text("「複数選択」を4番目に移動しました。")
     page.keyboard.press("Tab")
     expect(tool(page, "複数選択", "down")).to_be_focused()
     page.keyboard.press("Enter")
-    expect_order(page, [first, "数値", "電話番号", "セクション", "セクション › 複数選択",
-                        "単一選択（ボタン）", "同意チェックボックス"])
+    expect_order(
+        page,
+        [
+            first,
+            "数値",
+            "電話番号",
+            "セクション",
+            "セクション › 複数選択",
+            "単一選択（ボタン）",
+            "同意チェックボックス",
+        ],
+    )
     expect(tool(page, "複数選択", "down")).to_be_focused()
     tab_to(page, tool(page, "単一選択（ボタン）", "up"))
     page.keyboard.press("Enter")
-    expect_order(page, [first, "数値", "電話番号", "セクション", "セクション › 複数選択",
-                        "セクション › 単一選択（ボタン）", "同意チェックボックス"])
+    expect_order(
+        page,
+        [
+            first,
+            "数値",
+            "電話番号",
+            "セクション",
+            "セクション › 複数選択",
+            "セクション › 単一選択（ボタン）",
+            "同意チェックボックス",
+        ],
+    )
     expect(tool(page, "単一選択（ボタン）", "up")).to_be_focused()
 
     # Duplicate the name field (it becomes the furigana field); the copy takes the focus.
@@ -493,9 +584,19 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
     page.keyboard.press("Enter")
     copy_label = first + data["messages"]["copy_suffix"]
     expect(select_button(page, copy_label)).to_be_focused()
-    expect_order(page, [first, copy_label, "数値", "電話番号", "セクション",
-                        "セクション › 複数選択", "セクション › 単一選択（ボタン）",
-                        "同意チェックボックス"])
+    expect_order(
+        page,
+        [
+            first,
+            copy_label,
+            "数値",
+            "電話番号",
+            "セクション",
+            "セクション › 複数選択",
+            "セクション › 単一選択（ボタン）",
+            "同意チェックボックス",
+        ],
+    )
 
     # Delete 電話番号: the focus goes to "Undo"; Enter puts it back in its place.
     tab_to(page, tool(page, "電話番号", "delete"))
@@ -506,9 +607,19 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
     expect(undo).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#toast")).to_be_hidden()
-    expect_order(page, [first, copy_label, "数値", "電話番号", "セクション",
-                        "セクション › 複数選択", "セクション › 単一選択（ボタン）",
-                        "同意チェックボックス"])
+    expect_order(
+        page,
+        [
+            first,
+            copy_label,
+            "数値",
+            "電話番号",
+            "セクション",
+            "セクション › 複数選択",
+            "セクション › 単一選択（ボタン）",
+            "同意チェックボックス",
+        ],
+    )
     expect(select_button(page, "電話番号")).to_be_focused()
 
     # Properties: select an item with Enter, then Tab into the panel and type.
@@ -570,13 +681,15 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
     tab_to(page, page.locator("#prop-choices .choice-row").nth(3).locator("[data-action=up]"))
     page.keyboard.press("Enter")
     expect(page.locator("#prop-choices-2")).to_have_value("開票作業")
-    expect(page.locator("#prop-choices .choice-row").nth(2).locator("[data-action=up]")) \
-        .to_be_focused()
+    expect(
+        page.locator("#prop-choices .choice-row").nth(2).locator("[data-action=up]")
+    ).to_be_focused()
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # and back down
     expect(page.locator("#prop-choices-3")).to_have_value("開票作業")
-    expect(page.locator("#prop-choices .choice-row").nth(3).locator("[data-action=down]")) \
-        .to_be_disabled()
+    expect(
+        page.locator("#prop-choices .choice-row").nth(3).locator("[data-action=down]")
+    ).to_be_disabled()
     expect(page.locator("#prop-choices-3")).to_be_focused()
 
     edit("単一選択（ボタン）")
@@ -603,8 +716,14 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
     expect_saved(page)
     draft, _ = stored_draft(form_id)
     fields = {f["label"]: f for f in draft["fields"]}
-    assert list(fields) == [first, "ふりがな", "年齢", "電話番号", "セクション",
-                            "個人情報の取扱いに同意する"]
+    assert list(fields) == [
+        first,
+        "ふりがな",
+        "年齢",
+        "電話番号",
+        "セクション",
+        "個人情報の取扱いに同意する",
+    ]
     assert fields["ふりがな"]["kana"] == "hiragana" and fields["ふりがな"]["required"]
     assert (fields["年齢"]["min"], fields["年齢"]["max"]) == (18, 75)
     inner = {f["label"]: f for f in fields["セクション"]["fields"]}
@@ -661,9 +780,10 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
 
 # --- 3. two people edit the same form -----------------------------------------------------------
 
-def test_an_edit_conflict_is_shown_and_the_first_change_kept(pc, second_pc, live_server,
-                                                            designer_staff, colleague,
-                                                            draft_form, shot):
+
+def test_an_edit_conflict_is_shown_and_the_first_change_kept(
+    pc, second_pc, live_server, designer_staff, colleague, draft_form, shot
+):
     url = f"/staff/forms/{draft_form.id}/designer"
     mine = pc.new_page()
     log_in(mine, designer_staff.username)
@@ -719,8 +839,10 @@ def test_an_edit_conflict_is_shown_and_the_first_change_kept(pc, second_pc, live
 
 # --- 4. settings the server refuses --------------------------------------------------------------
 
-def test_bad_settings_are_shown_where_they_are_and_never_saved(pc, live_server, designer_staff,
-                                                              draft_form, shot):
+
+def test_bad_settings_are_shown_where_they_are_and_never_saved(
+    pc, live_server, designer_staff, draft_form, shot
+):
     page = pc.new_page()
     log_in(page, designer_staff.username)
     page.goto(f"/staff/forms/{draft_form.id}/designer")
@@ -742,8 +864,9 @@ def test_bad_settings_are_shown_where_they_are_and_never_saved(pc, live_server, 
     expect(days.locator(".item-error")).to_have_text("選択肢: 選択肢を1つ以上追加してください。")
     setting = page.locator(".prop").filter(has=page.locator("#prop-choices"))
     expect(setting.locator(".field-error")).to_have_text("選択肢を1つ以上追加してください。")
-    expect(page.locator("#prop-choices")).to_have_attribute("aria-describedby",
-                                                            "prop-choices-error")
+    expect(page.locator("#prop-choices")).to_have_attribute(
+        "aria-describedby", "prop-choices-error"
+    )
     expect(page.locator("#designer-problems")).to_contain_text("「参加できる日」 › 選択肢")
     expect(page.locator("#designer-problems")).not_to_contain_text("choices")
     expect(item(page, "年齢")).not_to_have_class(re.compile(r"\bitem--error\b"))
@@ -773,11 +896,13 @@ def test_bad_settings_are_shown_where_they_are_and_never_saved(pc, live_server, 
     setting = page.locator(".prop").filter(has=minimum)
     expect(setting.locator(".field-error")).to_have_text("最小値が最大値より大きくなっています。")
     expect(age.locator(".item-error")).to_have_text(
-        "最小値: 最小値が最大値より大きくなっています。")
+        "最小値: 最小値が最大値より大きくなっています。"
+    )
     expect(minimum).to_have_attribute("aria-invalid", "true")
     expect(minimum).to_be_focused()
-    expect(page.locator(".prop").filter(has=page.locator("#prop-max")).locator(".field-error")) \
-        .to_have_count(0)
+    expect(
+        page.locator(".prop").filter(has=page.locator("#prop-max")).locator(".field-error")
+    ).to_have_count(0)
     shot(page, "2-min-above-max")
     draft_after_fix, revision = stored_draft(draft_form.id)
     assert (draft_after_fix["fields"][1]["min"], draft_after_fix["fields"][1]["max"]) == (18, 99)
