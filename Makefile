@@ -23,7 +23,7 @@ static/vendor/Sortable.min.js: package.json package-lock.json
 	touch $@
 
 translations: $(VENV)/.installed
-	$(PYBABEL) compile --use-fuzzy -q -d app/translations
+	$(PYBABEL) compile --use-fuzzy -d app/translations >/dev/null
 
 run: setup
 	$(FLASK) db upgrade

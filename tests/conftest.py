@@ -71,13 +71,20 @@ def database(tmp_path):
 
 
 @pytest.fixture
-def app_config(database):
+def overrides():
+    """Extra settings for the app; a test changes them with @pytest.mark.parametrize."""
+    return {}
+
+
+@pytest.fixture
+def app_config(database, overrides):
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         **database,
+        **overrides,
     }
 
 
@@ -152,14 +159,30 @@ def make_form(app, staff):
     return make
 
 
+def log_in(client, user, password=PASSWORD):
+    """Log *user* in on *client* (the log-in must succeed)."""
+    response = client.post("/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
 @pytest.fixture
 def login(client):
-    def do(user, password=PASSWORD):
-        response = client.post("/login", data={"username": user.username, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return response
+    return lambda user, password=PASSWORD: log_in(client, user, password)
 
-    return do
+
+@pytest.fixture
+def other_department(app):
+    department = Department(name="教育委員会")
+    _db.session.add(department)
+    _db.session.commit()
+    return department
+
+
+@pytest.fixture
+def other_staff(make_user, other_department):
+    """A staff member of another department."""
+    return make_user("teacher", dept=other_department)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 
 from app import passwords as password_hashing
 from app.extensions import db, limiter
-from app.models import Department, Form, User
+from app.models import Form, User
 from app.passwords import check_password
 from app.records import store
 from app.seed import sample_documents
@@ -22,17 +22,6 @@ from app.tokens import create_token
 from tests.conftest import ELECTION, PASSWORD
 
 WRONG_LOGIN = "ユーザー名またはパスワードが正しくありません。"
-
-
-@pytest.fixture
-def overrides():
-    """Extra settings for the app; a test changes them with @pytest.mark.parametrize."""
-    return {}
-
-
-@pytest.fixture
-def app_config(app_config, overrides):
-    return app_config | overrides
 
 
 def _csrf(html: str) -> str:
@@ -46,14 +35,6 @@ def _form_count() -> int:
 def _logged_in(client) -> bool:
     response = client.get("/staff/forms")
     return response.status_code == 200
-
-
-@pytest.fixture
-def other_department(app):
-    department = Department(name="教育委員会")
-    db.session.add(department)
-    db.session.commit()
-    return department
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 
 from app.extensions import db
-from app.models import Department, Form, FormVersion
+from app.models import Form, FormVersion
 from builder.fields import BUILTIN_TYPES, Registry, registry
 from builder.fields.base import FieldType
 from builder.palette import describe
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, log_in
 
 CONFLICT = "このページを開いた後に、他の人がこのフォームを保存しました。"
 BAD_LAYOUT = "並び順がフォームの内容と合いません。ページを再読み込みしてください。"
@@ -40,32 +40,6 @@ WITH_SECTION = {
         {"key": "days", "type": "checkboxes", "label": "希望日", "choices": ["d1", "d2"]},
     ],
 }
-
-
-@pytest.fixture
-def overrides():
-    """Extra app settings; a test changes them with @pytest.mark.parametrize."""
-    return {}
-
-
-@pytest.fixture
-def app_config(app_config, overrides):
-    return app_config | overrides
-
-
-@pytest.fixture
-def other_staff(app, make_user):
-    """A staff member of another department."""
-    department = Department(name="教育委員会")
-    db.session.add(department)
-    db.session.commit()
-    return make_user("teacher", dept=department)
-
-
-def _login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def _bootstrap(client, form_id) -> dict:
@@ -229,7 +203,7 @@ def test_second_editor_with_an_old_revision_is_refused_and_first_change_kept(
     staff_client, app, make_user, make_form
 ):
     form = make_form(publish=False)
-    colleague = _login(app.test_client(), make_user("colleague"))
+    colleague = log_in(app.test_client(), make_user("colleague"))
     mine = _bootstrap(staff_client, form.id)
     theirs = _bootstrap(colleague, form.id)
     assert mine["form"]["revision"] == theirs["form"]["revision"]
@@ -639,7 +613,7 @@ def _every_designer_request(form):
 def test_staff_of_another_department_are_refused_everywhere(client, other_staff, make_form):
     form = make_form()
     before = copy.deepcopy(form.draft)
-    _login(client, other_staff)
+    log_in(client, other_staff)
     for method, url, body in _every_designer_request(form):
         response = getattr(client, method)(url, json=body)
         assert response.status_code == 403, (method, url)
@@ -670,7 +644,7 @@ def test_an_administrator_of_another_department_may_design(
 ):
     form = make_form()
     admin = make_user("admin", admin=True, dept=None)
-    _login(client, admin)
+    log_in(client, admin)
     assert client.get(f"/staff/forms/{form.id}/designer").status_code == 200
     assert _save(client, form, _relabel(form.draft, "name", "お名前")).status_code == 200
 

@@ -5,40 +5,20 @@ from __future__ import annotations
 import copy
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.forms import operations
 from app.forms.published import published_definition
-from app.models import Department, Form, Template
+from app.models import Form, Template
 from app.records import store
 from app.records.submission import submit
 from app.seed import sample_documents
-from tests.conftest import ELECTION, PASSWORD
+from tests.conftest import ELECTION, log_in
 
 SAMPLE_TITLES = ("選挙事務スタッフ募集", "職員アンケート", "市主催イベント参加申込")
 NO_TITLE = "新しいフォームのタイトルを入力してください。"
 RESTORE_CONFLICT = "この間に他の人が下書きを保存しました。内容を確認してから復元してください。"
-
-
-@pytest.fixture
-def other_department(app):
-    department = Department(name="教育委員会")
-    db.session.add(department)
-    db.session.commit()
-    return department
-
-
-@pytest.fixture
-def other_staff(make_user, other_department):
-    return make_user("teacher", dept=other_department)
-
-
-def _login(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def _forms() -> list[Form]:
@@ -152,7 +132,7 @@ def test_administrator_without_a_department_chooses_where_the_form_goes(
     client, make_user, department
 ):
     admin = make_user("root", admin=True, dept=None)
-    _login(client, admin)
+    log_in(client, admin)
     page = client.get("/staff/forms/new").get_data(as_text=True)
     options = re.findall(r'<option value="(\d+)"', page)
     assert options == [str(department.id)]
@@ -211,7 +191,7 @@ def test_an_administrator_may_copy_into_another_department(
     client, make_user, make_form, other_department
 ):
     form = make_form()
-    admin = _login(client, make_user("admin", admin=True))
+    admin = log_in(client, make_user("admin", admin=True))
     page = client.get(f"/staff/forms/{form.id}/duplicate").get_data(as_text=True)
     assert f'<option value="{other_department.id}"' in page
     response = admin.post(
@@ -245,7 +225,7 @@ def test_staff_cannot_copy_into_a_department_they_do_not_belong_to(
 
 def test_staff_of_another_department_cannot_copy_a_form(client, other_staff, make_form):
     form = make_form()
-    _login(client, other_staff)
+    log_in(client, other_staff)
     assert client.get(f"/staff/forms/{form.id}/duplicate").status_code == 403
     assert client.post(f"/staff/forms/{form.id}/duplicate", data={"title": "x"}).status_code == 403
     assert len(_forms()) == 1
@@ -277,10 +257,10 @@ def test_department_and_shared_templates(app, staff_client, make_user, other_sta
     assert _keys(templates["全庁のひな形"].document) == _keys(form.draft)
     assert "slug" not in templates["全庁のひな形"].document
 
-    colleague = _login(app.test_client(), make_user("colleague"))
+    colleague = log_in(app.test_client(), make_user("colleague"))
     assert {"課内のひな形", "全庁のひな形"} <= set(_gallery_ids(colleague))
 
-    outsider = _login(app.test_client(), other_staff)
+    outsider = log_in(app.test_client(), other_staff)
     offered = _gallery_ids(outsider)
     assert "全庁のひな形" in offered
     assert "課内のひな形" not in offered
@@ -419,7 +399,7 @@ def test_restore_of_an_unknown_version_is_404(staff_client, make_form):
 
 def test_versions_of_another_department_are_refused(client, other_staff, make_form):
     form = make_form()
-    _login(client, other_staff)
+    log_in(client, other_staff)
     assert client.get(f"/staff/forms/{form.id}/versions").status_code == 403
     assert (
         client.post(
