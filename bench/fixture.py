@@ -121,8 +121,9 @@ def make_form(rows: int, seed: int = 7):
 
 
 def analyze(*tables: str) -> None:
-    """Refresh planner statistics, as autovacuum would after a load of this size."""
-    with db.engine.connect() as connection:
+    """Refresh planner statistics (and PostgreSQL's visibility map), as autovacuum would
+    after a load of this size."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        command = "VACUUM ANALYZE" if connection.dialect.name == "postgresql" else "ANALYZE"
         for table in tables:
-            connection.execute(sa.text(f"ANALYZE {table}"))
-        connection.commit()
+            connection.execute(sa.text(f"{command} {table}"))
