@@ -24,10 +24,11 @@ from app.tokens import create_token
 PG_URL = os.environ.get("ATSUME_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
 
+#: the definition contract of issue 2, as written there ("a document like this stays valid")
 ELECTION = {
     "title": "選挙事務スタッフ募集",
     "slug": "senkyo-staff",
-    "description": "説明",
+    "description": "…",
     "fields": [
         {"key": "name", "type": "text", "label": "氏名", "required": True},
         {"key": "age", "type": "number", "label": "年齢", "min": 18, "max": 99},

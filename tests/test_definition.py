@@ -25,24 +25,10 @@ from builder.fields import (
 from builder.fields.base import FieldType
 from builder.fields.choice import RadioType
 from builder.fields.text import TextType
+from tests.conftest import ELECTION
 
 #: The definition contract of issue 2: "a document like this stays valid".
-ISSUE_CONTRACT = {
-    "title": "選挙事務スタッフ募集",
-    "slug": "senkyo-staff",
-    "description": "…",
-    "fields": [
-        {"key": "name", "type": "text", "label": "氏名", "required": True},
-        {"key": "age", "type": "number", "label": "年齢", "min": 18, "max": 99},
-        {"key": "ward", "type": "radio", "label": "地区", "choices": ["一関", "花泉"]},
-        {
-            "key": "days",
-            "type": "checkboxes",
-            "label": "希望日",
-            "choices": [{"value": "d1", "label": "6月30日"}, {"value": "d2", "label": "7月1日"}],
-        },
-    ],
-}
+ISSUE_CONTRACT = ELECTION
 
 #: A definition using every part of the format: form settings, a section, and every
 #: field type with its settings.

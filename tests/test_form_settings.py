@@ -97,7 +97,7 @@ def test_settings_page_shows_the_current_values(staff_client, make_form):
     assert response.status_code == 200
     values = _current(staff_client, form)
     assert values["title"] == "選挙事務スタッフ募集"
-    assert values["description"] == "説明"
+    assert values["description"] == "…"
     assert values["slug"] == "senkyo-staff"
     assert values["thank_you"] == "ご応募ありがとうございました。"
     assert values["receipt_format"] == "SK-{seq:04d}"
