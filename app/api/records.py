@@ -64,7 +64,7 @@ def list_records(form_id: int):
     sort = request.args.get("sort", "id")
     descending = sort.startswith("-")
     sort_name = sort.lstrip("-")
-    columns = {e["key"]: e["column"] for e in entries if e["kind"] != "multi"}
+    columns = {e["key"]: e["column"] for e in store.sortable(entries)}
     if sort_name in store.SYSTEM_SORTS:
         sort_column = sort_name
     elif sort_name in columns:

@@ -60,6 +60,11 @@ _TABLES_CACHE_SIZE = 256
 _tables: dict[tuple, RecordTables] = {}
 
 
+def sortable(entries: list[dict]) -> list[dict]:
+    """The catalogue entries a list can be sorted by (one value per record)."""
+    return [e for e in entries if e["kind"] != MULTI]
+
+
 def tables_for(form: Form) -> RecordTables:
     """The form's Table objects; the same objects for the same catalogue, so that
     conditions built from them (filters) and the queries that use them agree."""

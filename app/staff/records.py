@@ -48,7 +48,7 @@ def records(form_id: int):
     page_size = current_app.config["ATSUME_PAGE_SIZE"]
     page_number = max(request.args.get("page", 1, type=int), 1)
     sort = request.args.get("sort", "id")
-    allowed_sorts = set(store.SYSTEM_SORTS) | {e["column"] for e in entries if e["kind"] != "multi"}
+    allowed_sorts = set(store.SYSTEM_SORTS) | {e["column"] for e in store.sortable(entries)}
     if sort not in allowed_sorts:
         sort = "id"
     descending = request.args.get("dir", "desc" if sort == "id" else "asc") == "desc"
