@@ -93,6 +93,8 @@ class TextType(FieldType):
             return [nfkc, lambda s: jaconv.hira2kata(s) if isinstance(s, str) else s]
         if kana == "hiragana":
             return [nfkc, lambda s: jaconv.kata2hira(s) if isinstance(s, str) else s]
+        if self.spec.get("pattern"):
+            return [nfkc]  # a postcode typed as ０２１－８５０１ must match [0-9-]
         return [strip_text]
 
     def validators(self):

@@ -265,9 +265,15 @@
     var card = h("div", { class: "item-card" }, [
       h("span", { class: "drag-handle", title: M.drag_handle, "aria-hidden": "true", text: "⠿" }),
       h("button", { type: "button", class: "item-select", "aria-pressed": selected ? "true" : "false",
-        onclick: function () {
+        onclick: function (event) {
           select(item.key);
-          if (window.innerWidth < 960) document.getElementById("properties").scrollIntoView({ behavior: "smooth" });
+          if (event.detail === 0) {
+            // Enter or Space: go straight to the settings (Escape comes back here)
+            var first = el.props.querySelector("input, textarea, select");
+            if (first) first.focus();
+          } else if (window.innerWidth < 960) {
+            document.getElementById("properties").scrollIntoView({ behavior: "smooth" });
+          }
         } }, [
         h("span", { class: "item-type", text: typeLabel(item) }),
         h("span", { class: "item-label", text: item.label || M.untitled }),
@@ -424,6 +430,20 @@
     setSaveState("unsaved");
     scheduleSave();
     if (setting.name === "label" || setting.name === "required") refreshCard(item);
+    if (setting.widget === "choices") refreshChoiceDependents(item);
+  }
+
+  // Settings that offer the item's choices (the default) follow edits of the choice list.
+  function refreshChoiceDependents(item) {
+    var entry = palette[item.type];
+    entry.settings.forEach(function (setting) {
+      if (setting.widget !== "choice" && setting.widget !== "choice_multi") return;
+      var old = document.getElementById("prop-" + setting.name);
+      if (!old) return;
+      var fresh = inputFor(item, setting, old.id, old.getAttribute("aria-describedby"));
+      if (old.getAttribute("aria-labelledby")) fresh.setAttribute("aria-labelledby", old.getAttribute("aria-labelledby"));
+      old.replaceWith(fresh);
+    });
   }
 
   function refreshCard(item) {
@@ -882,6 +902,12 @@
       event.preventDefault();
       event.returnValue = "";
     }
+  });
+
+  el.props.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !state.selected) return;
+    event.preventDefault();
+    focusItem(state.selected);
   });
 
   // ---------------------------------------------------------------- start

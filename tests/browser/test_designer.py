@@ -475,6 +475,7 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
     expect(page).to_have_url(re.compile(r"/staff/forms/\d+/designer$"))
     data = bootstrap(page)
     form_id, slug = data["form"]["id"], data["form"]["slug"]
+    expect(page.locator("#canvas-root > .item")).to_have_count(1)  # the script has drawn it
     first = canvas_order(page)[0]
     announcer = page.locator("#announcer")
     presses = {}
@@ -925,3 +926,36 @@ def test_bad_settings_are_shown_where_they_are_and_never_saved(
     expect_saved(page)
     draft, _ = stored_draft(draft_form.id)
     assert (draft["fields"][1]["min"], draft["fields"][1]["max"]) == (20, 99)
+
+
+def test_enter_on_an_item_opens_its_settings_and_escape_returns(
+    pc, live_server, designer_staff, draft_form
+):
+    page = pc.new_page()
+    log_in(page, designer_staff.username)
+    page.goto(f"/staff/forms/{draft_form.id}/designer")
+    expect(page.locator("#canvas-root > .item")).to_have_count(3)
+    tab_to(page, select_button(page, "年齢"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#prop-label")).to_be_focused()
+    expect(page.locator("#prop-label")).to_have_value("年齢")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")
+    expect(select_button(page, "年齢")).to_be_focused()
+    expect(select_button(page, "年齢")).to_have_attribute("aria-pressed", "true")
+
+
+def test_default_choice_list_follows_edits_of_the_choices(
+    pc, live_server, designer_staff, draft_form
+):
+    page = pc.new_page()
+    log_in(page, designer_staff.username)
+    page.goto(f"/staff/forms/{draft_form.id}/designer")
+    select(page, "参加できる日")
+    defaults = page.locator("#prop-default")
+    expect(defaults.locator("label")).to_have_count(2)
+    page.get_by_role("button", name="選択肢を追加").click()
+    expect(defaults.locator("label")).to_have_count(3)
+    expect(defaults).to_contain_text("選択肢3")
+    page.locator(".choice-row .input").nth(0).fill("6月1日（午前）")
+    expect(defaults).to_contain_text("6月1日（午前）")
