@@ -176,3 +176,20 @@ def test_every_ui_string_is_in_the_catalogue(catalogue):
             missing.add(f"{filename}: {msgid}")
     assert found > 200  # the extraction really read the code and templates
     assert sorted(missing) == []
+
+
+def test_switching_language_on_the_confirmation_page_keeps_the_answers(client, make_form):
+    from tests.test_public_form import _fill
+
+    form = make_form()
+    confirm = _fill(client, form.slug, {"f_name": "一関 太郎", "f_age": "30"}, "confirm")
+    html = confirm.get_data(as_text=True)
+    assert 'formaction="/f/senkyo-staff?lang=en"' in html
+    token = re.search(r'name="submission_token"[^>]*value="([0-9a-f]+)"', html).group(1)
+    switched = client.post(
+        "/f/senkyo-staff?lang=en",
+        data={"f_name": "一関 太郎", "f_age": "30", "submission_token": token, "action": "back"},
+    )
+    page = switched.get_data(as_text=True)
+    assert switched.status_code == 200
+    assert "Review your answers" in page and 'value="一関 太郎"' in page
