@@ -432,5 +432,6 @@ def test_public_form_chrome_in_english(english_phone, live_server, shot):
     expect(page.get_by_role("heading", level=1)).to_have_text("選挙事務スタッフ募集")
     page.get_by_role("button", name="Review your answers").tap()
     expect(page.get_by_role("alert")).to_contain_text("Please correct 9 items.")
-    expect(page.get_by_role("link", name="日本語")).to_be_visible()
+    # after a POST the switch is a button that re-sends what was typed
+    expect(page.get_by_role("button", name="日本語")).to_be_visible()
     shot(page, "1-errors")
