@@ -36,7 +36,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ATSUME_ROLE": env("ATSUME_ROLE", "full"),
         "RATELIMIT_STORAGE_URI": env("ATSUME_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "ATSUME_SUBMIT_RATE": env("ATSUME_SUBMIT_RATE", "30 per minute"),
+        "ATSUME_SUBMIT_RATE": env("ATSUME_SUBMIT_RATE", "120 per minute"),
         "ATSUME_LOGIN_RATE": env("ATSUME_LOGIN_RATE", "10 per minute"),
         "WTF_CSRF_TIME_LIMIT": None,  # a citizen may take hours over a long form
         "SESSION_COOKIE_HTTPONLY": True,
