@@ -681,3 +681,14 @@ def test_json_endpoints_need_the_csrf_token_of_the_page(client, staff, make_form
     )
     assert accepted.status_code == 200
     assert _labels(_fresh(form.id).draft)["name"] == "お名前"
+
+
+def test_palette_shows_what_applies_when_a_setting_is_left_empty():
+    from builder.palette import describe
+
+    number = next(entry for entry in describe() if entry["name"] == "number")
+    settings = {s["name"]: s for s in number["settings"]}
+    assert settings["decimals"]["default"] == 0
+    assert "default" not in settings["min"]  # no bound unless one is given
+    text = next(entry for entry in describe() if entry["name"] == "text")
+    assert {s["name"]: s for s in text["settings"]}["max_length"]["default"] == 200

@@ -470,6 +470,7 @@
       case "number":
         return h("input", Object.assign({ class: "input", type: "text",
           inputmode: setting.widget === "integer" ? "numeric" : "decimal",
+          placeholder: setting.default === undefined ? null : String(setting.default),
           value: value === undefined || value === null ? "" : String(value),
           oninput: function (e) {
             var text = e.target.value.trim().replace(/[０-９．－]/g, function (c) {
