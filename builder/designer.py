@@ -54,6 +54,8 @@ MESSAGES = {
     "publish_none": N_("Nothing changed since the last publication. Publish anyway?"),
     "publish_first": N_("The form will be published for the first time at this address:"),
     "publish_address_hint": N_("You can change the address under “Settings”."),
+    "publish_unnamed": N_("These items still have the name they were added with:"),
+    "list_separator": N_(", "),
     "added_at": N_("Added “%(label)s” at position %(n)d."),
     "published": N_("Published version %(n)d."),
     "published_state": N_("Published v%(n)d"),

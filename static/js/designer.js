@@ -862,6 +862,13 @@
         } else if (!changes.length) {
           el.publishBody.appendChild(h("p", { text: M.publish_none }));
         }
+        var unnamed = [];
+        eachItem(function (item) {
+          if (palette[item.type] && item.label === palette[item.type].label) unnamed.push(item.label);
+        });
+        if (unnamed.length) {
+          el.publishBody.appendChild(h("p", { class: "publish-warning", text: M.publish_unnamed + " " + unnamed.join(M.list_separator) }));
+        }
         if (changes.length && !result.data.first_publication) {
           var list = h("ul", { class: "change-list" });
           changes.forEach(function (c) {

@@ -737,6 +737,8 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
     page.keyboard.press("Enter")
     expect(page.locator("#publish-dialog")).to_be_visible()
     expect(page.locator("#publish-dialog .public-url")).to_be_visible()  # first publication
+    # the section kept the name it was added with: the dialog points it out
+    expect(page.locator("#publish-dialog .publish-warning")).to_contain_text("セクション")
     expect(page.locator("#publish-confirm")).to_be_focused()
     shot(page, "1-publish-dialog")
     page.keyboard.press("Enter")
