@@ -692,3 +692,19 @@ def test_palette_shows_what_applies_when_a_setting_is_left_empty():
     assert "default" not in settings["min"]  # no bound unless one is given
     text = next(entry for entry in describe() if entry["name"] == "text")
     assert {s["name"]: s for s in text["settings"]}["max_length"]["default"] == 200
+
+
+def test_an_emptied_question_and_an_out_of_range_setting_are_refused_in_japanese(
+    staff_client, make_form
+):
+    form = make_form(publish=False)
+    before = copy.deepcopy(form.draft)
+    document = _relabel(form.draft, "name", "")
+    age = next(f for f in document["fields"] if f["key"] == "age")
+    age["decimals"] = 9
+    response = _save(staff_client, form, document)
+    assert response.status_code == 422
+    problems = {p["path"]: p["message"] for p in response.get_json()["problems"]}
+    assert problems["fields.0.label"] == "項目名を入力してください（500文字以内）。"
+    assert problems["fields.1.decimals"] == "0から6までの数にしてください。"
+    assert _fresh(form.id).draft == before

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import sqlalchemy as sa
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from wtforms import validators as v
 
-from builder.i18n import N_
+from builder.i18n import N_, Msg
 
 #: SQL column type per storage kind. A field keeps its column while its kind stays the same.
 STORAGE_TYPES: dict[str, Callable[[], sa.types.TypeEngine] | None] = {
@@ -57,12 +57,29 @@ class Required:
             raise v.StopValidation(self.message)
 
 
+class Between(validate.Range):
+    """A setting's allowed range, with a message the web layer can translate."""
+
+    def _format_error(self, value, message):
+        if self.min is not None and self.max is not None:
+            return Msg("Use a number from %(min)s to %(max)s.", min=self.min, max=self.max)
+        if self.min is not None:
+            return Msg("Use a number of %(min)s or more.", min=self.min)
+        return Msg("Use a number of %(max)s or less.", max=self.max)
+
+
 class BaseSettings(Schema):
     """Settings every field has, whatever its type."""
 
     key = fields.String(metadata={"label": N_("Item ID"), "advanced": True})
     type = fields.String(required=True)
-    label = fields.String(required=True, metadata={"label": N_("Question")})
+    label = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=1, max=500, error=N_("Enter the question (at most 500 characters).")
+        ),
+        metadata={"label": N_("Question")},
+    )
     help = fields.String(load_default="", metadata={"label": N_("Help text"), "widget": "textarea"})
     required = fields.Boolean(load_default=False, metadata={"label": N_("Required")})
 

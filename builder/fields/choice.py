@@ -1,11 +1,11 @@
 """Choice field types: single choice (radio buttons or a drop-down) and multiple choice."""
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, widgets
 from wtforms import validators as v
 from wtforms.fields.choices import SelectChoice
 
-from builder.fields.base import FieldType, FilterError
+from builder.fields.base import Between, FieldType, FilterError
 from builder.i18n import N_, Msg
 from builder.normalise import nfkc
 
@@ -49,10 +49,10 @@ class SingleChoiceSettings(Schema):
 class MultipleChoiceSettings(Schema):
     choices = ChoiceList(required=True, metadata={"label": N_("Choices"), "widget": "choices"})
     min_selected = fields.Integer(
-        validate=validate.Range(min=0), metadata={"label": N_("At least this many")}
+        validate=Between(min=0), metadata={"label": N_("At least this many")}
     )
     max_selected = fields.Integer(
-        validate=validate.Range(min=1), metadata={"label": N_("At most this many")}
+        validate=Between(min=1), metadata={"label": N_("At most this many")}
     )
     default = fields.List(
         fields.String(), metadata={"label": N_("Chosen at first"), "widget": "choice_multi"}

@@ -2,11 +2,11 @@
 
 from decimal import Decimal, InvalidOperation
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from wtforms import StringField
 from wtforms import validators as v
 
-from builder.fields.base import FieldType, FilterError
+from builder.fields.base import Between, FieldType, FilterError
 from builder.i18n import N_
 from builder.normalise import numeric_text
 
@@ -16,7 +16,7 @@ MAX_DIGITS = 18
 class NumberSettings(Schema):
     decimals = fields.Integer(
         load_default=0,
-        validate=validate.Range(min=0, max=6),
+        validate=Between(min=0, max=6),
         metadata={"label": N_("Decimal places (0 for whole numbers)")},
     )
     min = fields.Float(allow_nan=False, metadata={"label": N_("Minimum")})

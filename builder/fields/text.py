@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from wtforms import EmailField, StringField, TelField, TextAreaField
 from wtforms import validators as v
 
-from builder.fields.base import FieldType
+from builder.fields.base import Between, FieldType
 from builder.i18n import N_
 from builder.normalise import nfkc, phone_text, strip_text
 
@@ -31,12 +31,12 @@ class TextSettings(Schema):
     placeholder = fields.String(load_default="", metadata={"label": N_("Example shown in the box")})
     default = fields.String(metadata={"label": N_("Default value")})
     min_length = fields.Integer(
-        validate=validate.Range(min=0, max=SHORT_TEXT_LIMIT),
+        validate=Between(min=0, max=SHORT_TEXT_LIMIT),
         metadata={"label": N_("Minimum length")},
     )
     max_length = fields.Integer(
         load_default=200,
-        validate=validate.Range(min=1, max=SHORT_TEXT_LIMIT),
+        validate=Between(min=1, max=SHORT_TEXT_LIMIT),
         metadata={"label": N_("Maximum length")},
     )
     kana = fields.String(
@@ -142,17 +142,17 @@ class TextareaSettings(Schema):
     placeholder = fields.String(load_default="", metadata={"label": N_("Example shown in the box")})
     default = fields.String(metadata={"label": N_("Default value"), "widget": "textarea"})
     min_length = fields.Integer(
-        validate=validate.Range(min=0, max=LONG_TEXT_LIMIT),
+        validate=Between(min=0, max=LONG_TEXT_LIMIT),
         metadata={"label": N_("Minimum length")},
     )
     max_length = fields.Integer(
         load_default=2000,
-        validate=validate.Range(min=1, max=LONG_TEXT_LIMIT),
+        validate=Between(min=1, max=LONG_TEXT_LIMIT),
         metadata={"label": N_("Maximum length")},
     )
     rows = fields.Integer(
         load_default=5,
-        validate=validate.Range(min=2, max=30),
+        validate=Between(min=2, max=30),
         metadata={"label": N_("Height (lines)")},
     )
 
