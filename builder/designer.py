@@ -56,6 +56,7 @@ MESSAGES = {
     "publish_address_hint": N_("You can change the address under “Settings”."),
     "publish_unnamed": N_("These items still have the name they were added with:"),
     "list_separator": N_(", "),
+    "colon": N_(": "),
     "added_at": N_("Added “%(label)s” at position %(n)d."),
     "published": N_("Published version %(n)d."),
     "published_state": N_("Published v%(n)d"),

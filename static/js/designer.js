@@ -244,7 +244,7 @@
 
   function copyButton(item) {
     var button = h("button", { type: "button", class: "icon-button", "data-action": "duplicate",
-      "aria-label": M.duplicate + ": " + (item.label || M.untitled), title: M.duplicate,
+      "aria-label": M.duplicate + M.colon + (item.label || M.untitled), title: M.duplicate,
       onclick: function () { duplicateItem(item.key); } });
     button.innerHTML = COPY_ICON;
     return button;
@@ -254,12 +254,12 @@
     var selected = state.selected === item.key;
     var problems = problemsFor(item.key);
     var tools = h("div", { class: "item-tools" }, [
-      h("button", { type: "button", class: "icon-button", "data-action": "up", "aria-label": M.move_up + ": " + (item.label || M.untitled), title: M.move_up, text: "↑",
+      h("button", { type: "button", class: "icon-button", "data-action": "up", "aria-label": M.move_up + M.colon + (item.label || M.untitled), title: M.move_up, text: "↑",
         onclick: function () { moveItem(item.key, -1); } }),
-      h("button", { type: "button", class: "icon-button", "data-action": "down", "aria-label": M.move_down + ": " + (item.label || M.untitled), title: M.move_down, text: "↓",
+      h("button", { type: "button", class: "icon-button", "data-action": "down", "aria-label": M.move_down + M.colon + (item.label || M.untitled), title: M.move_down, text: "↓",
         onclick: function () { moveItem(item.key, 1); } }),
       copyButton(item),
-      h("button", { type: "button", class: "icon-button icon-button--danger", "data-action": "delete", "aria-label": M.delete + ": " + (item.label || M.untitled), title: M.delete, text: "✕",
+      h("button", { type: "button", class: "icon-button icon-button--danger", "data-action": "delete", "aria-label": M.delete + M.colon + (item.label || M.untitled), title: M.delete, text: "✕",
         onclick: function () { removeItem(item.key); } }),
     ]);
     var card = h("div", { class: "item-card" }, [
@@ -283,7 +283,7 @@
     ]);
     var node = h("li", { class: "item" + (item.type === "section" ? " item--section" : "") + (selected ? " item--selected" : "") + (problems.length ? " item--error" : ""), "data-key": item.key }, [card]);
     problems.forEach(function (p) {
-      node.appendChild(h("p", { class: "item-error", text: (p.setting ? p.settingLabel + ": " : "") + p.message }));
+      node.appendChild(h("p", { class: "item-error", text: (p.setting ? p.settingLabel + M.colon : "") + p.message }));
     });
     if (item.type === "section") {
       var list = h("ol", { class: "canvas-list section-list", "data-container": item.key, "data-empty": M.section_empty });
@@ -533,11 +533,11 @@
             choice.label = e.target.value;
             setValue(item, setting, item.choices);
           } }),
-          h("button", { type: "button", class: "icon-button", "data-action": "up", "aria-label": M.move_up + ": " + choice.label, text: "↑", disabled: index === 0 ? true : null,
+          h("button", { type: "button", class: "icon-button", "data-action": "up", "aria-label": M.move_up + M.colon + choice.label, text: "↑", disabled: index === 0 ? true : null,
             onclick: function () { swap(index, index - 1); } }),
-          h("button", { type: "button", class: "icon-button", "data-action": "down", "aria-label": M.move_down + ": " + choice.label, text: "↓", disabled: index === item.choices.length - 1 ? true : null,
+          h("button", { type: "button", class: "icon-button", "data-action": "down", "aria-label": M.move_down + M.colon + choice.label, text: "↓", disabled: index === item.choices.length - 1 ? true : null,
             onclick: function () { swap(index, index + 1); } }),
-          h("button", { type: "button", class: "icon-button icon-button--danger", "aria-label": M.delete + ": " + choice.label, text: "✕",
+          h("button", { type: "button", class: "icon-button icon-button--danger", "aria-label": M.delete + M.colon + choice.label, text: "✕",
             onclick: function () { item.choices.splice(index, 1); setValue(item, setting, item.choices); redraw(Math.max(0, index - 1)); } }),
         ]));
       });
@@ -774,7 +774,7 @@
     if (state.problems.length) {
       var list = h("ul");
       state.problems.forEach(function (p) {
-        var text = (p.where ? p.where + ": " : "") + p.message;
+        var text = (p.where ? p.where + M.colon : "") + p.message;
         list.appendChild(h("li", {}, [p.key ? h("button", { type: "button", class: "link-button", text: text,
           onclick: function () { select(p.key); focusItem(p.key); } }) : h("span", { text: text })]));
       });
@@ -873,7 +873,7 @@
           var list = h("ul", { class: "change-list" });
           changes.forEach(function (c) {
             list.appendChild(h("li", { class: "change change--" + c.action }, [
-              h("strong", { text: c.title }), document.createTextNode(": " + c.label + (c.detail ? " (" + c.detail + ")" : "")),
+              h("strong", { text: c.title }), document.createTextNode(M.colon + c.label + (c.detail ? " (" + c.detail + ")" : "")),
             ]));
           });
           el.publishBody.appendChild(list);

@@ -864,7 +864,7 @@ def test_bad_settings_are_shown_where_they_are_and_never_saved(
     days = item(page, "参加できる日")
     expect(days).to_have_class(re.compile(r"\bitem--error\b"))
     # the setting is named as the panel names it (選択肢), not as the document does (choices)
-    expect(days.locator(".item-error")).to_have_text("選択肢: 選択肢を1つ以上追加してください。")
+    expect(days.locator(".item-error")).to_have_text("選択肢：選択肢を1つ以上追加してください。")
     setting = page.locator(".prop").filter(has=page.locator("#prop-choices"))
     expect(setting.locator(".field-error")).to_have_text("選択肢を1つ以上追加してください。")
     expect(page.locator("#prop-choices")).to_have_attribute(
@@ -899,7 +899,7 @@ def test_bad_settings_are_shown_where_they_are_and_never_saved(
     setting = page.locator(".prop").filter(has=minimum)
     expect(setting.locator(".field-error")).to_have_text("最小値が最大値より大きくなっています。")
     expect(age.locator(".item-error")).to_have_text(
-        "最小値: 最小値が最大値より大きくなっています。"
+        "最小値：最小値が最大値より大きくなっています。"
     )
     expect(minimum).to_have_attribute("aria-invalid", "true")
     expect(minimum).to_be_focused()
