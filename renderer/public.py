@@ -27,11 +27,29 @@ from renderer.widgets import aria
 blueprint = Blueprint("public", __name__)
 blueprint.add_app_template_global(aria, "aria")
 
+#: how long the thank-you address keeps showing the receipt (seconds)
 RECEIPT_TICKET_AGE = 24 * 3600
 
 
-def _ticket_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="atsume-receipt")
+def _ticket_serializer(form: Form) -> URLSafeTimedSerializer:
+    """Signs thank-you tickets for *form* only: another form's ticket fails the signature."""
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=f"atsume-receipt:form-{form.id}"
+    )
+
+
+def receipt_ticket(form: Form, record_id: int) -> str:
+    """The ticket in the thank-you address of *record_id* on *form*."""
+    return _ticket_serializer(form).dumps(record_id)
+
+
+def ticket_record_id(form: Form, ticket: str) -> int | None:
+    """The record a ticket of *form* names, or None if forged, expired or another form's."""
+    try:
+        record_id = _ticket_serializer(form).loads(ticket, max_age=RECEIPT_TICKET_AGE)
+    except BadSignature:  # SignatureExpired is a BadSignature
+        return None
+    return record_id if isinstance(record_id, int) else None
 
 
 def _published_form(slug: str) -> Form:
@@ -89,7 +107,7 @@ def fill(slug: str):
             "public/confirm.html", **page, shown=shown, hidden=hidden_inputs(values, fields)
         )
     record, _created = submit(form, definition, values, token=web_form.submission_token.data)
-    ticket = _ticket_serializer().dumps(record.id)
+    ticket = receipt_ticket(form, record.id)
     return redirect(url_for(".thanks", slug=slug, ticket=ticket), 303)
 
 
@@ -97,11 +115,8 @@ def fill(slug: str):
 def thanks(slug: str, ticket: str):
     """The thank-you page with the receipt number (受付番号)."""
     form = _published_form(slug)
-    try:
-        record_id = _ticket_serializer().loads(ticket, max_age=RECEIPT_TICKET_AGE)
-    except BadSignature:
-        abort(404)
-    record = store.get(form, record_id)
+    record_id = ticket_record_id(form, ticket)
+    record = store.get(form, record_id) if record_id is not None else None
     if record is None:
         abort(404)
     return render_template(
