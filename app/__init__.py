@@ -7,6 +7,7 @@ import os
 from flask import Flask, current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import json_input, url_ids
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.records.tables import system_tables_only
@@ -34,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
+    url_ids.register(app)  # before any route is added
     app.config.from_mapping(load_config(app.instance_path, config))
 
     if app.config["ATSUME_PROXIES"]:
@@ -59,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    json_input.register(app)
 
     from app import auth, cli, views
     from app.api import blueprint as api_blueprint

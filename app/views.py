@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, redirect, render_template, request, url_for
@@ -10,8 +11,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, InternalServerError
 
 from app.records.statuses import status_label
+from app.staff.blueprint import wants_json
 from builder.fields.base import FILTER_LABELS
 from builder.storage_plan import ACTION_LABELS
 
@@ -24,12 +28,27 @@ def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.replace(tzinfo=dt.UTC).astimezone(zone).strftime(fmt)
 
 
+def url_with_query(endpoint: str | None, query, **values) -> str:
+    """The address of *endpoint* with *values* in its path and *query* as its query string.
+
+    Query names never reach ``url_for``, so names such as ``endpoint``, ``_method`` or a
+    path parameter's name in a hostile query string stay plain query arguments.
+    """
+    path = (
+        url_for(endpoint, **values)
+        if endpoint
+        else request.script_root + quote(request.path, safe="/")
+    )
+    pairs = [(k, v) for k, v in MultiDict(query).items(multi=True) if v is not None]
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
 def _other_language_url() -> tuple[str, str]:
     other = "en" if str(get_locale()) == "ja" else "ja"
-    args = request.args.to_dict()
+    args = MultiDict(request.args)
     args["lang"] = other
     label = "English" if other == "en" else "日本語"
-    return url_for(request.endpoint or "index", **(request.view_args or {}), **args), label
+    return url_with_query(request.endpoint, args, **(request.view_args or {})), label
 
 
 def register(app: Flask) -> None:
@@ -62,17 +81,24 @@ def register(app: Flask) -> None:
             "filter_label": lambda op: _(FILTER_LABELS.get(op, op)),
             "current_locale": str(get_locale()),
             "other_language": _other_language_url if request else None,
+            "url_with_query": url_with_query,
             "staff_enabled": app.config["ATSUME_ROLE"] != "public",
         }
 
     def _error(status: int, title: str, message: str):
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/") or wants_json():
             return {"error": title, "message": message}, status
         return render_template("error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(404)
     def not_found(error):
         return _error(404, _("Page not found"), _("The page you asked for does not exist."))
+
+    @app.errorhandler(BadRequest)
+    def bad_request(error):
+        described = error.description != BadRequest.description
+        message = error.description if described else _("The request could not be understood.")
+        return _error(400, _("Bad request"), message)
 
     @app.errorhandler(403)
     def forbidden(error):
@@ -86,12 +112,26 @@ def register(app: Flask) -> None:
     def too_large(error):
         return _error(413, _("Too large"), _("What you sent is too large."))
 
+    @app.errorhandler(415)
+    def unsupported(error):
+        return _error(415, _("Not allowed"), error.description)
+
     @app.errorhandler(429)
     def too_many(error):
         return _error(
             429,
             _("Too many requests"),
             _("Too many requests came from your connection. Wait a minute and retry."),
+        )
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error):
+        # The last resort: an unexpected failure still gets a page (or JSON for scripts) in
+        # the user's language. With TESTING on, Flask raises the exception instead.
+        return _error(
+            500,
+            _("Something went wrong"),
+            _("The server failed to answer. Please retry; if it happens again, tell the office."),
         )
 
     @app.errorhandler(CSRFError)

@@ -6,13 +6,14 @@ palette (from the field-type registry) and JSON endpoints that call the form ope
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import rights
 from app.forms import operations
 from app.forms.errors import flatten
+from app.json_input import JsonInputError, request_json
 from app.staff.blueprint import form_or_404, require_login
 from builder import definition as definitions
 from builder.i18n import N_
@@ -93,6 +94,15 @@ def _json_error(status: int, message: str, problems: list | None = None):
     return response
 
 
+def _body() -> dict:
+    """The request's JSON object ({} when none); a 400 naming the problem if refused."""
+    try:
+        body = request_json()
+    except JsonInputError as exc:
+        abort(_json_error(400, exc.message))
+    return body if isinstance(body, dict) else {}
+
+
 def _conflict():
     return _json_error(
         409,
@@ -127,7 +137,7 @@ def design(form_id: int):
 def save_draft(form_id: int):
     """Save the whole draft; 422 names each problem, 409 on an edit conflict."""
     form = form_or_404(form_id, rights.EDIT_FORM)
-    body = request.get_json(silent=True) or {}
+    body = _body()
     document, revision = body.get("document"), body.get("revision")
     if not isinstance(document, dict) or not isinstance(revision, int):
         return _json_error(400, _("Send the document and the revision it was based on."))
@@ -156,7 +166,7 @@ def save_draft(form_id: int):
 def reorder(form_id: int):
     """Items in their new order per container, as SortableJS leaves them."""
     form = form_or_404(form_id, rights.EDIT_FORM)
-    body = request.get_json(silent=True) or {}
+    body = _body()
     layout, revision = body.get("layout"), body.get("revision")
     if (
         not isinstance(layout, dict)
@@ -198,7 +208,7 @@ def changes(form_id: int):
 @blueprint.post("/forms/<int:form_id>/designer/publish")
 def publish(form_id: int):
     form = form_or_404(form_id, rights.PUBLISH)
-    body = request.get_json(silent=True) or {}
+    body = _body()
     if body.get("revision") != form.draft_revision:
         return _conflict()
     try:

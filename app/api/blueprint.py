@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app import rights
 from app.extensions import db
+from app.json_input import JsonInputError, request_json
 from app.models import Form
 from app.tokens import user_for_token
 
@@ -38,7 +39,10 @@ def authenticate():
 
 def json_body():
     """The request's JSON object, or a 400 response naming the problem."""
-    data = request.get_json(silent=True)
+    try:
+        data = request_json()
+    except JsonInputError as exc:
+        abort(problem(400, exc.message))
     if not isinstance(data, dict):
         abort(problem(400, _("The request body must be a JSON object.")))
     return data

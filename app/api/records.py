@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 
-from app import rights
+from app import query_args, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
 from app.forms.published import bound_fields, published_definition
 from app.records import filters, store
@@ -53,14 +53,17 @@ def list_records(form_id: int):
     for name in request.args:
         if name not in known:
             errors.append({"path": name, "message": _("Unknown parameter.")})
-    limit_text = request.args.get("limit", "50").strip()
-    offset_text = request.args.get("offset", "0").strip()
-    limit = int(limit_text) if limit_text.isdecimal() else 0  # not a number: reported below
-    offset = int(offset_text) if offset_text.isdecimal() and len(offset_text) <= 15 else -1
-    if not 1 <= limit <= MAX_LIMIT:
+    limit = query_args.whole_number(request.args.get("limit", "50"), 1, MAX_LIMIT)
+    offset = query_args.whole_number(request.args.get("offset", "0"), 0, query_args.MAX_POSITION)
+    if limit is None:
         errors.append({"path": "limit", "message": _("Use 1 to %(n)d.", n=MAX_LIMIT)})
-    if offset < 0:
-        errors.append({"path": "offset", "message": _("Use 0 or more.")})
+    if offset is None:
+        errors.append(
+            {
+                "path": "offset",
+                "message": _("Use 0 to %(n)d.", n=query_args.MAX_POSITION),
+            }
+        )
     sort = request.args.get("sort", "id")
     descending = sort.startswith("-")
     sort_name = sort.lstrip("-")

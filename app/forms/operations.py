@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Form, FormVersion, User
 from app.models.types import utcnow
 from app.records import tables as record_tables
+from app.url_ids import MAX_ID
 from builder import definition as definitions
 from builder import storage_plan
 from builder.fields import registry
@@ -54,6 +55,8 @@ def create_form(document: dict, user: User | None, department_id: int | None = N
 
 def save_draft(form: Form, document: dict, expected_revision: int | None = None) -> Form:
     """Replace the draft; refuse if it changed since *expected_revision* was read."""
+    if expected_revision is not None and not 0 <= expected_revision <= MAX_ID:
+        raise ConflictError(form.id)  # no draft has such a revision
     loaded = definitions.load(document)
     slug = _free_slug(loaded.document.get("slug") or form.slug, form.id)
     loaded.document["slug"] = slug

@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from app import query_args
 from app.records.store import filter_target
 from app.records.tables import RecordTables
 from builder.fields.base import FieldType, FilterError
-from builder.fields.date import parse_date
 
 
 @dataclass
@@ -44,9 +44,9 @@ def _system(args, tables: RecordTables, parsed: ParsedFilters, timezone: str, ge
             parsed.conditions.append(records.c.receipt_no.contains(raw, autoescape=True))
         else:
             try:
-                day = parse_date(raw)
-            except ValueError:
-                parsed.errors[argument] = gettext("Enter a date such as 2026-04-01.")
+                day = query_args.day(raw)
+            except ValueError as exc:
+                parsed.errors[argument] = str(exc)
                 continue
             if argument == "created_at.max":
                 day += dt.timedelta(days=1)

@@ -8,7 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import rights
+from app import json_input, rights
 from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
@@ -25,14 +25,14 @@ def _problems(error: DefinitionError, document) -> list:
 def _read_document(text: str):
     """Parse JSON typed or uploaded by staff; return (document, problems)."""
     try:
-        return json.loads(text), []
-    except json.JSONDecodeError as exc:
-        return None, [
-            {
-                "where": _("line %(line)d, column %(col)d", line=exc.lineno, col=exc.colno),
-                "message": _("This is not valid JSON."),
-            }
-        ]
+        return json_input.loads(text), []
+    except json_input.JsonInputError as exc:
+        where = (
+            _("line %(line)d, column %(col)d", line=exc.line, col=exc.column)
+            if exc.line is not None
+            else ""
+        )
+        return None, [{"where": where, "message": exc.message}]
 
 
 def _submitted_text() -> str:

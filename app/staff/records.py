@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import rights
+from app import query_args, rights
 from app.forms.published import published_definition
 from app.records import export, filters, store
 from app.records.columns import column_heading, column_types
@@ -46,7 +46,7 @@ def records(form_id: int):
     form = form_or_404(form_id, rights.VIEW_RECORDS)
     entries, types, parsed = _view(form, rights.VIEW_RECORDS)
     page_size = current_app.config["ATSUME_PAGE_SIZE"]
-    page_number = max(request.args.get("page", 1, type=int), 1)
+    page_number = query_args.number_arg(request.args, "page", 1, 1, query_args.MAX_POSITION)
     sort = request.args.get("sort", "id")
     allowed_sorts = set(store.SYSTEM_SORTS) | {e["column"] for e in store.sortable(entries)}
     if sort not in allowed_sorts:
@@ -97,10 +97,12 @@ def export_csv(form_id: int):
     form = form_or_404(form_id, rights.EXPORT)
     entries, types, parsed = _view(form, rights.EXPORT)
     if parsed.errors:
-        abort(400)
+        abort(400, description=" ".join(f"{k}: {v}" for k, v in parsed.errors.items()))
     encoding = request.args.get("encoding", export.UTF8)
     if encoding not in export.ENCODINGS:
-        abort(400)
+        raise query_args.BadQueryArgument(
+            "encoding", _("Use one of: %(values)s.", values=", ".join(export.ENCODINGS))
+        )
     replace = request.args.get("replace") == "1"
     columns = export.ExportColumns(
         entries=entries,

@@ -178,6 +178,10 @@ class NumberType(FieldType):
             number = parse_number(numeric_text(raw))
         except ValueError:
             raise FilterError(self._("Enter a number.")) from None
+        digits = number.as_tuple()
+        if number and (number.adjusted() >= MAX_DIGITS or -digits.exponent > MAX_DIGITS):
+            # beyond what a stored value can be, and what the database can compare
+            raise FilterError(self._("Enter a number of at most %(n)d digits.") % {"n": MAX_DIGITS})
         if op == "min":
             return column >= number
         if op == "max":
