@@ -7,7 +7,7 @@ import os
 from flask import Flask, current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import json_input, url_ids
+from app import json_input, security_headers, static_assets, url_ids
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.records.tables import system_tables_only
@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     json_input.register(app)
+    security_headers.register(app)
 
     from app import auth, cli, views
     from app.api import blueprint as api_blueprint
@@ -77,5 +78,6 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(api_blueprint)
         csrf.exempt(api_blueprint)
     views.register(app)
+    static_assets.register(app)
     cli.register(app)
     return app

@@ -42,6 +42,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env("ATSUME_SECURE_COOKIES", "0") == "1",
+        # origins (space-separated) that may show public forms in a frame; none by default
+        "ATSUME_FRAME_ANCESTORS": env("ATSUME_FRAME_ANCESTORS", ""),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "ATSUME_PAGE_SIZE": 50,
         # how many reverse proxies set X-Forwarded-For/-Proto in front of the app (0: none)

@@ -14,6 +14,7 @@ from app import rights
 from app.forms import operations
 from app.forms.errors import flatten
 from app.json_input import JsonInputError, request_json
+from app.security_headers import framed_by_own_pages
 from app.staff.blueprint import form_or_404, require_login
 from builder import definition as definitions
 from builder.i18n import N_
@@ -221,6 +222,7 @@ def publish(form_id: int):
 
 
 @blueprint.get("/forms/<int:form_id>/preview")
+@framed_by_own_pages
 def preview(form_id: int):
     """The saved draft rendered by the public renderer (nothing can be sent)."""
     form = form_or_404(form_id, rights.VIEW_FORM)
@@ -232,6 +234,7 @@ def preview(form_id: int):
 
 
 @blueprint.get("/forms/<int:form_id>/versions/<int:number>/preview")
+@framed_by_own_pages
 def version_preview(form_id: int, number: int):
     form = form_or_404(form_id, rights.VIEW_FORM)
     version = next((v for v in form.versions if v.number == number), None)

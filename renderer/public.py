@@ -15,6 +15,7 @@ from app.models import Form
 from app.models.types import utcnow
 from app.records import store
 from app.records.submission import submit
+from app.security_headers import embeddable
 from renderer.form_class import (
     build_form_class,
     cleaned_values,
@@ -78,6 +79,7 @@ def _submit_rate() -> str:
 
 
 @blueprint.route("/f/<slug>", methods=["GET", "POST"])
+@embeddable
 @limiter.limit(_submit_rate, methods=["POST"])
 def fill(slug: str):
     """The form, its confirmation page (入力内容の確認) and the final submit."""
@@ -112,6 +114,7 @@ def fill(slug: str):
 
 
 @blueprint.route("/f/<slug>/thanks/<ticket>")
+@embeddable
 def thanks(slug: str, ticket: str):
     """The thank-you page with the receipt number (受付番号)."""
     form = _published_form(slug)
