@@ -37,6 +37,15 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "output" / "screenshots"
 #: how long a locator action or expectation may wait before the test fails
 TIMEOUT_MS = 10_000
 
+#: the start of the console message CSP_REPORTER writes for each blocked thing
+CSP_MARK = "CSP violation:"
+CSP_REPORTER = (
+    'document.addEventListener("securitypolicyviolation", function (e) {'
+    f'  console.error("{CSP_MARK} " + e.violatedDirective + " blocked " +'
+    '    (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber);'
+    "});"
+)
+
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
@@ -165,9 +174,19 @@ def _context(browser, live_server, request, **options):
     context = browser.new_context(base_url=live_server.url, accept_downloads=True, **options)
     context.set_default_timeout(TIMEOUT_MS)
     problems: list[str] = []
+    # Every page reports what the Content-Security-Policy blocked, so that each test also
+    # checks that its pages work with the policy on.
+    context.add_init_script(CSP_REPORTER)
+
+    def console(page, message):
+        if message.type == "error" and (
+            CSP_MARK in message.text or "Content Security Policy" in message.text
+        ):
+            problems.append(f"Blocked by the Content-Security-Policy on {page.url}: {message.text}")
 
     def watch(page):
         page.on("pageerror", lambda exc: problems.append(f"JavaScript error on {page.url}: {exc}"))
+        page.on("console", lambda message: console(page, message))
         page.on(
             "response",
             lambda r: problems.append(f"HTTP {r.status} for {r.url}") if r.status >= 500 else None,
