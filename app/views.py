@@ -114,7 +114,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(415)
     def unsupported(error):
-        return _error(415, _("Not allowed"), error.description)
+        return _error(415, _("Bad request"), error.description)
 
     @app.errorhandler(429)
     def too_many(error):
