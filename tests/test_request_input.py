@@ -29,9 +29,10 @@ def test_out_of_range_dates_are_refused_by_name(api, staff_client, make_form, qu
     answer = api.get(f"/api/v1/forms/{form.id}/records?{query}")
     assert answer.status_code == 400
     name = query.split("=")[0]
-    assert {"path": name, "message": "Enter a date from 1900-01-01 to 2999-12-31."} in answer.json[
-        "errors"
-    ]
+    assert {
+        "path": name,
+        "message": "1900-01-01から2999-12-31までの日付を入力してください。",
+    } in answer.json["errors"]
     for url in (f"/staff/forms/{form.id}/records", f"/staff/forms/{form.id}/records.csv"):
         page = staff_client.get(f"{url}?{query}")
         assert 400 <= page.status_code < 500
@@ -42,7 +43,7 @@ def test_huge_page_numbers_are_refused_with_a_message(api, staff_client, make_fo
     form = make_form()
     page = staff_client.get(f"/staff/forms/{form.id}/records?page=99999999999999999999")
     assert page.status_code == 400
-    assert "page" in page.get_data(as_text=True)
+    assert "page: 1から1000000000までの整数を指定してください。" in page.get_data(as_text=True)
     answer = api.get(f"/api/v1/forms/{form.id}/records?offset=99999999999999999999")
     assert answer.status_code == 400
     assert answer.json["errors"][0]["path"] == "offset"
@@ -53,7 +54,7 @@ def test_deep_json_is_refused_everywhere(api, staff_client, make_form):
     form = make_form()
     answer = api.post("/api/v1/forms", data=DEEP, content_type="application/json")
     assert answer.status_code == 400
-    assert "nested too deeply" in answer.json["error"]
+    assert "入れ子が深すぎます" in answer.json["error"]
 
     saved = staff_client.put(
         f"/staff/forms/{form.id}/designer/draft",
@@ -61,11 +62,11 @@ def test_deep_json_is_refused_everywhere(api, staff_client, make_form):
         content_type="application/json",
     )
     assert saved.status_code == 400
-    assert "nested too deeply" in saved.json["error"]
+    assert "入れ子が深すぎます" in saved.json["error"]
 
     imported = staff_client.post("/staff/forms/import", data={"definition": DEEP})
     assert imported.status_code == 422
-    assert "nested too deeply" in imported.get_data(as_text=True)
+    assert "入れ子が深すぎます" in imported.get_data(as_text=True)
 
 
 def test_lone_surrogates_are_refused(api, staff_client, make_form):
