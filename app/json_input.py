@@ -124,6 +124,7 @@ class _Request(Request):
 def _refuse_json_to_pages():
     if (
         request.is_json
+        and request.endpoint is not None  # an unknown address stays a 404
         and request.method not in ("GET", "HEAD", "OPTIONS")
         and request.blueprint not in JSON_BLUEPRINTS
     ):
