@@ -101,6 +101,19 @@ def test_29_february_minus_years_is_28_february():
     assert years_before(dt.date(2028, 2, 29), 18) == dt.date(2010, 2, 28)
 
 
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"reference_date": "0001-01-01", "years_before_min": 150},
+        {"reference_date": "9999-12-31", "days_after_max": 3660},
+    ],
+)
+def test_limits_beyond_the_calendar_are_clamped_not_a_crash(client, make_form, spec):
+    form = one_field_form(make_form, {"type": "date", "label": "日", **spec})
+    assert client.get(f"/f/{form.slug}").status_code == 200
+    assert post(client, form, {"f_x": "2026-04-01"}).status_code in (303, 422)
+
+
 def test_limits_that_leave_no_date_are_refused_when_the_form_is_saved():
     document = {
         "title": "t",

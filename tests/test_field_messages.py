@@ -89,9 +89,7 @@ def test_a_message_raised_by_two_checks_of_one_field_is_shown_once(app):
 
 def test_a_bad_phone_number_is_said_once_at_the_field_and_once_in_the_summary(client, make_form):
     form = one_field_form(make_form, {"type": "tel", "label": "電話番号", "required": True})
-    html = post(client, form, {"f_name": "一関 太郎", "f_x": "03-abcd-5678"}).get_data(
-        as_text=True
-    )
+    html = post(client, form, {"f_name": "一関 太郎", "f_x": "03-abcd-5678"}).get_data(as_text=True)
     assert html.count("電話番号を 03-1234-5678 のように入力してください。") == 2
 
 
@@ -129,7 +127,7 @@ def test_the_confirmation_page_shows_the_phone_number_as_it_will_be_stored(clien
     )
     html = confirm.get_data(as_text=True)
     assert confirm.status_code == 200
-    assert "<dd class=\"pre\">0191-21-2111</dd>" in html
+    assert '<dd class="pre">0191-21-2111</dd>' in html
     assert '<input type="hidden" name="f_x" value="0191-21-2111">' in html
 
 

@@ -76,10 +76,20 @@ class DateSettings(Schema):
 
 def years_before(day: dt.date, years: int) -> dt.date:
     """*day* moved back *years* calendar years (29 February becomes 28 February)."""
+    if day.year - years < dt.MINYEAR:
+        return dt.date.min
     try:
         return day.replace(year=day.year - years)
     except ValueError:
         return day.replace(year=day.year - years, day=28)
+
+
+def days_after(day: dt.date, days: int) -> dt.date:
+    """*day* moved forward *days* days (the calendar's last day at most)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max
 
 
 @dataclass(frozen=True)
@@ -146,7 +156,7 @@ class DateType(FieldType):
             if not days:
                 return Limit(day, named)
             return Limit(
-                day + dt.timedelta(days=days),
+                days_after(day, days),
                 _("%(n)d days after %(reference)s") % {"n": days, "reference": named},
             )
 

@@ -106,4 +106,3 @@ class PhoneType(FieldType):
         if not data:
             return None
         return format_phone(parse_phone(data))
-
