@@ -174,3 +174,12 @@ def test_phone_numbers_stored_before_keep_their_form(client, staff_client, make_
     db.session.commit()
     listing = staff_client.get(f"/staff/forms/{form.id}/records").get_data(as_text=True)
     assert "0191212111" in listing
+
+
+def test_staff_find_a_phone_number_however_they_type_it(client, api, make_form):
+    form = one_field_form(make_form, {"type": "tel", "label": "電話番号"})
+    post(client, form, {"f_name": "一関 太郎", "f_x": "0191-21-2111"})
+    url = f"/api/v1/forms/{form.id}/records?x.eq="
+    for typed in ("0191212111", "（０１９１）２１－２１１１", "0191-21-2111"):
+        assert api.get(url + typed).get_json()["total"] == 1, typed
+    assert api.get(url + "0191-21-2112").get_json()["total"] == 0

@@ -106,3 +106,11 @@ class PhoneType(FieldType):
         if not data:
             return None
         return format_phone(parse_phone(data))
+
+    def filter_clause(self, column, op, raw):
+        if op == "eq":  # 0191212111 finds 0191-21-2111 as stored
+            try:
+                raw = format_phone(parse_phone(phone_text(raw)))
+            except PhoneError:
+                pass
+        return super().filter_clause(column, op, raw)
