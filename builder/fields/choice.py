@@ -244,7 +244,6 @@ class ConsentSettings(Schema):
         metadata={"label": N_("Text to agree to (terms, use of data)"), "widget": "textarea"},
     )
     checkbox_text = fields.String(
-        load_default="",
         validate=validate.Length(max=200),
         metadata={"label": N_("Check box text (empty: “I agree to the above.”)")},
     )

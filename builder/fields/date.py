@@ -52,7 +52,6 @@ class DateSettings(Schema):
         metadata={"label": N_("Reference date for the limits below (empty: the day of answering)")}
     )
     reference_name = fields.String(
-        load_default="",
         validate=validate.Length(max=40),
         metadata={"label": N_("Name of the reference date (e.g. election day)")},
     )

@@ -64,7 +64,6 @@ class TextSettings(Schema):
     )
     purpose = fields.String(
         validate=validate.OneOf(list(PURPOSES)),
-        load_default="",
         metadata={"label": N_("What is asked (for autofill)"), "options": PURPOSE_OPTIONS},
     )
 
