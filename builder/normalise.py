@@ -21,7 +21,7 @@ def numeric_text(value):
 
 
 def phone_text(value):
-    """Normalise a phone number: half-width digits and hyphen-minus only."""
+    """Normalise a phone number: half-width digits, brackets and hyphen-minus, no spaces."""
     if isinstance(value, str):
         value = nfkc(value).translate(_DASHES).replace(" ", "")
     return value

@@ -23,6 +23,13 @@ class PublicFormBase(FlaskForm):
     #: one random token per filled-in form: a double click or re-sent POST stores one record
     submission_token = HiddenField()
 
+    def validate(self, extra_validators=None) -> bool:
+        """Validate every field; a message that several checks raise is kept once."""
+        valid = super().validate(extra_validators)
+        for bound in self._fields.values():
+            bound.errors = list(dict.fromkeys(bound.errors))
+        return valid
+
 
 @dataclass
 class Layout:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from app.models import Form, FormVersion
 from builder import definition as definitions
@@ -37,6 +41,12 @@ def published_definition(form: Form) -> Definition | None:
     return version_definition(form.published_version)
 
 
+def office_today() -> dt.date:
+    """Today's date in the office's time zone (ATSUME_TIMEZONE)."""
+    return dt.datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def bound_fields(definition: Definition, gettext=None) -> list[FieldType]:
-    """The field types of a definition, bound to their specs."""
-    return [registry.bind(spec, gettext) for spec in definition.fields()]
+    """The field types of a definition, bound to their specs and to the office's today."""
+    today = office_today()
+    return [registry.bind(spec, gettext, today) for spec in definition.fields()]

@@ -6,13 +6,15 @@ plug-in with ``registry.register``). Nothing else in the product switches on typ
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 
 from builder.fields.base import FieldType, FilterError
 from builder.fields.choice import CheckboxesType, ConsentType, RadioType, SelectType
 from builder.fields.date import DateType
 from builder.fields.number import NumberType
-from builder.fields.text import EmailType, PhoneType, TextareaType, TextType
+from builder.fields.phone import PhoneType
+from builder.fields.text import EmailType, TextareaType, TextType
 
 BUILTIN_TYPES: tuple[type[FieldType], ...] = (
     TextType,
@@ -76,9 +78,14 @@ class Registry:
     def types(self) -> list[type[FieldType]]:
         return list(self._types.values())
 
-    def bind(self, spec: dict, gettext: Callable[[str], str] | None = None) -> FieldType:
+    def bind(
+        self,
+        spec: dict,
+        gettext: Callable[[str], str] | None = None,
+        today: dt.date | None = None,
+    ) -> FieldType:
         """The field type of *spec*, bound to it; unknown types are 'unavailable'."""
-        return self._types.get(spec.get("type"), UnavailableType)(spec, gettext)
+        return self._types.get(spec.get("type"), UnavailableType)(spec, gettext, today)
 
 
 registry = Registry(BUILTIN_TYPES)

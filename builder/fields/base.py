@@ -106,9 +106,16 @@ class FieldType:
     #: how the list view asks for a filter value: text | number | date | choice
     filter_widget: str = "text"
 
-    def __init__(self, spec: dict, gettext: Callable[[str], str] | None = None):
+    def __init__(
+        self,
+        spec: dict,
+        gettext: Callable[[str], str] | None = None,
+        today: dt.date | None = None,
+    ):
         self.spec = spec
         self._ = gettext or (lambda s: s)
+        #: the day of answering where the office is (limits relative to "today" use it)
+        self.today = today or dt.date.today()
 
     # -- identity ---------------------------------------------------------
     @property

@@ -1,6 +1,6 @@
 """Choice field types: single choice (radio buttons or a drop-down) and multiple choice."""
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, widgets
 from wtforms import validators as v
 from wtforms.fields.choices import SelectChoice
@@ -243,6 +243,10 @@ class ConsentSettings(Schema):
         load_default="",
         metadata={"label": N_("Text to agree to (terms, use of data)"), "widget": "textarea"},
     )
+    checkbox_text = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"label": N_("Check box text (empty: “I agree to the above.”)")},
+    )
 
 
 class ConsentType(FieldType):
@@ -259,6 +263,10 @@ class ConsentType(FieldType):
 
     def filter_options(self):
         return [("y", self._("Agreed")), ("n", self._("Not agreed"))]
+
+    def checkbox_text(self) -> str:
+        """What the citizen ticks: the staff's wording, or "I agree to the above."."""
+        return self.spec.get("checkbox_text") or self._("I agree to the above.")
 
     def validators(self):
         _ = self._

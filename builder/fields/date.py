@@ -2,12 +2,13 @@
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from wtforms import DateField
 from wtforms import validators as v
 
-from builder.fields.base import FieldType, FilterError
+from builder.fields.base import Between, FieldType, FilterError
 from builder.i18n import N_
 from builder.normalise import nfkc
 
@@ -47,10 +48,63 @@ class FlexibleDateField(DateField):
 class DateSettings(Schema):
     min = fields.Date(metadata={"label": N_("Earliest date")})
     max = fields.Date(metadata={"label": N_("Latest date")})
+    reference_date = fields.Date(
+        metadata={"label": N_("Reference date for the limits below (empty: the day of answering)")}
+    )
+    reference_name = fields.String(
+        validate=validate.Length(max=40),
+        metadata={"label": N_("Name of the reference date (e.g. election day)")},
+    )
+    years_before_min = fields.Integer(
+        validate=Between(min=0, max=150),
+        metadata={"label": N_("Latest date: at least this many years before the reference date")},
+    )
+    years_before_max = fields.Integer(
+        validate=Between(min=0, max=150),
+        metadata={"label": N_("Earliest date: at most this many years before the reference date")},
+    )
+    days_after_min = fields.Integer(
+        validate=Between(min=0, max=3660),
+        metadata={"label": N_("Earliest date: at least this many days after the reference date")},
+    )
+    days_after_max = fields.Integer(
+        validate=Between(min=0, max=3660),
+        metadata={"label": N_("Latest date: at most this many days after the reference date")},
+    )
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """*day* moved back *years* calendar years (29 February becomes 28 February)."""
+    if day.year - years < dt.MINYEAR:
+        return dt.date.min
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def days_after(day: dt.date, days: int) -> dt.date:
+    """*day* moved forward *days* days (the calendar's last day at most)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One end of the allowed range, and the rule it comes from (empty for a fixed date)."""
+
+    day: dt.date
+    rule: str = ""
 
 
 class DateType(FieldType):
-    """A calendar date, entered with the browser's date picker."""
+    """A calendar date, entered with the browser's date picker.
+
+    Its limits are fixed dates, or relative to a reference date (a date set on the field,
+    such as an election day, or the day of answering): "at least 18 years before".
+    """
 
     name = "date"
     label = N_("Date")
@@ -64,37 +118,112 @@ class DateType(FieldType):
 
     @classmethod
     def check_settings(cls, spec):
-        low, high = spec.get("min"), spec.get("max")
-        if low is not None and high is not None and low > high:
+        low, high = cls(spec).limits()
+        if low is not None and high is not None and low.day > high.day:
             return {"min": N_("The earliest date is after the latest date.")}
         return {}
 
-    def validators(self):
+    # -- limits -------------------------------------------------------------
+    def reference(self) -> tuple[dt.date, str]:
+        """The reference date and how it is named to the citizen."""
         _ = self._
-        low, high = self.spec.get("min"), self.spec.get("max")
+        day = self.spec.get("reference_date")
+        if day is None:
+            return self.today, _("today")
+        name = self.spec.get("reference_name")
+        if name:
+            return day, _("%(name)s, %(date)s") % {"name": name, "date": self.display(day)}
+        return day, self.display(day)
+
+    def limits(self) -> tuple[Limit | None, Limit | None]:
+        """The earliest and latest accepted dates: the tightest of all the limits set."""
+        _ = self._
+        spec = self.spec
+        lows = [Limit(spec["min"])] if spec.get("min") else []
+        highs = [Limit(spec["max"])] if spec.get("max") else []
+        day, named = self.reference()
+
+        def before(years):
+            if not years:
+                return Limit(day, named)
+            return Limit(
+                years_before(day, years),
+                _("%(n)d years before %(reference)s") % {"n": years, "reference": named},
+            )
+
+        def after(days):
+            if not days:
+                return Limit(day, named)
+            return Limit(
+                days_after(day, days),
+                _("%(n)d days after %(reference)s") % {"n": days, "reference": named},
+            )
+
+        if spec.get("years_before_min") is not None:
+            highs.append(before(spec["years_before_min"]))
+        if spec.get("years_before_max") is not None:
+            lows.append(before(spec["years_before_max"]))
+        if spec.get("days_after_min") is not None:
+            lows.append(after(spec["days_after_min"]))
+        if spec.get("days_after_max") is not None:
+            highs.append(after(spec["days_after_max"]))
+        low = max(lows, key=lambda limit: limit.day, default=None)
+        high = min(highs, key=lambda limit: limit.day, default=None)
+        return low, high
+
+    def _limit_text(self, limit: Limit) -> str:
+        text = self.display(limit.day)
+        if limit.rule:
+            return self._("%(date)s (%(rule)s)") % {"date": text, "rule": limit.rule}
+        return text
+
+    def range_message(self) -> str:
+        """The accepted range in words, e.g. "Enter a date on or before 2009-04-25 (…)"."""
+        _ = self._
+        low, high = self.limits()
+        if low and high:
+            return _("Enter a date from %(min)s to %(max)s.") % {
+                "min": self._limit_text(low),
+                "max": self._limit_text(high),
+            }
+        if low:
+            return _("Enter a date on or after %(min)s.") % {"min": self._limit_text(low)}
+        if high:
+            return _("Enter a date on or before %(max)s.") % {"max": self._limit_text(high)}
+        return ""
+
+    def hint(self):
+        _ = self._
+        low, high = self.limits()
+        if low and high:
+            return _("From %(min)s to %(max)s") % {
+                "min": self._limit_text(low),
+                "max": self._limit_text(high),
+            }
+        if low:
+            return _("On or after %(min)s") % {"min": self._limit_text(low)}
+        if high:
+            return _("On or before %(max)s") % {"max": self._limit_text(high)}
+        return ""
+
+    def validators(self):
+        low, high = self.limits()
 
         def within(form, field):
             if field.data is None:
                 return
-            if low and field.data < low or high and field.data > high:
-                if low and high:
-                    message = _("Enter a date from %(min)s to %(max)s.")
-                elif low:
-                    message = _("Enter a date on or after %(min)s.")
-                else:
-                    message = _("Enter a date on or before %(max)s.")
-                raise v.ValidationError(
-                    message % {"min": self.display(low), "max": self.display(high)}
-                )
+            if low and field.data < low.day or high and field.data > high.day:
+                raise v.ValidationError(self.range_message())
 
         return super().validators() + [within]
 
     def render_kw(self):
         kw = super().render_kw()
-        if self.spec.get("min"):
-            kw["min"] = self.spec["min"].isoformat()
-        if self.spec.get("max"):
-            kw["max"] = self.spec["max"].isoformat()
+        low, high = self.limits()
+        if low:
+            kw["min"] = low.day.isoformat()
+        if high:
+            kw["max"] = high.day.isoformat()
         return kw
 
     def form_field(self):

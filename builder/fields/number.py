@@ -26,6 +26,12 @@ class NumberSettings(Schema):
     default = fields.Float(allow_nan=False, metadata={"label": N_("Default value")})
 
 
+#: hint templates (without a unit, with one); each language places and spaces the unit
+HINT_RANGE = (N_("%(min)s to %(max)s"), N_("%(min)s to %(max)s %(unit)s"))
+HINT_MIN = (N_("%(min)s or more"), N_("%(min)s %(unit)s or more"))
+HINT_MAX = (N_("%(max)s or less"), N_("%(max)s %(unit)s or less"))
+
+
 def _plain(number) -> str:
     """18.0 -> '18', 0.5 -> '0.5' for messages."""
     return "" if number is None else f"{number:g}"
@@ -106,19 +112,18 @@ class NumberType(FieldType):
         return super().validators() + [check]
 
     def hint(self):
+        """The accepted range; the unit is shown as staff wrote it, the sentence translated."""
         low, high = self.spec.get("min"), self.spec.get("max")
-        unit = self.spec.get("unit", "")
+        values = {"min": _plain(low), "max": _plain(high), "unit": self.spec.get("unit", "")}
         if low is not None and high is not None:
-            return self._("%(min)s to %(max)s%(unit)s") % {
-                "min": _plain(low),
-                "max": _plain(high),
-                "unit": unit,
-            }
-        if low is not None:
-            return self._("%(min)s%(unit)s or more") % {"min": _plain(low), "unit": unit}
-        if high is not None:
-            return self._("%(max)s%(unit)s or less") % {"max": _plain(high), "unit": unit}
-        return ""
+            template = HINT_RANGE
+        elif low is not None:
+            template = HINT_MIN
+        elif high is not None:
+            template = HINT_MAX
+        else:
+            return ""
+        return self._(template[bool(values["unit"])]) % values
 
     def render_kw(self):
         kw = super().render_kw() | {

@@ -4,12 +4,13 @@ import re
 
 import jaconv
 from marshmallow import Schema, fields, validate
-from wtforms import EmailField, StringField, TelField, TextAreaField
+from wtforms import EmailField, StringField, TextAreaField
 from wtforms import validators as v
 
 from builder.fields.base import Between, FieldType
+from builder.fields.purpose import PURPOSE_OPTIONS, PURPOSES, purpose_attributes
 from builder.i18n import N_
-from builder.normalise import nfkc, phone_text, strip_text
+from builder.normalise import nfkc, strip_text
 
 #: longest short text; keeps the value indexable on PostgreSQL (btree rows < 2.7 kB)
 SHORT_TEXT_LIMIT = 500
@@ -60,6 +61,10 @@ class TextSettings(Schema):
     width = fields.String(
         validate=validate.OneOf([w for w, _label in WIDTHS]),
         metadata={"label": N_("Box width"), "options": WIDTHS},
+    )
+    purpose = fields.String(
+        validate=validate.OneOf(list(PURPOSES)),
+        metadata={"label": N_("What is asked (for autofill)"), "options": PURPOSE_OPTIONS},
     )
 
 
@@ -123,7 +128,7 @@ class TextType(FieldType):
         return checks
 
     def render_kw(self):
-        kw = super().render_kw()
+        kw = super().render_kw() | purpose_attributes(self.spec.get("purpose"))
         kw["maxlength"] = self.spec.get("max_length", 200)
         return kw
 
@@ -236,43 +241,5 @@ class EmailType(FieldType):
             description=self.spec.get("help", ""),
             validators=self.validators(),
             filters=[nfkc],
-            render_kw=self.render_kw(),
-        )
-
-
-_PHONE = re.compile(r"^\+?[0-9]+(-[0-9]+)*$")
-
-
-class PhoneType(FieldType):
-    """A phone number: digits with optional hyphens, 10 to 15 digits."""
-
-    default_width = "medium"
-    name = "tel"
-    label = N_("Phone number")
-    icon = "tel"
-    settings_schema = EmailSettings
-    storage_kind = "text"
-    filter_ops = ("contains", "eq")
-    template_macro = "input"
-
-    def validators(self):
-        _ = self._
-        message = _("Enter a phone number such as 03-1234-5678.")
-
-        def digits(form, field):
-            if field.data and not 10 <= sum(c.isdigit() for c in field.data) <= 15:
-                raise v.ValidationError(message)
-
-        return super().validators() + [v.Regexp(_PHONE, message=message), digits]
-
-    def render_kw(self):
-        return super().render_kw() | {"autocomplete": "tel", "inputmode": "tel"}
-
-    def form_field(self):
-        return TelField(
-            self.title,
-            description=self.spec.get("help", ""),
-            validators=self.validators(),
-            filters=[phone_text],
             render_kw=self.render_kw(),
         )

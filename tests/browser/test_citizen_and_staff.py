@@ -98,7 +98,7 @@ def fill_election(page: Page, person: dict, *, typing: bool = True) -> None:
     days.get_by_label("期日前投票（土日）").check()
     days.get_by_label("投票日当日").check()
     page.get_by_role("group", name="選挙事務の経験").get_by_label("1回", exact=True).check()
-    page.get_by_label("個人情報の取扱いに同意する").check()
+    page.get_by_label("上記に同意する").check()
 
 
 def review(page: Page) -> None:
@@ -199,7 +199,7 @@ def test_citizen_applies_on_phone(phone, live_server, shot):
     expect(days.get_by_label("期日前投票（土日）")).to_be_checked()
     expect(days.get_by_label("投票日当日")).to_be_checked()
     expect(page.get_by_label("1回", exact=True)).to_be_checked()
-    expect(page.get_by_label("個人情報の取扱いに同意する")).to_be_checked()
+    expect(page.get_by_label("上記に同意する")).to_be_checked()
     expect(page.get_by_role("alert")).to_have_count(0)
     shot(page, "3-back")
     review(page)

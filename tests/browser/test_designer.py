@@ -432,7 +432,7 @@ def test_build_publish_and_fill_by_drag_and_drop(pc, phone, live_server, designe
     section.get_by_role("group", name="従事できる日").get_by_label("投票日当日").check()
     section.get_by_role("group", name="従事できる日").get_by_label("開票作業").check()
     section.get_by_role("group", name="選挙事務の経験").get_by_label("1回", exact=True).check()
-    citizen.get_by_label("個人情報の取扱いに同意する").check()
+    citizen.get_by_label("上記に同意する").check()
     citizen.locator('button[value="confirm"]').tap()
     expect(citizen.locator("dl.review")).to_contain_text("いちのせき たろう")
     expect(citizen.locator("dl.review")).to_contain_text("投票日当日、開票作業")
@@ -768,7 +768,7 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
     tab_to(citizen, experience.get_by_label("なし"))
     citizen.keyboard.press("ArrowDown")  # radio buttons: the arrow keys choose
     expect(experience.get_by_label("1回", exact=True)).to_be_checked()
-    tab_to(citizen, citizen.get_by_label("個人情報の取扱いに同意する"))
+    tab_to(citizen, citizen.get_by_label("上記に同意する"))
     citizen.keyboard.press("Space")
     tab_to(citizen, citizen.locator('button[value="confirm"]'))
     citizen.keyboard.press("Enter")
