@@ -46,6 +46,11 @@ class Form(db.Model):
         order_by="FormVersion.number",
         cascade="all, delete-orphan",
     )
+    former_addresses: Mapped[list[FormAddress]] = relationship(
+        back_populates="form",
+        order_by="FormAddress.retired_at.desc()",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def is_published(self) -> bool:
@@ -76,3 +81,19 @@ class FormVersion(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     form: Mapped[Form] = relationship(back_populates="versions", foreign_keys=[form_id])
+
+
+class FormAddress(db.Model):
+    """A public address a form had before: it forwards to the form and no other form gets it.
+
+    Printed flyers and QR codes carry the address, so it stays reserved for its form.
+    """
+
+    __tablename__ = "form_address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(63), unique=True)
+    form_id: Mapped[int] = mapped_column(sa.ForeignKey("form.id", ondelete="CASCADE"), index=True)
+    retired_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    form: Mapped[Form] = relationship(back_populates="former_addresses")

@@ -1,4 +1,8 @@
-"""The form settings page: title, description, address, acceptance, thank-you, receipt number."""
+"""The form settings page: title, description, address, acceptance, thank-you, receipt number.
+
+Changing a published form's address or closing a form that has answers is shown first as
+what will happen, and done when the person confirms it.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,11 @@ from app import rights
 from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
+from app.records import store
 from app.staff.blueprint import blueprint, form_or_404
+from builder import definition as definitions
 from builder.definition import DefinitionError
+from builder.i18n import translate
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -69,6 +76,23 @@ _FIELD_OF_PATH = {
 }
 
 
+def _consequences(form, slug: str, is_open: bool) -> dict:
+    """What saving would do that citizens notice, for the confirmation step (empty: nothing)."""
+    found = {}
+    if form.is_published and slug != form.slug:
+        found["address"] = {"old": form.slug, "new": slug}
+    if form.is_published and form.is_open and not is_open:
+        answers = store.count(form)
+        if answers:
+            found["closing"] = {"answers": answers}
+    return found
+
+
+def _confirmation_token(slug: str, is_open: bool) -> str:
+    # Names what was confirmed, so a confirmation does not cover an address typed later.
+    return f"{slug}|{int(is_open)}"
+
+
 @blueprint.route("/forms/<int:form_id>/settings", methods=["GET", "POST"])
 def form_settings(form_id: int):
     form = form_or_404(form_id, rights.EDIT_FORM)
@@ -88,6 +112,7 @@ def form_settings(form_id: int):
         if request.method == "GET"
         else None
     )
+    consequences = {}
     if page.validate_on_submit():
         document = copy.deepcopy(form.draft)
         document.update(
@@ -101,20 +126,34 @@ def form_settings(form_id: int):
             thank_you=page.thank_you.data or "",
             receipt_format=page.receipt_format.data.strip(),
         )
+        slug, is_open = document["slug"], page.is_open.data
+        confirmed = request.form.get("confirmed") == _confirmation_token(slug, is_open)
         try:
-            operations.save_draft(form, document, request.form.get("revision", type=int))
+            definitions.load(document)
+            operations.free_slug(slug, form.id)
+            consequences = {} if confirmed else _consequences(form, slug, is_open)
+            if not consequences:
+                operations.save_draft(form, document, request.form.get("revision", type=int))
         except DefinitionError as exc:
             for problem in flatten(exc.errors, document, _, _("item")):
                 target = getattr(page, _FIELD_OF_PATH.get(problem.path, ""), None) or page.title
                 target.errors = [*target.errors, problem.message]
-        except operations.SlugTaken:
-            page.slug.errors = [_("This address is used by another form.")]
+        except operations.SlugTaken as exc:
+            page.slug.errors = [translate(exc.message, _)]
         except operations.ConflictError:
             flash(
                 _("Someone else saved this form meanwhile. Check the values and save again."),
                 "error",
             )
         else:
+            if consequences:
+                return render_template(
+                    "staff/settings.html",
+                    form=form,
+                    page=page,
+                    consequences=consequences,
+                    confirmation=_confirmation_token(slug, is_open),
+                )
             form.is_open = page.is_open.data
             form.opens_at = _to_utc(page.opens_at.data)
             form.closes_at = _to_utc(page.closes_at.data)
@@ -127,4 +166,6 @@ def form_settings(form_id: int):
                 "success",
             )
             return redirect(url_for("staff.form_detail", form_id=form.id))
-    return render_template("staff/settings.html", form=form, page=page), 422 if page.errors else 200
+    return render_template(
+        "staff/settings.html", form=form, page=page, consequences={}
+    ), 422 if page.errors else 200
