@@ -18,6 +18,7 @@ except ImportError:  # the dev extra installs it; conftest decides between skipp
 from app.forms.published import published_definition
 from app.records.submission import submit
 from app.seed import seed_demo
+from tests.browser.test_accessibility import violations
 from tests.browser.test_citizen_and_staff import log_in
 
 
@@ -39,6 +40,7 @@ def test_changing_the_address_is_explained_first_and_the_old_one_forwards(
         f"公開アドレスが {live_server.url}/f/event-entry から {live_server.url}/f/natsu-2026 に"
     )
     shot(page, "1-confirm")
+    assert violations(page) == [], "address confirmation"
     page.get_by_role("button", name="この内容で保存する").click()
     expect(page.get_by_role("status")).to_contain_text("設定を保存しました")
 
@@ -50,6 +52,7 @@ def test_changing_the_address_is_explained_first_and_the_old_one_forwards(
     page.goto(f"/staff/forms/{form.id}/settings")
     expect(page.locator("#former-addresses")).to_contain_text(f"{live_server.url}/f/event-entry")
     shot(page, "2-former-addresses")
+    assert violations(page) == [], "former addresses"
 
 
 def test_closing_a_form_with_answers_asks_first(pc, live_server, shot):
@@ -71,6 +74,7 @@ def test_closing_a_form_with_answers_asks_first(pc, live_server, shot):
     expect(page.locator("blockquote")).to_have_text("このフォームは現在受付を行っていません。")
     expect(page.locator("main")).to_contain_text("これまでに受け付けた回答は 1 件です。")
     shot(page, "1-confirm")
+    assert violations(page) == [], "closing confirmation"
     page.get_by_role("button", name="受付を終了する").click()
     expect(page.get_by_role("status")).to_have_text("受付を終了しました。")
     assert live_server.form("shokuin-survey").is_open is False
