@@ -16,7 +16,7 @@ from app.models import Form
 from app.records import store
 from app.records.submission import submit
 from tests.conftest import ELECTION
-from tests.test_form_settings import _save
+from tests.test_form_settings import _current, _save
 
 OLD_TAKEN = "アドレス「senkyo-staff」は以前に別のフォームで使われていて"
 
@@ -244,3 +244,22 @@ def test_closing_on_the_settings_page_is_confirmed_first(staff_client, make_form
     assert _fresh(form.id).is_open is True
     assert _save(staff_client, form, is_open=None, confirmed="senkyo-staff|0").status_code == 302
     assert _fresh(form.id).is_open is False
+
+
+def test_a_colleagues_save_before_the_confirmation_is_not_overwritten(staff_client, make_form):
+    form = make_form()
+    opened = _current(staff_client, form)  # the settings page as the person opened it
+    operations.save_draft(form, dict(copy.deepcopy(form.draft), title="同僚の変更"))
+
+    data = dict(opened, slug="sanin-2026", thank_you="私の文面")
+    shown = staff_client.post(f"/staff/forms/{form.id}/settings", data=data)
+    kept = re.search(r'name="revision" value="(\d+)"', shown.get_data(as_text=True)).group(1)
+    assert kept == opened["revision"]
+
+    confirmed = staff_client.post(
+        f"/staff/forms/{form.id}/settings",
+        data=dict(data, revision=kept, confirmed="sanin-2026|1"),
+    )
+    assert "この間に他の人がフォームを保存しました。" in confirmed.get_data(as_text=True)
+    stored = _fresh(form.id)
+    assert stored.title == "同僚の変更" and stored.slug == "senkyo-staff"

@@ -113,6 +113,8 @@ def form_settings(form_id: int):
         else None
     )
     consequences = {}
+    # the revision the person started from, kept through re-shown pages for conflict checks
+    revision = request.form.get("revision", type=int) or form.draft_revision
     if page.validate_on_submit():
         document = copy.deepcopy(form.draft)
         document.update(
@@ -133,7 +135,7 @@ def form_settings(form_id: int):
             operations.free_slug(slug, form.id)
             consequences = {} if confirmed else _consequences(form, slug, is_open)
             if not consequences:
-                operations.save_draft(form, document, request.form.get("revision", type=int))
+                operations.save_draft(form, document, revision)
         except DefinitionError as exc:
             for problem in flatten(exc.errors, document, _, _("item")):
                 target = getattr(page, _FIELD_OF_PATH.get(problem.path, ""), None) or page.title
@@ -141,6 +143,7 @@ def form_settings(form_id: int):
         except operations.SlugTaken as exc:
             page.slug.errors = [translate(exc.message, _)]
         except operations.ConflictError:
+            revision = form.draft_revision  # the page now shows the person's values over it
             flash(
                 _("Someone else saved this form meanwhile. Check the values and save again."),
                 "error",
@@ -153,6 +156,7 @@ def form_settings(form_id: int):
                     page=page,
                     consequences=consequences,
                     confirmation=_confirmation_token(slug, is_open),
+                    revision=revision,
                 )
             form.is_open = page.is_open.data
             form.opens_at = _to_utc(page.opens_at.data)
@@ -167,5 +171,5 @@ def form_settings(form_id: int):
             )
             return redirect(url_for("staff.form_detail", form_id=form.id))
     return render_template(
-        "staff/settings.html", form=form, page=page, consequences={}
+        "staff/settings.html", form=form, page=page, consequences={}, revision=revision
     ), 422 if page.errors else 200
