@@ -50,10 +50,12 @@ def _published_form(slug: str) -> Form:
 
 def _forward(slug: str):
     """A redirect to the same page (path and query) at the form's current address."""
-    arguments = {**(request.view_args or {}), **request.args.to_dict(flat=False), "slug": slug}
+    target = url_for(request.endpoint, **{**(request.view_args or {}), "slug": slug})
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
     # 308 keeps a POST's method and body, so an answer sent from an old page still arrives.
     code = 301 if request.method in ("GET", "HEAD") else 308
-    response = redirect(url_for(request.endpoint, **arguments), code)
+    response = redirect(target, code)
     response.cache_control.max_age = FORWARD_CACHE_SECONDS
     return response
 

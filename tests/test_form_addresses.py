@@ -51,6 +51,9 @@ def test_a_former_address_forwards_to_the_same_page_at_the_current_one(app, make
     assert page.cache_control.max_age == 3600  # the address may be taken back later
     assert citizen.get("/f/senkyo-staff", follow_redirects=True).status_code == 200
 
+    odd = citizen.get("/f/senkyo-staff?_external=1&slug=x&ticket=y&q=%E9%AB%99")
+    assert odd.headers["Location"] == "/f/sanin-2026?_external=1&slug=x&ticket=y&q=%E9%AB%99"
+
     thanks = citizen.get("/f/senkyo-staff/thanks/some-ticket")
     assert thanks.status_code == 301
     assert thanks.headers["Location"] == "/f/sanin-2026/thanks/some-ticket"
