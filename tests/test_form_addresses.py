@@ -16,7 +16,7 @@ from app.models import Form
 from app.records import store
 from app.records.submission import submit
 from tests.conftest import ELECTION
-from tests.test_form_settings import _current, _save
+from tests.test_form_settings import _confirmation, _current, _save
 
 OLD_TAKEN = "アドレス「senkyo-staff」は以前に別のフォームで使われていて"
 
@@ -175,8 +175,10 @@ def test_settings_page_explains_a_change_of_address_before_making_it(app, staff_
     assert app.test_client().get("/f/senkyo-staff").status_code == 200
 
     # A confirmation for another address does not cover this one.
+    token = _confirmation(response)
     assert _save(staff_client, form, slug="sanin-2026", confirmed="other|1").status_code == 200
-    assert _save(staff_client, form, slug="sanin-2026", confirmed="sanin-2026|1").status_code == 302
+    assert _save(staff_client, form, slug="other-2026", confirmed=token).status_code == 200
+    assert _save(staff_client, form, slug="sanin-2026", confirmed=token).status_code == 302
     assert _fresh(form.id).slug == "sanin-2026"
 
     listed = _text(staff_client.get(f"/staff/forms/{form.id}/settings"))
@@ -245,7 +247,8 @@ def test_closing_on_the_settings_page_is_confirmed_first(staff_client, make_form
     html = _text(response)
     assert CLOSED_MESSAGE in html and "これまでに受け付けた回答は 1 件です。" in html
     assert _fresh(form.id).is_open is True
-    assert _save(staff_client, form, is_open=None, confirmed="senkyo-staff|0").status_code == 302
+    token = _confirmation(response)
+    assert _save(staff_client, form, is_open=None, confirmed=token).status_code == 302
     assert _fresh(form.id).is_open is False
 
 
@@ -261,8 +264,24 @@ def test_a_colleagues_save_before_the_confirmation_is_not_overwritten(staff_clie
 
     confirmed = staff_client.post(
         f"/staff/forms/{form.id}/settings",
-        data=dict(data, revision=kept, confirmed="sanin-2026|1"),
+        data=dict(data, revision=kept, confirmed=_confirmation(shown)),
     )
     assert "この間に他の人がフォームを保存しました。" in confirmed.get_data(as_text=True)
     stored = _fresh(form.id)
     assert stored.title == "同僚の変更" and stored.slug == "senkyo-staff"
+
+
+def test_ending_the_acceptance_period_now_is_confirmed_like_closing(staff_client, make_form):
+    form = make_form()
+    _answer(form)
+    past = "2020-04-01T09:00"
+    response = _save(staff_client, form, closes_at=past, opens_at="2020-03-01T09:00")
+    assert response.status_code == 200
+    assert CLOSED_MESSAGE in _text(response)
+    assert _fresh(form.id).closes_at is None
+    token = _confirmation(response)
+    saved = _save(staff_client, form, closes_at=past, opens_at="2020-03-01T09:00", confirmed=token)
+    assert saved.status_code == 302
+    assert _fresh(form.id).closes_at is not None
+    # a period still running needs no confirmation
+    assert _save(staff_client, form, closes_at="2099-04-01T09:00").status_code == 302

@@ -12,6 +12,17 @@ from app.models.department import Department
 from app.models.types import JSONDocument, utcnow
 
 
+def accepting(
+    is_open: bool, opens_at: dt.datetime | None, closes_at: dt.datetime | None, now: dt.datetime
+) -> bool:
+    """Whether a form open or closed by *is_open*, with this period, takes applications."""
+    if not is_open:
+        return False
+    if opens_at and now < opens_at:
+        return False
+    return not (closes_at and now >= closes_at)
+
+
 class Form(db.Model):
     __tablename__ = "form"
 
@@ -58,11 +69,7 @@ class Form(db.Model):
 
     def accepting(self, now: dt.datetime) -> bool:
         """Whether the public form takes applications at *now* (naive UTC)."""
-        if not self.is_open:
-            return False
-        if self.opens_at and now < self.opens_at:
-            return False
-        return not (self.closes_at and now >= self.closes_at)
+        return accepting(self.is_open, self.opens_at, self.closes_at, now)
 
     def __repr__(self) -> str:
         return f"<Form {self.id} {self.slug}>"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -21,6 +22,8 @@ from app import rights
 from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
+from app.models.form import accepting
+from app.models.types import utcnow
 from app.records import store
 from app.staff.blueprint import blueprint, form_or_404
 from builder import definition as definitions
@@ -76,21 +79,37 @@ _FIELD_OF_PATH = {
 }
 
 
-def _consequences(form, slug: str, is_open: bool) -> dict:
+@dataclass(frozen=True)
+class Acceptance:
+    """When a form takes applications, as the settings page would set it."""
+
+    is_open: bool
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+
+    def at(self, now: dt.datetime) -> bool:
+        return accepting(self.is_open, self.opens_at, self.closes_at, now)
+
+    def token(self) -> str:
+        return f"{int(self.is_open)}|{self.opens_at}|{self.closes_at}"
+
+
+def _consequences(form, slug: str, acceptance: Acceptance) -> dict:
     """What saving would do that citizens notice, for the confirmation step (empty: nothing)."""
     found = {}
     if form.is_published and slug != form.slug:
         found["address"] = {"old": form.slug, "new": slug}
-    if form.is_published and form.is_open and not is_open:
+    now = utcnow()
+    if form.is_published and form.accepting(now) and not acceptance.at(now):
         answers = store.count(form)
         if answers:
             found["closing"] = {"answers": answers}
     return found
 
 
-def _confirmation_token(slug: str, is_open: bool) -> str:
-    # Names what was confirmed, so a confirmation does not cover an address typed later.
-    return f"{slug}|{int(is_open)}"
+def _confirmation_token(slug: str, acceptance: Acceptance) -> str:
+    # Names what was confirmed, so a confirmation does not cover values typed later.
+    return f"{slug}|{acceptance.token()}"
 
 
 @blueprint.route("/forms/<int:form_id>/settings", methods=["GET", "POST"])
@@ -128,12 +147,15 @@ def form_settings(form_id: int):
             thank_you=page.thank_you.data or "",
             receipt_format=page.receipt_format.data.strip(),
         )
-        slug, is_open = document["slug"], page.is_open.data
-        confirmed = request.form.get("confirmed") == _confirmation_token(slug, is_open)
+        slug = document["slug"]
+        acceptance = Acceptance(
+            page.is_open.data, _to_utc(page.opens_at.data), _to_utc(page.closes_at.data)
+        )
+        confirmed = request.form.get("confirmed") == _confirmation_token(slug, acceptance)
         try:
             definitions.load(document)
             operations.free_slug(slug, form.id)
-            consequences = {} if confirmed else _consequences(form, slug, is_open)
+            consequences = {} if confirmed else _consequences(form, slug, acceptance)
             if not consequences:
                 operations.save_draft(form, document, revision)
         except DefinitionError as exc:
@@ -155,12 +177,12 @@ def form_settings(form_id: int):
                     form=form,
                     page=page,
                     consequences=consequences,
-                    confirmation=_confirmation_token(slug, is_open),
+                    confirmation=_confirmation_token(slug, acceptance),
                     revision=revision,
                 )
-            form.is_open = page.is_open.data
-            form.opens_at = _to_utc(page.opens_at.data)
-            form.closes_at = _to_utc(page.closes_at.data)
+            form.is_open = acceptance.is_open
+            form.opens_at = acceptance.opens_at
+            form.closes_at = acceptance.closes_at
             db.session.commit()
             flash(
                 _(
