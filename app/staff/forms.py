@@ -12,6 +12,7 @@ from app import rights
 from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
+from app.models.types import utcnow
 from app.records import store
 from app.staff.blueprint import blueprint, form_or_404
 from builder.definition import DefinitionError
@@ -169,8 +170,8 @@ def publish(form_id: int):
 
 
 def _closing_needs_confirmation(form) -> bool:
-    """Closing a live form that already has answers is confirmed first."""
-    return form.is_published and form.is_open and store.count(form) > 0
+    """Closing a form that takes applications and already has answers is confirmed first."""
+    return form.is_published and form.accepting(utcnow()) and store.count(form) > 0
 
 
 @blueprint.route("/forms/<int:form_id>/close")
