@@ -75,10 +75,29 @@ def create_token_command(username, name):
     click.echo(create_token(user, name))
 
 
+@atsume.command("reset-password")
+@click.argument("username")
+def reset_password_command(username):
+    """Give a user a new one-time password (to be changed at the next log-in) and print it."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    db.session.commit()
+    click.echo(f"Reset the password of {username}. One-time password: {password}")
+    if not user.active:
+        click.echo(f"Note: {username} is deactivated and cannot log in until reactivated.")
+
+
 @atsume.command("seed")
-def seed_command():
-    """Create the demo department, administrator and sample forms (once)."""
-    for line in seed.seed_demo():
+@click.option(
+    "--without-answers", is_flag=True, help="Do not store the sample forms' demo answers."
+)
+def seed_command(without_answers):
+    """Create the demo department, administrator, sample forms and demo answers (once)."""
+    for line in seed.seed_demo(with_answers=not without_answers):
         click.echo(line)
 
 

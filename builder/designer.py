@@ -17,7 +17,7 @@ from app.json_input import JsonInputError, request_json
 from app.security_headers import framed_by_own_pages
 from app.staff.blueprint import form_or_404, require_login
 from builder import definition as definitions
-from builder.i18n import N_
+from builder.i18n import N_, translate
 from builder.palette import describe
 from builder.storage_plan import ACTION_LABELS
 from renderer.public import page_context
@@ -156,7 +156,7 @@ def save_draft(form_id: int):
                 {
                     "path": "slug",
                     "where": "",
-                    "message": _("The address “%(slug)s” is used by another form.", slug=str(exc)),
+                    "message": translate(exc.message, _),
                 }
             ],
         )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from app.extensions import db, limiter
+from app.extensions import limiter
+from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
 from app.models import Form
 from app.models.types import utcnow
@@ -53,11 +53,30 @@ def ticket_record_id(form: Form, ticket: str) -> int | None:
     return record_id if isinstance(record_id, int) else None
 
 
+#: how long browsers may remember that a former address forwards (it can be taken back)
+FORWARD_CACHE_SECONDS = 3600
+
+
 def _published_form(slug: str) -> Form:
-    form = db.session.scalar(sa.select(Form).where(Form.slug == slug))
+    """The published form at *slug*; a former address forwards to the form's current one."""
+    form, former = form_at_address(slug)
     if form is None or not form.is_published:
         abort(404)
+    if former:
+        abort(_forward(form.slug))
     return form
+
+
+def _forward(slug: str):
+    """A redirect to the same page (path and query) at the form's current address."""
+    target = url_for(request.endpoint, **{**(request.view_args or {}), "slug": slug})
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    # 308 keeps a POST's method and body, so an answer sent from an old page still arrives.
+    code = 301 if request.method in ("GET", "HEAD") else 308
+    response = redirect(target, code)
+    response.cache_control.max_age = FORWARD_CACHE_SECONDS
+    return response
 
 
 def page_context(form: Form, definition, preview: bool = False) -> dict:

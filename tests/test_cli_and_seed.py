@@ -7,9 +7,13 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.forms import operations
 from app.models import ApiToken, Department, Form, FormVersion, User
 from app.passwords import check_password
-from app.seed import DEMO_ADMIN, DEMO_DEPARTMENT, sample_documents
+from app.records import store
+from app.seed import DEMO_ADMIN, DEMO_DEPARTMENT, answers, sample_documents
+from app.seed.answers import demo_answers
+from tests.conftest import PASSWORD
 
 SAMPLE_SLUGS = ("senkyo-staff", "shokuin-survey", "event-entry")
 
@@ -90,7 +94,7 @@ def test_create_token_for_an_unknown_user_fails(runner):
 
 
 def test_seed_creates_the_demo_once(runner, client):
-    result = runner.invoke(args=["atsume", "seed"])
+    result = runner.invoke(args=["atsume", "seed", "--without-answers"])
     assert result.exit_code == 0, result.output
     password = _one_time_password(result.output)
 
@@ -111,8 +115,98 @@ def test_seed_creates_the_demo_once(runner, client):
     assert _log_in(client, DEMO_ADMIN, password).status_code == 302
 
     counts = (_count(Department), _count(User), _count(Form), _count(FormVersion))
-    again = runner.invoke(args=["atsume", "seed"])
+    again = runner.invoke(args=["atsume", "seed", "--without-answers"])
     assert again.exit_code == 0, again.output
-    assert "password" not in again.output.lower()  # printed once, never again
+    assert not re.search(r"one-time password: ", again.output)  # printed once, never again
     after = (_count(Department), _count(User), _count(Form), _count(FormVersion))
     assert after == counts == (1, 1, 3, 3)
+
+
+def test_a_second_seed_says_where_the_log_in_stands_and_how_to_reset_it(runner, client):
+    first = runner.invoke(args=["atsume", "seed", "--without-answers"])
+    again = runner.invoke(args=["atsume", "seed", "--without-answers"])
+    assert "user 'admin' still has the one-time password printed when it was created" in (
+        again.output
+    )
+    assert "flask --app app atsume reset-password admin" in again.output
+    for slug in SAMPLE_SLUGS:
+        assert f"Sample form /f/{slug} " in again.output
+
+    reset = runner.invoke(args=["atsume", "reset-password", "admin"])
+    assert reset.exit_code == 0, reset.output
+    new = _one_time_password(reset.output)
+    assert _log_in(client, DEMO_ADMIN, _one_time_password(first.output)).status_code == 422
+    assert _log_in(client, DEMO_ADMIN, new).status_code == 302
+    forced = client.get("/staff/forms")
+    assert forced.headers["Location"] == "/staff/account/password"  # a one-time password again
+
+
+def test_reset_password_after_the_user_chose_one(runner, client, staff):
+    staff.must_change_password = False
+    db.session.commit()
+    reset = runner.invoke(args=["atsume", "reset-password", "staff"])
+    assert reset.exit_code == 0, reset.output
+    db.session.expire_all()
+    assert db.session.get(User, staff.id).must_change_password is True
+    assert _log_in(client, "staff", PASSWORD).status_code == 422
+    assert _log_in(client, "staff", _one_time_password(reset.output)).status_code == 302
+
+
+def test_reset_password_of_an_unknown_user_fails(runner):
+    result = runner.invoke(args=["atsume", "reset-password", "ghost"])
+    assert result.exit_code != 0 and "no user 'ghost'" in result.output
+
+
+def test_seed_stores_realistic_demo_answers_the_same_way_every_time(runner, client, monkeypatch):
+    full = {slug: count for slug, (count, _make) in answers.DEMO_ANSWERS.items()}
+    assert full == {"senkyo-staff": 48, "shokuin-survey": 300, "event-entry": 36}
+    assert len(list(demo_answers("shokuin-survey"))) == 300
+    # A tenth of them keeps this test fast; the path is the same.
+    for slug, (count, make) in list(answers.DEMO_ANSWERS.items()):
+        monkeypatch.setitem(answers.DEMO_ANSWERS, slug, (count // 10, make))
+
+    result = runner.invoke(args=["atsume", "seed"])
+    assert result.exit_code == 0, result.output
+    forms = {f.slug: f for f in db.session.scalars(sa.select(Form))}
+    assert {slug: store.count(forms[slug]) for slug in SAMPLE_SLUGS} == {
+        "senkyo-staff": 4,
+        "shokuin-survey": 30,
+        "event-entry": 3,
+    }
+    assert "Stored 30 demo answers." in result.output
+    # Deterministic: the stored answers are the generator's, which gives the same every time.
+    assert list(demo_answers("shokuin-survey")) == list(demo_answers("shokuin-survey"))
+    first_token, first_values = next(demo_answers("senkyo-staff"))
+    stored = store.find_by_token(forms["senkyo-staff"], first_token)
+    assert stored.values["f_name"] == first_values["name"]
+    assert stored.values["f_days"] == first_values["days"]
+    assert stored.receipt_no
+
+    # They show in the staff list like any answers.
+    admin = db.session.scalar(sa.select(User).where(User.username == DEMO_ADMIN))
+    admin.must_change_password = False
+    db.session.commit()
+    assert _log_in(client, DEMO_ADMIN, _one_time_password(result.output)).status_code == 302
+    page = client.get(f"/staff/forms/{forms['shokuin-survey'].id}/records")
+    assert page.status_code == 200 and "30" in page.get_data(as_text=True)
+
+    # Seeding again stores nothing twice.
+    again = runner.invoke(args=["atsume", "seed"])
+    assert again.exit_code == 0 and "demo answers" not in again.output
+    assert store.count(forms["shokuin-survey"]) == 30
+
+
+def test_seed_without_answers(runner):
+    result = runner.invoke(args=["atsume", "seed", "--without-answers"])
+    assert result.exit_code == 0, result.output
+    assert all(store.count(f) == 0 for f in db.session.scalars(sa.select(Form)))
+
+
+def test_seed_finds_a_sample_form_that_moved_to_another_address(runner):
+    runner.invoke(args=["atsume", "seed", "--without-answers"])
+    form = db.session.scalar(sa.select(Form).where(Form.slug == "event-entry"))
+    operations.save_draft(form, dict(form.draft, slug="natsu-matsuri"))
+    again = runner.invoke(args=["atsume", "seed", "--without-answers"])
+    assert again.exit_code == 0, again.output
+    assert "Sample form /f/natsu-matsuri " in again.output
+    assert _count(Form) == 3

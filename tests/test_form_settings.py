@@ -19,7 +19,7 @@ from tests.conftest import ELECTION, PASSWORD
 
 JST = ZoneInfo("Asia/Tokyo")
 CLOSED = "このフォームは現在受付を行っていません。"
-SLUG_TAKEN = "このアドレスは別のフォームで使われています。"
+SLUG_TAKEN = "アドレス「taken-by-other」は別のフォームで使われています。"
 BAD_SLUG = "半角英小文字・数字・ハイフンで2〜63文字にしてください。"
 NO_SEQ = "受付番号には {seq} を含めてください。"
 END_BEFORE_START = "終了日時は開始日時より後にしてください。"
@@ -57,6 +57,12 @@ def _save(client, form, **changes):
         else:
             data[name] = value
     return client.post(f"/staff/forms/{form.id}/settings", data=data)
+
+
+def _confirmation(response) -> str:
+    """The value of the confirmation button of a settings page that asks to confirm."""
+    html = response.get_data(as_text=True)
+    return html_lib.unescape(re.search(r'name="confirmed" value="([^"]*)"', html).group(1))
 
 
 def _error_of(html: str, field: str) -> str:
@@ -113,15 +119,18 @@ def test_saving_title_description_address_and_messages(app, staff_client, staff,
     form = make_form()
     old_slug = form.slug
 
-    response = _save(
-        staff_client,
-        form,
+    changes = dict(
         title="選挙事務スタッフ募集（参院選）",
         description="7月の参議院議員通常選挙",
         slug="sanin-2026",
         thank_you="担当者から連絡します。",
         receipt_format="EV{yyyy}-{seq:05d}",
     )
+    # A published form's new address is confirmed first (see test_form_addresses.py).
+    client_page = _save(staff_client, form, **changes)
+    assert client_page.status_code == 200
+    assert _fresh(form.id).slug == old_slug
+    response = _save(staff_client, form, **changes, confirmed=_confirmation(client_page))
 
     assert response.status_code == 302
     assert response.headers["Location"] == f"/staff/forms/{form.id}"
@@ -132,8 +141,8 @@ def test_saving_title_description_address_and_messages(app, staff_client, staff,
     assert stored.draft["settings"]["thank_you"] == "担当者から連絡します。"
     assert stored.draft["settings"]["receipt_format"] == "EV{yyyy}-{seq:05d}"
     assert [f["key"] for f in stored.draft["fields"]] == ["name", "age", "ward", "days"]
-    # the address changes now ...
-    assert citizen.get(f"/f/{old_slug}").status_code == 404
+    # the address changes now (the old one forwards) ...
+    assert citizen.get(f"/f/{old_slug}").headers["Location"] == "/f/sanin-2026"
     page = citizen.get("/f/sanin-2026")
     assert page.status_code == 200
     # ... the words when the draft is published

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
 from builder.definition import DefinitionError
+from builder.i18n import translate
 
 
 def _form_json(form) -> dict:
@@ -49,7 +50,7 @@ def create_form():
     except operations.SlugTaken as exc:
         return problem(
             409,
-            _("The address “%(slug)s” is used by another form.", slug=str(exc)),
+            translate(exc.message, _),
             [{"path": "slug", "message": _("Already used.")}],
         )
     return {"id": form.id, "slug": form.slug}, 201
@@ -75,7 +76,7 @@ def replace_draft(form_id: int):
     except operations.SlugTaken as exc:
         return problem(
             409,
-            _("The address “%(slug)s” is used by another form.", slug=str(exc)),
+            translate(exc.message, _),
             [{"path": "slug", "message": _("Already used.")}],
         )
     return _form_json(form)

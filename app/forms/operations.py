@@ -8,13 +8,14 @@ import secrets
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Form, FormVersion, User
+from app.models import Form, FormAddress, FormVersion, User
 from app.models.types import utcnow
 from app.records import tables as record_tables
 from app.url_ids import MAX_ID
 from builder import definition as definitions
 from builder import storage_plan
 from builder.fields import registry
+from builder.i18n import N_, Msg
 
 
 class ConflictError(RuntimeError):
@@ -22,21 +23,65 @@ class ConflictError(RuntimeError):
 
 
 class SlugTaken(ValueError):
-    """Another form already has this URL."""
+    """Another form has this address now, or had it before (it still forwards there)."""
+
+    def __init__(self, slug: str, former: bool = False):
+        super().__init__(slug)
+        self.slug, self.former = slug, former
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def message(self) -> Msg:
+        """What to tell the person who chose the address (translate with builder.i18n)."""
+        if self.former:
+            return Msg(
+                N_(
+                    "The address “%(slug)s” was used by another form before and still leads "
+                    "to it (printed flyers and QR codes may carry it). Choose another address."
+                ),
+                slug=self.slug,
+            )
+        return Msg(N_("The address “%(slug)s” is used by another form."), slug=self.slug)
 
 
-def _free_slug(wanted: str | None, form_id: int | None = None) -> str:
-    slug = wanted or "form-" + secrets.token_hex(3)
-    clash = db.session.scalar(sa.select(Form.id).where(Form.slug == slug))
-    if clash is not None and clash != form_id:
-        raise SlugTaken(slug)
-    return slug
+def form_at_address(slug: str) -> tuple[Form | None, bool]:
+    """The form that has *slug* as its address now or had it before, and whether before."""
+    form = db.session.scalar(sa.select(Form).where(Form.slug == slug))
+    if form is not None:
+        return form, False
+    former = db.session.scalar(sa.select(FormAddress).where(FormAddress.slug == slug))
+    return (former.form, True) if former is not None else (None, False)
+
+
+def free_slug(wanted: str | None, form_id: int | None = None) -> str:
+    """*wanted* if no other form has or had it; a new random address when none is wanted."""
+    while not wanted:
+        candidate = "form-" + secrets.token_hex(3)
+        if form_at_address(candidate)[0] is None:
+            return candidate
+    owner, former = form_at_address(wanted)
+    if owner is not None and owner.id != form_id:
+        raise SlugTaken(wanted, former)
+    return wanted
+
+
+def _move_address(form: Form, old: str, new: str) -> None:
+    """Keep the published form's *old* address as a forwarding address to it."""
+    if old == new:
+        return
+    db.session.execute(
+        sa.delete(FormAddress).where(FormAddress.form_id == form.id, FormAddress.slug == new)
+    )
+    if form.is_published:
+        db.session.add(FormAddress(slug=old, form_id=form.id))
 
 
 def create_form(document: dict, user: User | None, department_id: int | None = None) -> Form:
     """Validate *document* and store it as the draft of a new form."""
     loaded = definitions.load(document)
-    slug = _free_slug(loaded.document.get("slug"))
+    slug = free_slug(loaded.document.get("slug"))
     loaded.document["slug"] = slug
     form = Form(
         slug=slug,
@@ -58,7 +103,8 @@ def save_draft(form: Form, document: dict, expected_revision: int | None = None)
     if expected_revision is not None and not 0 <= expected_revision <= MAX_ID:
         raise ConflictError(form.id)  # no draft has such a revision
     loaded = definitions.load(document)
-    slug = _free_slug(loaded.document.get("slug") or form.slug, form.id)
+    old_slug = form.slug
+    slug = free_slug(loaded.document.get("slug") or old_slug, form.id)
     loaded.document["slug"] = slug
     updated = db.session.execute(
         sa.update(Form)
@@ -75,6 +121,7 @@ def save_draft(form: Form, document: dict, expected_revision: int | None = None)
     if updated.rowcount != 1:
         db.session.rollback()
         raise ConflictError(form.id)
+    _move_address(form, old_slug, slug)
     db.session.commit()
     db.session.refresh(form)
     return form

@@ -2,8 +2,8 @@
 
 from app.models.api_token import ApiToken
 from app.models.department import Department
-from app.models.form import Form, FormVersion
+from app.models.form import Form, FormAddress, FormVersion
 from app.models.template import Template
 from app.models.user import User
 
-__all__ = ["ApiToken", "Department", "Form", "FormVersion", "Template", "User"]
+__all__ = ["ApiToken", "Department", "Form", "FormAddress", "FormVersion", "Template", "User"]

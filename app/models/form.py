@@ -12,6 +12,17 @@ from app.models.department import Department
 from app.models.types import JSONDocument, utcnow
 
 
+def accepting(
+    is_open: bool, opens_at: dt.datetime | None, closes_at: dt.datetime | None, now: dt.datetime
+) -> bool:
+    """Whether a form open or closed by *is_open*, with this period, takes applications."""
+    if not is_open:
+        return False
+    if opens_at and now < opens_at:
+        return False
+    return not (closes_at and now >= closes_at)
+
+
 class Form(db.Model):
     __tablename__ = "form"
 
@@ -46,6 +57,11 @@ class Form(db.Model):
         order_by="FormVersion.number",
         cascade="all, delete-orphan",
     )
+    former_addresses: Mapped[list[FormAddress]] = relationship(
+        back_populates="form",
+        order_by="FormAddress.retired_at.desc()",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def is_published(self) -> bool:
@@ -53,11 +69,7 @@ class Form(db.Model):
 
     def accepting(self, now: dt.datetime) -> bool:
         """Whether the public form takes applications at *now* (naive UTC)."""
-        if not self.is_open:
-            return False
-        if self.opens_at and now < self.opens_at:
-            return False
-        return not (self.closes_at and now >= self.closes_at)
+        return accepting(self.is_open, self.opens_at, self.closes_at, now)
 
     def __repr__(self) -> str:
         return f"<Form {self.id} {self.slug}>"
@@ -76,3 +88,19 @@ class FormVersion(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     form: Mapped[Form] = relationship(back_populates="versions", foreign_keys=[form_id])
+
+
+class FormAddress(db.Model):
+    """A public address a form had before: it forwards to the form and no other form gets it.
+
+    Printed flyers and QR codes carry the address, so it stays reserved for its form.
+    """
+
+    __tablename__ = "form_address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(63), unique=True)
+    form_id: Mapped[int] = mapped_column(sa.ForeignKey("form.id", ondelete="CASCADE"), index=True)
+    retired_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    form: Mapped[Form] = relationship(back_populates="former_addresses")

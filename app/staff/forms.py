@@ -12,9 +12,11 @@ from app import json_input, rights
 from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
+from app.models.types import utcnow
 from app.records import store
 from app.staff.blueprint import blueprint, form_or_404
 from builder.definition import DefinitionError
+from builder.i18n import translate
 from builder.storage_plan import Plan
 
 
@@ -72,9 +74,7 @@ def import_form():
                 problems = [
                     {
                         "where": "slug",
-                        "message": _(
-                            "The address “%(slug)s” is used by another form.", slug=str(exc)
-                        ),
+                        "message": translate(exc.message, _),
                     }
                 ]
             else:
@@ -126,9 +126,7 @@ def edit_definition(form_id: int):
                 problems = [
                     {
                         "where": "slug",
-                        "message": _(
-                            "The address “%(slug)s” is used by another form.", slug=str(exc)
-                        ),
+                        "message": translate(exc.message, _),
                     }
                 ]
             else:
@@ -171,10 +169,27 @@ def publish(form_id: int):
     return render_template("staff/publish.html", form=form, plan=plan)
 
 
+def _closing_needs_confirmation(form) -> bool:
+    """Closing a form that takes applications and already has answers is confirmed first."""
+    return form.is_published and form.accepting(utcnow()) and store.count(form) > 0
+
+
+@blueprint.route("/forms/<int:form_id>/close")
+def confirm_close(form_id: int):
+    """What closing does to citizens, with the button that closes the form."""
+    form = form_or_404(form_id, rights.EDIT_FORM)
+    if not (form.is_published and form.is_open):
+        return redirect(url_for("staff.form_detail", form_id=form.id))
+    return render_template("staff/close.html", form=form, answers=store.count(form))
+
+
 @blueprint.route("/forms/<int:form_id>/open", methods=["POST"])
 def set_open(form_id: int):
     form = form_or_404(form_id, rights.EDIT_FORM)
-    form.is_open = request.form.get("open") == "1"
+    opening = request.form.get("open") == "1"
+    if not opening and request.form.get("confirmed") != "1" and _closing_needs_confirmation(form):
+        return redirect(url_for("staff.confirm_close", form_id=form.id), 303)
+    form.is_open = opening
     db.session.commit()
     flash(
         _("The form is open for applications.")

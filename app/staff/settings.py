@@ -1,9 +1,14 @@
-"""The form settings page: title, description, address, acceptance, thank-you, receipt number."""
+"""The form settings page: title, description, address, acceptance, thank-you, receipt number.
+
+Changing a published form's address or closing a form that has answers is shown first as
+what will happen, and done when the person confirms it.
+"""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -17,8 +22,13 @@ from app import rights
 from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
+from app.models.form import accepting
+from app.models.types import utcnow
+from app.records import store
 from app.staff.blueprint import blueprint, form_or_404
+from builder import definition as definitions
 from builder.definition import DefinitionError
+from builder.i18n import translate
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -69,6 +79,39 @@ _FIELD_OF_PATH = {
 }
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """When a form takes applications, as the settings page would set it."""
+
+    is_open: bool
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+
+    def at(self, now: dt.datetime) -> bool:
+        return accepting(self.is_open, self.opens_at, self.closes_at, now)
+
+    def token(self) -> str:
+        return f"{int(self.is_open)}|{self.opens_at}|{self.closes_at}"
+
+
+def _consequences(form, slug: str, acceptance: Acceptance) -> dict:
+    """What saving would do that citizens notice, for the confirmation step (empty: nothing)."""
+    found = {}
+    if form.is_published and slug != form.slug:
+        found["address"] = {"old": form.slug, "new": slug}
+    now = utcnow()
+    if form.is_published and form.accepting(now) and not acceptance.at(now):
+        answers = store.count(form)
+        if answers:
+            found["closing"] = {"answers": answers}
+    return found
+
+
+def _confirmation_token(slug: str, acceptance: Acceptance) -> str:
+    # Names what was confirmed, so a confirmation does not cover values typed later.
+    return f"{slug}|{acceptance.token()}"
+
+
 @blueprint.route("/forms/<int:form_id>/settings", methods=["GET", "POST"])
 def form_settings(form_id: int):
     form = form_or_404(form_id, rights.EDIT_FORM)
@@ -88,6 +131,9 @@ def form_settings(form_id: int):
         if request.method == "GET"
         else None
     )
+    consequences = {}
+    # the revision the person started from, kept through re-shown pages for conflict checks
+    revision = request.form.get("revision", type=int) or form.draft_revision
     if page.validate_on_submit():
         document = copy.deepcopy(form.draft)
         document.update(
@@ -101,23 +147,42 @@ def form_settings(form_id: int):
             thank_you=page.thank_you.data or "",
             receipt_format=page.receipt_format.data.strip(),
         )
+        slug = document["slug"]
+        acceptance = Acceptance(
+            page.is_open.data, _to_utc(page.opens_at.data), _to_utc(page.closes_at.data)
+        )
+        confirmed = request.form.get("confirmed") == _confirmation_token(slug, acceptance)
         try:
-            operations.save_draft(form, document, request.form.get("revision", type=int))
+            definitions.load(document)
+            operations.free_slug(slug, form.id)
+            consequences = {} if confirmed else _consequences(form, slug, acceptance)
+            if not consequences:
+                operations.save_draft(form, document, revision)
         except DefinitionError as exc:
             for problem in flatten(exc.errors, document, _, _("item")):
                 target = getattr(page, _FIELD_OF_PATH.get(problem.path, ""), None) or page.title
                 target.errors = [*target.errors, problem.message]
-        except operations.SlugTaken:
-            page.slug.errors = [_("This address is used by another form.")]
+        except operations.SlugTaken as exc:
+            page.slug.errors = [translate(exc.message, _)]
         except operations.ConflictError:
+            revision = form.draft_revision  # the page now shows the person's values over it
             flash(
                 _("Someone else saved this form meanwhile. Check the values and save again."),
                 "error",
             )
         else:
-            form.is_open = page.is_open.data
-            form.opens_at = _to_utc(page.opens_at.data)
-            form.closes_at = _to_utc(page.closes_at.data)
+            if consequences:
+                return render_template(
+                    "staff/settings.html",
+                    form=form,
+                    page=page,
+                    consequences=consequences,
+                    confirmation=_confirmation_token(slug, acceptance),
+                    revision=revision,
+                )
+            form.is_open = acceptance.is_open
+            form.opens_at = acceptance.opens_at
+            form.closes_at = acceptance.closes_at
             db.session.commit()
             flash(
                 _(
@@ -127,4 +192,6 @@ def form_settings(form_id: int):
                 "success",
             )
             return redirect(url_for("staff.form_detail", form_id=form.id))
-    return render_template("staff/settings.html", form=form, page=page), 422 if page.errors else 200
+    return render_template(
+        "staff/settings.html", form=form, page=page, consequences={}, revision=revision
+    ), 422 if page.errors else 200

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 from wtforms import validators as v
 
+from builder import itaiji
 from builder.i18n import N_, Msg
 
 #: SQL column type per storage kind. A field keeps its column while its kind stays the same.
@@ -207,9 +208,9 @@ class FieldType:
 
     def filter_clause(self, column, op: str, raw: str):
         """SQL condition for a list filter; raises FilterError on an unusable value."""
+        # Variant kanji match each other (高 finds 髙): see builder.itaiji.
         if op == "eq":
-            return column == raw
+            return itaiji.equals(column, raw)
         if op == "contains":
-            escaped = raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            return column.like(f"%{escaped}%", escape="\\")
+            return itaiji.contains(column, raw)
         raise FilterError(self._("This filter is not available for this item."))

@@ -128,7 +128,7 @@ class LiveServer:
 @pytest.fixture
 def live_server(app):
     """The app (its context pushed by the ``app`` fixture) seeded and served on a free port."""
-    lines = seed_demo()
+    lines = seed_demo(with_answers=False)  # demo answers take seconds; tests add their own
     found = next(
         (
             re.search(r"one-time password: (\S+)", line)
