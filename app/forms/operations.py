@@ -1,7 +1,9 @@
-"""State changes of forms. Each function takes domain objects and validated data and commits."""
+"""State changes of forms. Each function takes domain objects and validated data, and
+commits in a write transaction of its own (see app.transactions)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 
@@ -11,6 +13,7 @@ from app.extensions import db
 from app.models import Form, FormVersion, User
 from app.models.types import utcnow
 from app.records import tables as record_tables
+from app.transactions import write_transaction
 from builder import definition as definitions
 from builder import storage_plan
 from builder.fields import registry
@@ -32,6 +35,7 @@ def _free_slug(wanted: str | None, form_id: int | None = None) -> str:
     return slug
 
 
+@write_transaction
 def create_form(document: dict, user: User | None, department_id: int | None = None) -> Form:
     """Validate *document* and store it as the draft of a new form."""
     loaded = definitions.load(document)
@@ -52,6 +56,7 @@ def create_form(document: dict, user: User | None, department_id: int | None = N
     return form
 
 
+@write_transaction
 def save_draft(form: Form, document: dict, expected_revision: int | None = None) -> Form:
     """Replace the draft; refuse if it changed since *expected_revision* was read."""
     loaded = definitions.load(document)
@@ -92,42 +97,57 @@ def preview_publish(form: Form) -> storage_plan.Plan:
     return _plan(form)[2]
 
 
+@write_transaction
 def publish(form: Form, user: User | None = None) -> FormVersion:
     """Publish the draft: evolve the record table and add a version, in one transaction."""
+    # Lock the form row first (PostgreSQL; SQLite's write transaction is already exclusive),
+    # so that two publishes of one form run one after the other, each on the current draft.
+    db.session.execute(
+        sa.select(Form)
+        .where(Form.id == form.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     loaded, fields, plan = _plan(form)
-    try:
-        # Lock the form row so that two publishes of one form run one after the other.
-        db.session.execute(sa.select(Form.id).where(Form.id == form.id).with_for_update())
-        number = (
-            db.session.scalar(
-                sa.select(sa.func.max(FormVersion.number)).where(FormVersion.form_id == form.id)
-            )
-            or 0
-        ) + 1
-        record_tables.apply(
-            db.session.connection(),
-            form.id,
-            plan.catalogue(),
-            [{k: v for k, v in c.items() if k != "_new"} for c in plan.new_columns],
-            {ft.key: ft.indexed for ft in fields},
+    number = (
+        db.session.scalar(
+            sa.select(sa.func.max(FormVersion.number)).where(FormVersion.form_id == form.id)
         )
-        version = FormVersion(
-            form_id=form.id,
-            number=number,
-            document=loaded.document,
-            changes=[vars(c) for c in plan.changes],
-            published_by_id=user.id if user else None,
-        )
-        db.session.add(version)
-        db.session.flush()
-        form.published_version_id = version.id
-        form.storage = plan.catalogue()
-        form.title = loaded.title
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        or 0
+    ) + 1
+    record_tables.apply(
+        db.session.connection(),
+        form.id,
+        plan.catalogue(),
+        [{k: v for k, v in c.items() if k != "_new"} for c in plan.new_columns],
+        {ft.key: ft.indexed for ft in fields},
+    )
+    version = FormVersion(
+        form_id=form.id,
+        number=number,
+        document=loaded.document,
+        changes=[vars(c) for c in plan.changes],
+        published_by_id=user.id if user else None,
+    )
+    db.session.add(version)
+    db.session.flush()
+    form.published_version_id = version.id
+    form.storage = plan.catalogue()
+    form.title = loaded.title
+    db.session.commit()
     return version
+
+
+@write_transaction
+def set_acceptance(form: Form, is_open: bool, **period: dt.datetime | None) -> None:
+    """Open or close *form* for applications; ``opens_at``/``closes_at`` (naive UTC) in
+    *period*, if given, set its acceptance period too."""
+    unknown = set(period) - {"opens_at", "closes_at"}
+    if unknown:
+        raise TypeError(f"unknown period settings {unknown}")
+    form.is_open = is_open
+    for name, value in period.items():
+        setattr(form, name, value)
 
 
 def slugify_title(title: str) -> str:
@@ -140,6 +160,7 @@ class LayoutError(ValueError):
     """A reorder request that does not list exactly the draft's items."""
 
 
+@write_transaction
 def reorder_draft(form: Form, layout: dict[str, list[str]], expected_revision: int) -> Form:
     """Put the draft's items in a new order, moves between sections included.
 
@@ -173,6 +194,7 @@ def reorder_draft(form: Form, layout: dict[str, list[str]], expected_revision: i
     return save_draft(form, document, expected_revision)
 
 
+@write_transaction
 def restore_version(form: Form, number: int, expected_revision: int | None = None) -> Form:
     """Make published version *number* the draft again (the published form is unchanged)."""
     version = db.session.scalar(

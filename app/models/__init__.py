@@ -3,7 +3,8 @@
 from app.models.api_token import ApiToken
 from app.models.department import Department
 from app.models.form import Form, FormVersion
+from app.models.login_session import LoginSession
 from app.models.template import Template
 from app.models.user import User
 
-__all__ = ["ApiToken", "Department", "Form", "FormVersion", "Template", "User"]
+__all__ = ["ApiToken", "Department", "Form", "FormVersion", "LoginSession", "Template", "User"]

@@ -174,8 +174,7 @@ def publish(form_id: int):
 @blueprint.route("/forms/<int:form_id>/open", methods=["POST"])
 def set_open(form_id: int):
     form = form_or_404(form_id, rights.EDIT_FORM)
-    form.is_open = request.form.get("open") == "1"
-    db.session.commit()
+    operations.set_acceptance(form, request.form.get("open") == "1")
     flash(
         _("The form is open for applications.")
         if form.is_open

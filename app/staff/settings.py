@@ -14,7 +14,6 @@ from wtforms import BooleanField, DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app import rights
-from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
 from app.staff.blueprint import blueprint, form_or_404
@@ -115,10 +114,12 @@ def form_settings(form_id: int):
                 "error",
             )
         else:
-            form.is_open = page.is_open.data
-            form.opens_at = _to_utc(page.opens_at.data)
-            form.closes_at = _to_utc(page.closes_at.data)
-            db.session.commit()
+            operations.set_acceptance(
+                form,
+                page.is_open.data,
+                opens_at=_to_utc(page.opens_at.data),
+                closes_at=_to_utc(page.closes_at.data),
+            )
             flash(
                 _(
                     "The settings were saved. Title, description and messages reach the public "
