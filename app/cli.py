@@ -6,7 +6,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
-from app import seed
+from app import accounts, seed
 from app.extensions import db
 from app.models import Department, User
 from app.passwords import generate_password, hash_password
@@ -73,6 +73,29 @@ def create_token_command(username, name):
     if user is None:
         raise click.ClickException(f"no user {username!r}")
     click.echo(create_token(user, name))
+
+
+def _user(username: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    return user
+
+
+@atsume.command("reset-password")
+@click.argument("username")
+def reset_password_command(username):
+    """Print a new one-time password for a user and end all of their log-ins."""
+    password = accounts.reset_password(_user(username))
+    click.echo(f"New one-time password for {username}: {password} (their log-ins have ended)")
+
+
+@atsume.command("deactivate-user")
+@click.argument("username")
+def deactivate_user_command(username):
+    """Stop a user from logging in: end their log-ins; their API tokens stop working."""
+    accounts.deactivate(_user(username))
+    click.echo(f"Deactivated {username}: their log-ins ended and their API tokens stopped working.")
 
 
 @atsume.command("seed")

@@ -7,9 +7,12 @@ import copy
 import threading
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.forms import operations
+from app.models import ApiToken
 from app.records import store
 from app.tokens import create_token
 from tests.conftest import ELECTION, PASSWORD
@@ -179,3 +182,51 @@ def test_submissions_drafts_and_publishing_at_once_all_succeed(app, staff, make_
     assert len(outcomes.tokens) == 3 * SUBMISSIONS and len(outcomes.receipts) == 2 * SUBMISSIONS
     assert store.count(form) == 5 * SUBMISSIONS
     assert form.published_version.number == ROUNDS + 1
+
+
+def _api_token_writes(app):
+    statements = []
+
+    def note(conn, cursor, statement, *args):
+        if statement.startswith("UPDATE api_token"):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    return statements
+
+
+def test_a_token_s_use_is_written_at_most_once_a_minute(app, api, staff):
+    writes = _api_token_writes(app)
+    for _ in range(5):
+        assert api.get("/api/v1/forms").status_code == 200
+    assert len(writes) == 1
+    assert db.session.scalar(sa.select(ApiToken.last_used_at)) is not None
+
+
+def test_a_failure_to_note_a_token_s_use_does_not_fail_the_request(api, monkeypatch, caplog):
+    def locked(*args, **kwargs):
+        raise sa.exc.OperationalError("UPDATE api_token", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(ApiToken.__table__, "update", locked)
+    assert api.get("/api/v1/forms").status_code == 200
+    assert "could not record the use of API token" in caplog.text
+
+
+@pytest.mark.parametrize("overrides", [{"PROPAGATE_EXCEPTIONS": False}])
+def test_the_designer_answers_a_server_failure_in_json(staff_client, make_form, monkeypatch):
+    form = make_form()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(operations, "save_draft", broken)
+    monkeypatch.setattr(operations, "publish", broken)
+    body = {"document": form.draft, "revision": form.draft_revision}
+    for method, url in (
+        ("put", f"/staff/forms/{form.id}/designer/draft"),
+        ("post", f"/staff/forms/{form.id}/designer/publish"),
+    ):
+        response = getattr(staff_client, method)(url, json=body)
+        assert response.status_code == 500
+        assert response.is_json
+        assert "保存されていません" in response.get_json()["error"]
