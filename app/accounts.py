@@ -7,6 +7,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import LoginSession, User
@@ -46,8 +47,10 @@ def _rehash(user: User, password: str) -> None:
 
 
 @write_transaction
-def start_session(user: User) -> str:
-    """Record a new log-in of *user*; return the key the browser keeps for it."""
+def start_session(user: User, replaces: str | None = None) -> str:
+    """Record a new log-in of *user*; return the key the browser keeps for it. The browser's
+    earlier log-in session (key *replaces*), if any, ends."""
+    end_session(replaces)
     key = secrets.token_urlsafe(32)
     db.session.add(LoginSession(user_id=user.id, key_hash=_digest(key)))
     return key
@@ -58,9 +61,9 @@ def session_user(user_id: str, key: str | None) -> User | None:
     if not key or not user_id.isdigit():
         return None
     login = db.session.scalar(
-        sa.select(LoginSession).where(
-            LoginSession.key_hash == _digest(key), LoginSession.user_id == int(user_id)
-        )
+        sa.select(LoginSession)
+        .where(LoginSession.key_hash == _digest(key), LoginSession.user_id == int(user_id))
+        .options(joinedload(LoginSession.user))
     )
     if login is None or not login.user.active:
         return None

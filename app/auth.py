@@ -46,7 +46,7 @@ def session_key() -> str | None:
 
 def log_in(user: User) -> None:
     """Start a new log-in session for *user* in this browser."""
-    session[SESSION_KEY] = accounts.start_session(user)
+    session[SESSION_KEY] = accounts.start_session(user, replaces=session.get(SESSION_KEY))
     login_user(user)
 
 

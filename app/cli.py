@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Department, User
 from app.passwords import generate_password, hash_password
 from app.tokens import create_token
+from app.transactions import write_transaction
 
 atsume = click.Group("atsume", help="Atsume administration.")
 
@@ -26,6 +27,7 @@ def _department(name: str | None) -> Department | None:
     return department
 
 
+@write_transaction
 def create_user(username: str, *, admin: bool, department: str | None) -> str:
     """Create a user with a generated password (to be changed at first log-in); return it."""
     if db.session.scalar(sa.select(User).where(User.username == username)):
