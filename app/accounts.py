@@ -96,11 +96,11 @@ def other_sessions(user: User, key: str | None) -> int:
 
 
 @write_transaction
-def change_password(user: User, password: str, keep: str | None = None) -> None:
-    """Set the password *user* chose; every other session of *user* ends."""
+def change_password(user: User, password: str, keep: str | None = None) -> int:
+    """Set the password *user* chose; every other session of *user* ends (return how many)."""
     user.password_hash = hash_password(password)
     user.must_change_password = False
-    end_sessions(user, keep)
+    return end_sessions(user, keep)
 
 
 @write_transaction

@@ -64,9 +64,11 @@ def change_password():
         elif form.new.data == form.current.data:
             form.new.errors.append(_("Choose a password different from the current one."))
         else:
-            accounts.change_password(current_user, form.new.data, keep=session_key())
+            ended = accounts.change_password(current_user, form.new.data, keep=session_key())
             flash(
-                _("Your password has been changed. Your other log-ins have ended."),
+                _("Your password has been changed. Your other log-ins have ended.")
+                if ended
+                else _("Your password has been changed."),
                 "success",
             )
             return redirect(url_for("staff.forms"))
