@@ -1,10 +1,14 @@
 """The staff member's own account: choosing a password, and where they are logged in."""
 
-from flask import current_app, flash, g, redirect, render_template, url_for
+import math
+import time
+
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from limits import parse as parse_limit
 from wtforms import PasswordField
 from wtforms.validators import EqualTo, InputRequired, ValidationError
 
@@ -40,26 +44,41 @@ class PasswordForm(FlaskForm):
             raise ValidationError(WEAKNESS_MESSAGES[problem] % {"min": passwords.MIN_LENGTH})
 
 
-def _password_rate() -> str:
-    return current_app.config["ATSUME_PASSWORD_RATE"]
+def _guess_limit():
+    return parse_limit(current_app.config["ATSUME_PASSWORD_RATE"])
 
 
-def _per_user() -> str:
-    return f"user:{current_user.get_id()}"
+def _minutes_to_wait() -> int:
+    """Minutes before this account may try its current password again (0: now)."""
+    if not limiter.enabled:
+        return 0
+    identity = ("password-guess", current_user.get_id())
+    if limiter.limiter.test(_guess_limit(), *identity):
+        return 0
+    reset = limiter.limiter.get_window_stats(_guess_limit(), *identity).reset_time
+    return max(1, math.ceil((reset - time.time()) / 60))
+
+
+def _count_guess() -> None:
+    if limiter.enabled:
+        limiter.limiter.hit(_guess_limit(), "password-guess", current_user.get_id())
 
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
-@limiter.limit(
-    _password_rate,
-    key_func=_per_user,
-    methods=["POST"],
-    deduct_when=lambda response: g.get("wrong_current_password", False),
-)
 def change_password():
     form = PasswordForm()
+    wait = 0
     if form.validate_on_submit():
-        if not check_password(current_user.password_hash, form.current.data):
-            g.wrong_current_password = True  # only guesses count towards the rate limit
+        wait = _minutes_to_wait()
+        if wait:
+            form.current.errors.append(
+                _(
+                    "Too many wrong passwords. Try again in %(minutes)d minutes.",
+                    minutes=wait,
+                )
+            )
+        elif not check_password(current_user.password_hash, form.current.data):
+            _count_guess()  # only wrong current passwords count towards the limit
             form.current.errors.append(_("The current password is not correct."))
         elif form.new.data == form.current.data:
             form.new.errors.append(_("Choose a password different from the current one."))
@@ -77,4 +96,4 @@ def change_password():
         form=form,
         min_length=passwords.MIN_LENGTH,
         other_sessions=accounts.other_sessions(current_user, session_key()),
-    ), 422 if form.errors else 200
+    ), 429 if wait else 422 if form.errors else 200
