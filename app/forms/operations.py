@@ -100,7 +100,7 @@ def preview_publish(form: Form) -> storage_plan.Plan:
 @write_transaction
 def publish(form: Form, user: User | None = None) -> FormVersion:
     """Publish the draft: evolve the record table and add a version, in one transaction."""
-    # Lock the form row first (PostgreSQL; SQLite's write transaction is already exclusive),
+    # Lock the form row (PostgreSQL; on SQLite the write transaction is exclusive already)
     # so that two publishes of one form run one after the other, each on the current draft.
     db.session.execute(
         sa.select(Form)
@@ -109,32 +109,36 @@ def publish(form: Form, user: User | None = None) -> FormVersion:
         .execution_options(populate_existing=True)
     )
     loaded, fields, plan = _plan(form)
-    number = (
-        db.session.scalar(
-            sa.select(sa.func.max(FormVersion.number)).where(FormVersion.form_id == form.id)
+    try:
+        number = (
+            db.session.scalar(
+                sa.select(sa.func.max(FormVersion.number)).where(FormVersion.form_id == form.id)
+            )
+            or 0
+        ) + 1
+        record_tables.apply(
+            db.session.connection(),
+            form.id,
+            plan.catalogue(),
+            [{k: v for k, v in c.items() if k != "_new"} for c in plan.new_columns],
+            {ft.key: ft.indexed for ft in fields},
         )
-        or 0
-    ) + 1
-    record_tables.apply(
-        db.session.connection(),
-        form.id,
-        plan.catalogue(),
-        [{k: v for k, v in c.items() if k != "_new"} for c in plan.new_columns],
-        {ft.key: ft.indexed for ft in fields},
-    )
-    version = FormVersion(
-        form_id=form.id,
-        number=number,
-        document=loaded.document,
-        changes=[vars(c) for c in plan.changes],
-        published_by_id=user.id if user else None,
-    )
-    db.session.add(version)
-    db.session.flush()
-    form.published_version_id = version.id
-    form.storage = plan.catalogue()
-    form.title = loaded.title
-    db.session.commit()
+        version = FormVersion(
+            form_id=form.id,
+            number=number,
+            document=loaded.document,
+            changes=[vars(c) for c in plan.changes],
+            published_by_id=user.id if user else None,
+        )
+        db.session.add(version)
+        db.session.flush()
+        form.published_version_id = version.id
+        form.storage = plan.catalogue()
+        form.title = loaded.title
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return version
 
 
