@@ -6,11 +6,12 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
-from app import seed
+from app import accounts, seed
 from app.extensions import db
 from app.models import Department, User
 from app.passwords import generate_password, hash_password
 from app.tokens import create_token
+from app.transactions import write_transaction
 
 atsume = click.Group("atsume", help="Atsume administration.")
 
@@ -26,6 +27,7 @@ def _department(name: str | None) -> Department | None:
     return department
 
 
+@write_transaction
 def create_user(username: str, *, admin: bool, department: str | None) -> str:
     """Create a user with a generated password (to be changed at first log-in); return it."""
     if db.session.scalar(sa.select(User).where(User.username == username)):
@@ -75,20 +77,31 @@ def create_token_command(username, name):
     click.echo(create_token(user, name))
 
 
-@atsume.command("reset-password")
-@click.argument("username")
-def reset_password_command(username):
-    """Give a user a new one-time password (to be changed at the next log-in) and print it."""
+def _user(username: str) -> User:
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"no user {username!r}")
-    password = generate_password()
-    user.password_hash = hash_password(password)
-    user.must_change_password = True
-    db.session.commit()
+    return user
+
+
+@atsume.command("reset-password")
+@click.argument("username")
+def reset_password_command(username):
+    """Print a new one-time password for a user and end all of their log-ins."""
+    user = _user(username)
+    password = accounts.reset_password(user)
     click.echo(f"Reset the password of {username}. One-time password: {password}")
+    click.echo("Their log-ins on every device have ended.")
     if not user.active:
         click.echo(f"Note: {username} is deactivated and cannot log in until reactivated.")
+
+
+@atsume.command("deactivate-user")
+@click.argument("username")
+def deactivate_user_command(username):
+    """Stop a user from logging in: end their log-ins; their API tokens stop working."""
+    accounts.deactivate(_user(username))
+    click.echo(f"Deactivated {username}: their log-ins ended and their API tokens stopped working.")
 
 
 @atsume.command("seed")

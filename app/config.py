@@ -38,6 +38,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "ATSUME_SUBMIT_RATE": env("ATSUME_SUBMIT_RATE", "120 per minute"),
         "ATSUME_LOGIN_RATE": env("ATSUME_LOGIN_RATE", "10 per minute"),
+        # wrong current passwords on the change-password page, per account
+        "ATSUME_PASSWORD_RATE": env("ATSUME_PASSWORD_RATE", "5 per 15 minutes"),
         "WTF_CSRF_TIME_LIMIT": None,  # a citizen may take hours over a long form
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

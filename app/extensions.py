@@ -47,7 +47,8 @@ def _sqlite_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-#: execution option: begin this SQLite transaction with the write lock (BEGIN IMMEDIATE)
+#: execution option: begin this SQLite transaction with the write lock (BEGIN IMMEDIATE);
+#: set by app.transactions for every write transaction
 SQLITE_BEGIN_IMMEDIATE = "atsume_sqlite_begin_immediate"
 
 

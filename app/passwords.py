@@ -1,11 +1,25 @@
-"""Password hashing (argon2) and generated one-time passwords."""
+"""Password hashing (argon2), the rules a chosen password must meet, and generated
+one-time passwords."""
 
+from __future__ import annotations
+
+import functools
 import secrets
+import string
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 _hasher = PasswordHasher()
+
+MIN_LENGTH = 10
+
+#: why a chosen password is refused (see :func:`weakness`)
+TOO_SHORT = "too_short"
+COMMON = "common"
+REPEATED = "repeated"
+USERNAME = "username"
 
 
 def hash_password(password: str) -> str:
@@ -19,6 +33,26 @@ def check_password(password_hash: str, password: str) -> bool:
         return False
 
 
+_dummy: tuple[PasswordHasher, str] | None = None
+
+
+def _dummy_hash() -> str:
+    """A hash made with today's parameters, so checking against it costs what a real check does."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy[1]
+
+
+def check_no_password(password: str) -> bool:
+    """Spend the time of a real check (for an unknown user); always False.
+
+    Answering an unknown user name faster than a wrong password would tell which names exist.
+    """
+    check_password(_dummy_hash(), password)
+    return False
+
+
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
@@ -26,3 +60,26 @@ def needs_rehash(password_hash: str) -> bool:
 def generate_password() -> str:
     """A password for a new account, printed once."""
     return secrets.token_urlsafe(12)
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    # The 30,000 most frequent passwords of leaked password lists, as zxcvbn ranks them.
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def weakness(password: str, username: str = "") -> str | None:
+    """Why *password* may not be chosen (one of the constants above), or None if it may."""
+    if len(password) < MIN_LENGTH:
+        return TOO_SHORT
+    folded = password.casefold()
+    if len(set(folded)) <= 2:  # "aaaaaaaaaa", "abababababab"
+        return REPEATED
+    if folded in _common_passwords():
+        return COMMON
+    name = username.strip().casefold()
+    if name and name in folded:
+        rest = folded.replace(name, "")
+        if not rest.strip(string.digits + string.punctuation + " "):  # "staff2024!", "staffstaff"
+            return USERNAME
+    return None

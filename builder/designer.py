@@ -9,13 +9,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import InternalServerError
 
 from app import rights
 from app.forms import operations
 from app.forms.errors import flatten
 from app.json_input import JsonInputError, request_json
 from app.security_headers import framed_by_own_pages
-from app.staff.blueprint import form_or_404, require_login
+from app.staff.blueprint import form_or_404, require_login, wants_json
 from builder import definition as definitions
 from builder.i18n import N_, translate
 from builder.palette import describe
@@ -111,6 +112,16 @@ def _conflict():
             "Someone else saved this form after you opened it. Reload the page to see their "
             "version; your last change was not saved."
         ),
+    )
+
+
+@blueprint.errorhandler(InternalServerError)
+def _server_error(error: InternalServerError):
+    """The designer's script reads JSON: an unexpected failure answers in JSON too."""
+    if not wants_json():
+        return error
+    return _json_error(
+        500, _("The server could not handle this change; it was not saved. Retry in a moment.")
     )
 
 

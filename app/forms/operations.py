@@ -1,7 +1,9 @@
-"""State changes of forms. Each function takes domain objects and validated data and commits."""
+"""State changes of forms. Each function takes domain objects and validated data, and
+commits in a write transaction of its own (see app.transactions)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 
@@ -11,6 +13,7 @@ from app.extensions import db
 from app.models import Form, FormAddress, FormVersion, User
 from app.models.types import utcnow
 from app.records import tables as record_tables
+from app.transactions import write_transaction
 from app.url_ids import MAX_ID
 from builder import definition as definitions
 from builder import storage_plan
@@ -78,6 +81,7 @@ def _move_address(form: Form, old: str, new: str) -> None:
         db.session.add(FormAddress(slug=old, form_id=form.id))
 
 
+@write_transaction
 def create_form(document: dict, user: User | None, department_id: int | None = None) -> Form:
     """Validate *document* and store it as the draft of a new form."""
     loaded = definitions.load(document)
@@ -98,6 +102,7 @@ def create_form(document: dict, user: User | None, department_id: int | None = N
     return form
 
 
+@write_transaction
 def save_draft(form: Form, document: dict, expected_revision: int | None = None) -> Form:
     """Replace the draft; refuse if it changed since *expected_revision* was read."""
     if expected_revision is not None and not 0 <= expected_revision <= MAX_ID:
@@ -142,12 +147,19 @@ def preview_publish(form: Form) -> storage_plan.Plan:
     return _plan(form)[2]
 
 
+@write_transaction
 def publish(form: Form, user: User | None = None) -> FormVersion:
     """Publish the draft: evolve the record table and add a version, in one transaction."""
+    # Lock the form row (PostgreSQL; on SQLite the write transaction is exclusive already)
+    # so that two publishes of one form run one after the other, each on the current draft.
+    db.session.execute(
+        sa.select(Form)
+        .where(Form.id == form.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     loaded, fields, plan = _plan(form)
     try:
-        # Lock the form row so that two publishes of one form run one after the other.
-        db.session.execute(sa.select(Form.id).where(Form.id == form.id).with_for_update())
         number = (
             db.session.scalar(
                 sa.select(sa.func.max(FormVersion.number)).where(FormVersion.form_id == form.id)
@@ -180,6 +192,18 @@ def publish(form: Form, user: User | None = None) -> FormVersion:
     return version
 
 
+@write_transaction
+def set_acceptance(form: Form, is_open: bool, **period: dt.datetime | None) -> None:
+    """Open or close *form* for applications; ``opens_at``/``closes_at`` (naive UTC) in
+    *period*, if given, set its acceptance period too."""
+    unknown = set(period) - {"opens_at", "closes_at"}
+    if unknown:
+        raise TypeError(f"unknown period settings {unknown}")
+    form.is_open = is_open
+    for name, value in period.items():
+        setattr(form, name, value)
+
+
 def slugify_title(title: str) -> str:
     """An ASCII URL part from a title, or a random one for Japanese titles."""
     ascii_part = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
@@ -190,6 +214,7 @@ class LayoutError(ValueError):
     """A reorder request that does not list exactly the draft's items."""
 
 
+@write_transaction
 def reorder_draft(form: Form, layout: dict[str, list[str]], expected_revision: int) -> Form:
     """Put the draft's items in a new order, moves between sections included.
 
@@ -223,6 +248,7 @@ def reorder_draft(form: Form, layout: dict[str, list[str]], expected_revision: i
     return save_draft(form, document, expected_revision)
 
 
+@write_transaction
 def restore_version(form: Form, number: int, expected_revision: int | None = None) -> Form:
     """Make published version *number* the draft again (the published form is unchanged)."""
     version = db.session.scalar(

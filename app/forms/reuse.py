@@ -10,6 +10,7 @@ from app.extensions import db
 from app.forms import operations
 from app.models import Form, Template, User
 from app.seed import sample_documents
+from app.transactions import write_transaction
 
 SAMPLE_PREFIX = "sample-"
 
@@ -28,6 +29,7 @@ def duplicate_form(form: Form, user: User, department_id: int | None, title: str
     return operations.create_form(_fresh(form.draft, title), user, department_id)
 
 
+@write_transaction
 def save_template(form: Form, user: User, title: str, description: str, shared: bool) -> Template:
     """Keep *form*'s draft as a template for the department (or everyone if *shared*)."""
     template = Template(

@@ -3,7 +3,17 @@
 from app.models.api_token import ApiToken
 from app.models.department import Department
 from app.models.form import Form, FormAddress, FormVersion
+from app.models.login_session import LoginSession
 from app.models.template import Template
 from app.models.user import User
 
-__all__ = ["ApiToken", "Department", "Form", "FormAddress", "FormVersion", "Template", "User"]
+__all__ = [
+    "ApiToken",
+    "Department",
+    "Form",
+    "FormAddress",
+    "FormVersion",
+    "LoginSession",
+    "Template",
+    "User",
+]

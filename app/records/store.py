@@ -11,14 +11,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from app.extensions import SQLITE_BEGIN_IMMEDIATE, db
+from app.extensions import db
 from app.models import Form
 from app.models.types import utcnow
 from app.records import tables as record_tables
 from app.records.receipts import receipt_number
 from app.records.tables import MULTI, RecordTables
+from app.transactions import write_transaction
 
 SYSTEM_SORTS = ("id", "receipt_no", "created_at", "updated_at", "status")
 
@@ -85,14 +86,7 @@ def filter_target(tables: RecordTables, entry: dict):
     return tables.records.c[entry["column"]]
 
 
-_SQLITE_BUSY = 5  # the primary result code, also of SQLITE_BUSY_SNAPSHOT (517)
-
-
-def _sqlite_busy(error: OperationalError) -> bool:
-    code = getattr(error.orig, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF == _SQLITE_BUSY
-
-
+@write_transaction
 def insert(
     form: Form,
     version_number: int,
@@ -107,18 +101,15 @@ def insert(
 
     A repeated *token* (double click, re-sent POST) returns the first record instead.
     """
-    arguments = dict(token=token, user_id=user_id, receipt_format=receipt_format, timezone=timezone)
-    try:
-        return _insert(form, version_number, values, **arguments)
-    except OperationalError as error:
-        if not _sqlite_busy(error):
-            raise
-    # SQLite (WAL): this transaction read before another request took the write lock, so it
-    # may not write ("database is locked" at once; busy_timeout cannot help). Start again in
-    # a transaction that takes the write lock first, and so also sees the other's record.
-    db.session.rollback()
-    db.session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
-    return _insert(form, version_number, values, **arguments)
+    return _insert(
+        form,
+        version_number,
+        values,
+        token=token,
+        user_id=user_id,
+        receipt_format=receipt_format,
+        timezone=timezone,
+    )
 
 
 def _insert(

@@ -1,18 +1,29 @@
-"""The staff member's own account: choosing a password."""
+"""The staff member's own account: choosing a password, and where they are logged in."""
 
-from flask import flash, redirect, render_template, url_for
+import math
+import time
+
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from limits import parse as parse_limit
 from wtforms import PasswordField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, ValidationError
 
-from app.extensions import db
-from app.passwords import check_password, hash_password
+from app import accounts, passwords
+from app.auth import session_key
+from app.extensions import limiter
+from app.passwords import check_password
 from app.staff.blueprint import blueprint
 
-MIN_PASSWORD = 10
+WEAKNESS_MESSAGES = {
+    passwords.TOO_SHORT: _l("This password is too short: use at least %(min)d characters."),
+    passwords.COMMON: _l("This password is among the most common ones. Choose another."),
+    passwords.REPEATED: _l("A password of one or two repeated characters is easy to guess."),
+    passwords.USERNAME: _l("Do not build the password from your user name."),
+}
 
 
 class PasswordForm(FlaskForm):
@@ -20,32 +31,69 @@ class PasswordForm(FlaskForm):
         _l("Current password"), validators=[InputRequired(_l("Enter your current password."))]
     )
     new = PasswordField(
-        _l("New password"),
-        validators=[
-            InputRequired(_l("Enter a new password.")),
-            Length(min=MIN_PASSWORD, message=_l("Use at least %(min)d characters.")),
-        ],
+        _l("New password"), validators=[InputRequired(_l("Enter a new password."))]
     )
     repeat = PasswordField(
         _l("New password again"),
         validators=[EqualTo("new", message=_l("The two new passwords differ."))],
     )
 
+    def validate_new(self, field):
+        problem = passwords.weakness(field.data, current_user.username)
+        if problem:
+            raise ValidationError(WEAKNESS_MESSAGES[problem] % {"min": passwords.MIN_LENGTH})
+
+
+def _guess_limit():
+    return parse_limit(current_app.config["ATSUME_PASSWORD_RATE"])
+
+
+def _minutes_to_wait() -> int:
+    """Minutes before this account may try its current password again (0: now)."""
+    if not limiter.enabled:
+        return 0
+    identity = ("password-guess", current_user.get_id())
+    if limiter.limiter.test(_guess_limit(), *identity):
+        return 0
+    reset = limiter.limiter.get_window_stats(_guess_limit(), *identity).reset_time
+    return max(1, math.ceil((reset - time.time()) / 60))
+
+
+def _count_guess() -> None:
+    if limiter.enabled:
+        limiter.limiter.hit(_guess_limit(), "password-guess", current_user.get_id())
+
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
 def change_password():
     form = PasswordForm()
+    wait = 0
     if form.validate_on_submit():
-        if not check_password(current_user.password_hash, form.current.data):
+        wait = _minutes_to_wait()
+        if wait:
+            form.current.errors.append(
+                _(
+                    "Too many wrong passwords. Try again in %(minutes)d minutes.",
+                    minutes=wait,
+                )
+            )
+        elif not check_password(current_user.password_hash, form.current.data):
+            _count_guess()  # only wrong current passwords count towards the limit
             form.current.errors.append(_("The current password is not correct."))
         elif form.new.data == form.current.data:
             form.new.errors.append(_("Choose a password different from the current one."))
         else:
-            current_user.password_hash = hash_password(form.new.data)
-            current_user.must_change_password = False
-            db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            ended = accounts.change_password(current_user, form.new.data, keep=session_key())
+            flash(
+                _("Your password has been changed. Your other log-ins have ended.")
+                if ended
+                else _("Your password has been changed."),
+                "success",
+            )
             return redirect(url_for("staff.forms"))
     return render_template(
-        "staff/password.html", form=form, min_length=MIN_PASSWORD
-    ), 422 if form.errors else 200
+        "staff/password.html",
+        form=form,
+        min_length=passwords.MIN_LENGTH,
+        other_sessions=accounts.other_sessions(current_user, session_key()),
+    ), 429 if wait else 422 if form.errors else 200

@@ -189,8 +189,7 @@ def set_open(form_id: int):
     opening = request.form.get("open") == "1"
     if not opening and request.form.get("confirmed") != "1" and _closing_needs_confirmation(form):
         return redirect(url_for("staff.confirm_close", form_id=form.id), 303)
-    form.is_open = opening
-    db.session.commit()
+    operations.set_acceptance(form, opening)
     flash(
         _("The form is open for applications.")
         if form.is_open

@@ -19,7 +19,6 @@ from wtforms import BooleanField, DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app import rights
-from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
 from app.models.form import accepting
@@ -180,10 +179,12 @@ def form_settings(form_id: int):
                     confirmation=_confirmation_token(slug, acceptance),
                     revision=revision,
                 )
-            form.is_open = acceptance.is_open
-            form.opens_at = acceptance.opens_at
-            form.closes_at = acceptance.closes_at
-            db.session.commit()
+            operations.set_acceptance(
+                form,
+                acceptance.is_open,
+                opens_at=acceptance.opens_at,
+                closes_at=acceptance.closes_at,
+            )
             flash(
                 _(
                     "The settings were saved. Title, description and messages reach the public "

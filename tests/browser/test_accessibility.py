@@ -74,6 +74,7 @@ def test_staff_pages_pass_wcag_checks(pc, live_server, make_user):
         f"/staff/forms/{form_id}/settings",
         "/staff/forms/new",
         f"/staff/forms/{form_id}/designer",
+        "/staff/account/password",
     ):
         page.goto(url)
         assert violations(page) == [], url

@@ -1,13 +1,13 @@
 """Former public addresses of forms, kept as forwarding addresses.
 
-Revision ID: 0003_form_address
-Revises: 0002_templates_and_schedule
+Revision ID: 0004_form_address
+Revises: 0003_session_generation
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_form_address"
-down_revision = "0002_templates_and_schedule"
+revision = "0004_form_address"
+down_revision = "0003_session_generation"
 branch_labels = None
 depends_on = None
 
