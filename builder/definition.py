@@ -26,7 +26,7 @@ from builder.i18n import N_, Msg
 from builder.system_names import RESERVED_KEYS
 
 # \Z, not $: "$" also matches before a final newline ("abc\n")
-KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+KEY_PATTERN = re.compile(r"\A[a-z][a-z0-9_]{0,39}\Z")
 SLUG_PATTERN = re.compile(r"\A[a-z0-9][a-z0-9-]{1,62}\Z")
 SECTION = "section"
 DEFAULT_RECEIPT_FORMAT = "{yyyy}{mm}{dd}-{seq:06d}"
