@@ -136,3 +136,23 @@ def test_every_accepted_decimal_is_read_back_unchanged_on_sqlite(number):
         assert (
             connection.execute(sa.select(sa.func.count()).where(table.c.x == number)).scalar() == 1
         )
+
+
+@pytest.mark.parametrize("number", [999999999.999999, -0.000001, 12345678901.1234, 2.5])
+def test_decimals_sent_as_json_numbers_come_back_exactly(api, make_form, number):
+    form = one_field_form(make_form, {"type": "number", "label": "金額", "decimals": 6})
+    sent = api.post(f"/api/v1/forms/{form.id}/records", json={"x": number})
+    assert sent.status_code == 201, sent.get_data(as_text=True)
+    assert _stored(form) == [Decimal(repr(number))]
+    assert _api_values(api, form) == [Decimal(repr(number))]
+
+
+def test_a_json_number_with_more_digits_than_a_decimal_may_have_is_refused(api, make_form):
+    form = one_field_form(make_form, {"type": "number", "label": "金額", "decimals": 6})
+    sent = api.post(
+        f"/api/v1/forms/{form.id}/records",
+        data='{"x": 12345678901.123456}',
+        content_type="application/json",
+    )
+    assert sent.status_code == 422
+    assert _stored(form) == []
