@@ -19,12 +19,15 @@ from functools import cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from builder import receipt_format
 from builder.fields import Registry, registry
 from builder.fields.base import BaseSettings
 from builder.i18n import N_, Msg
+from builder.system_names import RESERVED_KEYS
 
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+# \Z, not $: "$" also matches before a final newline ("abc\n")
+KEY_PATTERN = re.compile(r"\A[a-z][a-z0-9_]{0,39}\Z")
+SLUG_PATTERN = re.compile(r"\A[a-z0-9][a-z0-9-]{1,62}\Z")
 SECTION = "section"
 DEFAULT_RECEIPT_FORMAT = "{yyyy}{mm}{dd}-{seq:06d}"
 MAX_FIELDS = 300
@@ -40,11 +43,9 @@ class DefinitionError(ValueError):
 
 def _valid_receipt_format(value: str) -> None:
     try:
-        value.format(yyyy="2026", mm="04", dd="01", seq=1, form=1)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ValidationError(N_("Use {yyyy}, {mm}, {dd}, {seq} and {form} only.")) from exc
-    if "{seq" not in value:
-        raise ValidationError(N_("The receipt number must contain {seq}."))
+        receipt_format.parse(value)
+    except receipt_format.ReceiptFormatError as exc:
+        raise ValidationError(exc.args[0]) from None
 
 
 class FormSettingsSchema(Schema):
@@ -54,7 +55,7 @@ class FormSettingsSchema(Schema):
     thank_you = fields.String(load_default="")
     receipt_format = fields.String(
         load_default=DEFAULT_RECEIPT_FORMAT,
-        validate=[validate.Length(max=60), _valid_receipt_format],
+        validate=_valid_receipt_format,
     )
     confirm_page = fields.Boolean(load_default=True)
 
@@ -137,9 +138,10 @@ def new_key(taken: set[str]) -> str:
 
 
 class _Loader:
-    def __init__(self, types: Registry, lenient: bool = False):
+    def __init__(self, types: Registry, lenient: bool = False, kept_keys=frozenset()):
         self.types = types
         self.lenient = lenient
+        self.kept_keys = kept_keys
         self.errors: dict = {}
         self.keys: set[str] = set()
 
@@ -149,6 +151,10 @@ class _Loader:
             return None
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
             problems["key"] = [N_("Use lower-case letters, digits and _ (starting with a letter).")]
+        elif key in RESERVED_KEYS and not self.lenient and key not in self.kept_keys:
+            problems["key"] = [
+                Msg("“%(key)s” is a name the system uses; choose another key.", key=key)
+            ]
         elif key in self.keys:
             problems["key"] = [Msg("Another item already uses the key “%(key)s”.", key=key)]
         else:
@@ -192,7 +198,9 @@ class _Loader:
         except ValidationError as exc:
             problems.update(exc.messages)
             return None, None
-        for name, message in field_type.check_settings(spec).items():
+        # a stored version keeps settings that later rules refuse; its field still works
+        settings_problems = {} if self.lenient else field_type.check_settings(spec)
+        for name, message in settings_problems.items():
             problems.setdefault(name, []).append(message)
         if problems:
             return None, None
@@ -221,13 +229,23 @@ class _Loader:
                 self.fill_keys(doc["fields"], spec["fields"])
 
 
-def load(document, types: Registry = registry, lenient: bool = False) -> Definition:
+def load(
+    document,
+    types: Registry = registry,
+    lenient: bool = False,
+    kept_keys: frozenset[str] | set[str] = frozenset(),
+) -> Definition:
     """Validate *document*; return it normalised, or raise DefinitionError.
 
-    *lenient* keeps fields of types no longer registered (for stored versions).
+    *lenient* loads a stored version whatever rules came after it was published: fields
+    of types no longer registered are kept, settings that are now refused are kept, and a
+    receipt number format that is now refused gives way to the default. *kept_keys* are
+    keys the form already had, accepted even when the name is now reserved.
     """
     if not isinstance(document, dict):
         raise DefinitionError({"_schema": [N_("The definition must be a JSON object.")]})
+    if lenient:
+        document = _with_usable_receipt_format(document)
     try:
         head = DocumentSchema().load(document)
     except ValidationError as exc:
@@ -241,7 +259,7 @@ def load(document, types: Registry = registry, lenient: bool = False) -> Definit
     if not isinstance(raw_fields, list):
         errors.setdefault("fields", [N_("Add at least one field.")])
         raise DefinitionError(errors)
-    loader = _Loader(types, lenient)
+    loader = _Loader(types, lenient, kept_keys)
     field_errors: dict = {}
     docs, specs = loader.load_items(raw_fields, field_errors, nested=False)
     if field_errors:
@@ -256,6 +274,33 @@ def load(document, types: Registry = registry, lenient: bool = False) -> Definit
     normalised = DocumentSchema().dump(head)
     normalised["fields"] = docs
     return Definition(document=normalised, items=specs)
+
+
+def _with_usable_receipt_format(document: dict) -> dict:
+    settings = document.get("settings")
+    if not isinstance(settings, dict) or "receipt_format" not in settings:
+        return document
+    try:
+        receipt_format.parse(str(settings["receipt_format"]))
+    except receipt_format.ReceiptFormatError:
+        return {**document, "settings": {**settings, "receipt_format": DEFAULT_RECEIPT_FORMAT}}
+    return document
+
+
+def keys_of(document: dict | None) -> set[str]:
+    """Every item key of a stored definition (sections included, no validation)."""
+    keys = set()
+    for item in (document or {}).get("fields") or []:
+        if isinstance(item, dict):
+            keys.add(item.get("key"))
+            if item.get("type") == SECTION:
+                keys.update(
+                    child.get("key")
+                    for child in item.get("fields") or []
+                    if isinstance(child, dict)
+                )
+    keys.discard(None)
+    return keys
 
 
 def _leaves(items):

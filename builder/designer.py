@@ -238,7 +238,7 @@ def preview(form_id: int):
     """The saved draft rendered by the public renderer (nothing can be sent)."""
     form = form_or_404(form_id, rights.VIEW_FORM)
     try:
-        loaded = definitions.load(form.draft)
+        loaded = operations.load_draft(form)
     except definitions.DefinitionError:
         abort(409)
     return render_template("public/form.html", **page_context(form, loaded, preview=True))

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 from builder.fields.base import FieldType
 from builder.i18n import N_
+from builder.system_names import FIELD_COLUMN_PREFIX
 
-COLUMN_PREFIX = "f_"
+COLUMN_PREFIX = FIELD_COLUMN_PREFIX
 
 ACTION_LABELS = {
     "added": N_("Added"),

@@ -11,6 +11,7 @@ from app.forms.published import bound_fields, published_definition
 from app.records import filters, store
 from app.records.columns import column_types
 from app.records.submission import submit
+from builder.system_names import api_name
 from renderer.form_class import FIELD_PREFIX, build_form_class, cleaned_values, formdata_from_json
 
 PAGING = {"limit", "offset", "sort"}
@@ -47,8 +48,8 @@ def list_records(form_id: int):
     known = (
         PAGING
         | set(filters.SYSTEM_FILTERS)
-        | {e["key"] for e in entries}
-        | {f"{e['key']}.{op}" for e in entries for op in types[e["column"]].filter_ops}
+        | {api_name(e["key"]) for e in entries}
+        | {f"{api_name(e['key'])}.{op}" for e in entries for op in types[e["column"]].filter_ops}
     )
     for name in request.args:
         if name not in known:
@@ -67,7 +68,7 @@ def list_records(form_id: int):
     sort = request.args.get("sort", "id")
     descending = sort.startswith("-")
     sort_name = sort.lstrip("-")
-    columns = {e["key"]: e["column"] for e in store.sortable(entries)}
+    columns = {api_name(e["key"]): e["column"] for e in store.sortable(entries)}
     if sort_name in store.SYSTEM_SORTS:
         sort_column = sort_name
     elif sort_name in columns:
@@ -80,7 +81,7 @@ def list_records(form_id: int):
         entries,
         types,
         store.tables_for(form),
-        name_of=lambda e: e["key"],
+        name_of=lambda e: api_name(e["key"]),
         gettext=_,
         timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
     )

@@ -82,9 +82,17 @@ def _move_address(form: Form, old: str, new: str) -> None:
 
 
 @write_transaction
-def create_form(document: dict, user: User | None, department_id: int | None = None) -> Form:
-    """Validate *document* and store it as the draft of a new form."""
-    loaded = definitions.load(document)
+def create_form(
+    document: dict,
+    user: User | None,
+    department_id: int | None = None,
+    kept_keys: frozenset[str] | set[str] = frozenset(),
+) -> Form:
+    """Validate *document* and store it as the draft of a new form.
+
+    *kept_keys* are keys a copied form or template already had (reserved names included).
+    """
+    loaded = definitions.load(document, kept_keys=kept_keys)
     slug = free_slug(loaded.document.get("slug"))
     loaded.document["slug"] = slug
     form = Form(
@@ -107,7 +115,7 @@ def save_draft(form: Form, document: dict, expected_revision: int | None = None)
     """Replace the draft; refuse if it changed since *expected_revision* was read."""
     if expected_revision is not None and not 0 <= expected_revision <= MAX_ID:
         raise ConflictError(form.id)  # no draft has such a revision
-    loaded = definitions.load(document)
+    loaded = definitions.load(document, kept_keys=existing_keys(form))
     old_slug = form.slug
     slug = free_slug(loaded.document.get("slug") or old_slug, form.id)
     loaded.document["slug"] = slug
@@ -132,8 +140,18 @@ def save_draft(form: Form, document: dict, expected_revision: int | None = None)
     return form
 
 
+def existing_keys(form: Form) -> set[str]:
+    """Keys the form already has (in its draft or its record table): they stay accepted."""
+    return definitions.keys_of(form.draft) | {entry["key"] for entry in form.storage or []}
+
+
+def load_draft(form: Form) -> definitions.Definition:
+    """The form's saved draft, loaded (raises DefinitionError when it has problems)."""
+    return definitions.load(form.draft, kept_keys=existing_keys(form))
+
+
 def _plan(form: Form) -> tuple[definitions.Definition, list, storage_plan.Plan]:
-    loaded = definitions.load(form.draft)
+    loaded = load_draft(form)
     fields = [registry.bind(spec) for spec in loaded.fields()]
     documents = {doc["key"]: doc for doc in definitions.leaf_documents(loaded.document)}
     old = {}

@@ -11,6 +11,7 @@ from app.forms import operations
 from app.models import Form, Template, User
 from app.seed import sample_documents
 from app.transactions import write_transaction
+from builder import definition as definitions
 
 SAMPLE_PREFIX = "sample-"
 
@@ -26,7 +27,10 @@ def _fresh(document: dict, title: str | None = None) -> dict:
 
 def duplicate_form(form: Form, user: User, department_id: int | None, title: str) -> Form:
     """A new draft form with the same definition as *form*'s draft."""
-    return operations.create_form(_fresh(form.draft, title), user, department_id)
+    document = _fresh(form.draft, title)
+    return operations.create_form(
+        document, user, department_id, kept_keys=definitions.keys_of(document)
+    )
 
 
 @write_transaction
@@ -81,7 +85,10 @@ def start_from(entry_id: str, user: User, department_id: int | None, title: str 
     entry = next((e for e in gallery(user) if e["id"] == entry_id), None)
     if entry is None:
         raise LookupError(entry_id)
-    return operations.create_form(_fresh(entry["document"], title), user, department_id)
+    document = _fresh(entry["document"], title)
+    return operations.create_form(
+        document, user, department_id, kept_keys=definitions.keys_of(document)
+    )
 
 
 def blank_form(user: User, department_id: int | None, title: str, first_label: str) -> Form:

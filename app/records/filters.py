@@ -2,7 +2,7 @@
 
 A filter argument is ``<name>.<op>=<value>`` (``name.contains=山田``, ``age.min=18``); a
 bare ``<name>=<value>`` means ``eq``. *name* is the column name in staff pages and the
-field key in the API.
+field key in the API (``values.<key>`` for a key that is also a system name).
 """
 
 from __future__ import annotations

@@ -3,16 +3,19 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from builder import receipt_format
 from builder.definition import DEFAULT_RECEIPT_FORMAT
 
 
 def receipt_number(fmt: str | None, form_id: int, seq: int, now_utc: dt.datetime, tz: str) -> str:
-    """Format a receipt number; *seq* is the record id, unique within the form."""
+    """Format a receipt number; *seq* is the record id, unique within the form.
+
+    A format that the template language refuses (kept in a version published before it
+    was checked) gives receipt numbers in the default format.
+    """
     local = now_utc.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(tz))
-    return (fmt or DEFAULT_RECEIPT_FORMAT).format(
-        yyyy=f"{local.year:04d}",
-        mm=f"{local.month:02d}",
-        dd=f"{local.day:02d}",
-        seq=seq,
-        form=form_id,
-    )
+    try:
+        parsed = receipt_format.parse(fmt or DEFAULT_RECEIPT_FORMAT)
+    except receipt_format.ReceiptFormatError:
+        parsed = receipt_format.parse(DEFAULT_RECEIPT_FORMAT)
+    return parsed.render(seq, form_id, local.date())

@@ -20,6 +20,7 @@ from app.records import tables as record_tables
 from app.records.receipts import receipt_number
 from app.records.tables import MULTI, RecordTables
 from app.transactions import write_transaction
+from builder.system_names import FIELD_COLUMN_PREFIX
 
 SYSTEM_SORTS = ("id", "receipt_no", "created_at", "updated_at", "status")
 
@@ -220,7 +221,7 @@ def _order(tables: RecordTables, sort: str | None, descending: bool):
     records = tables.records
     if sort in SYSTEM_SORTS:
         column = records.c[sort]
-    elif sort and sort in records.c and sort.startswith("f_"):
+    elif sort and sort in records.c and sort.startswith(FIELD_COLUMN_PREFIX):
         column = records.c[sort]
     else:
         column = records.c.id

@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 from wtforms import validators as v
 
 from builder import itaiji
+from builder.fields.exact_decimal import ExactDecimal
 from builder.i18n import N_, Msg
 
 #: SQL column type per storage kind. A field keeps its column while its kind stays the same.
@@ -24,7 +25,7 @@ STORAGE_TYPES: dict[str, Callable[[], sa.types.TypeEngine] | None] = {
     "text": sa.Text,
     "longtext": sa.Text,
     "integer": sa.BigInteger,
-    "decimal": lambda: sa.Numeric(30, 10, asdecimal=True),
+    "decimal": ExactDecimal,
     "date": sa.Date,
     "boolean": sa.Boolean,
     "multi": None,  # values live in the form's child value table

@@ -12,7 +12,7 @@ from builder.fields.base import Between, FieldType, FilterError
 from builder.i18n import N_
 from builder.normalise import nfkc
 
-_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\Z")
 
 
 def parse_date(text: str) -> dt.date:

@@ -7,6 +7,7 @@ from wtforms import StringField
 from wtforms import validators as v
 
 from builder.fields.base import Between, FieldType, FilterError
+from builder.fields.exact_decimal import MAX_SIGNIFICANT_DIGITS
 from builder.i18n import N_
 from builder.normalise import numeric_text
 
@@ -37,6 +38,11 @@ def _plain(number) -> str:
     return "" if number is None else f"{number:g}"
 
 
+def significant_digits(number: Decimal) -> int:
+    """How many significant digits *number* has (12.50 has three, 0.001 one)."""
+    return 0 if not number else len(number.normalize().as_tuple().digits)
+
+
 def parse_number(text: str) -> Decimal:
     """Parse normalised text as a finite decimal; raise ValueError otherwise."""
     try:
@@ -49,7 +55,11 @@ def parse_number(text: str) -> Decimal:
 
 
 class NumberType(FieldType):
-    """A whole number, or a decimal with up to six places (full-width digits accepted)."""
+    """A whole number, or a decimal with up to six places (full-width digits accepted).
+
+    Whole numbers are stored as 64-bit integers (up to 18 digits); decimals have at most
+    ``MAX_SIGNIFICANT_DIGITS`` digits in all, so that every engine stores them exactly.
+    """
 
     name = "number"
     label = N_("Number")
@@ -94,6 +104,12 @@ class NumberType(FieldType):
                 )
             if number and number.adjusted() >= MAX_DIGITS:  # MAX_DIGITS digits before the point
                 raise v.ValidationError(_("This number is too large."))
+            digits = significant_digits(number)
+            if places and digits > MAX_SIGNIFICANT_DIGITS:
+                raise v.ValidationError(
+                    _("Enter at most %(max)d digits in all (this number has %(n)d).")
+                    % {"max": MAX_SIGNIFICANT_DIGITS, "n": digits}
+                )
             # compare with the bounds as written (0.1 as a float is a little more than 0.1)
             if (
                 low is not None

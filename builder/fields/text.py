@@ -9,15 +9,16 @@ from wtforms import validators as v
 
 from builder.fields.base import Between, FieldType
 from builder.fields.purpose import PURPOSE_OPTIONS, PURPOSES, purpose_attributes
-from builder.i18n import N_
+from builder.i18n import N_, Msg
 from builder.normalise import nfkc, strip_text
+from builder.patterns import MAX_PATTERN_LENGTH, PatternError, compile_pattern, matches_whole
 
 #: longest short text; keeps the value indexable on PostgreSQL (btree rows < 2.7 kB)
 SHORT_TEXT_LIMIT = 500
 LONG_TEXT_LIMIT = 20000
 
-_KATAKANA = re.compile(r"^[\u30A0-\u30FF\s]*$")
-_HIRAGANA = re.compile(r"^[\u3040-\u309F\u30FC\s]*$")
+_KATAKANA = re.compile(r"[\u30A0-\u30FF\s]*\Z")
+_HIRAGANA = re.compile(r"[\u3040-\u309F\u30FC\s]*\Z")
 
 
 WIDTHS = [
@@ -53,7 +54,10 @@ class TextSettings(Schema):
         },
     )
     pattern = fields.String(
-        metadata={"label": N_("Pattern (regular expression)"), "advanced": True}
+        validate=validate.Length(
+            max=MAX_PATTERN_LENGTH, error=N_("Enter a pattern of at most 500 characters.")
+        ),
+        metadata={"label": N_("Pattern (regular expression)"), "advanced": True},
     )
     pattern_message = fields.String(
         metadata={"label": N_("Message when the pattern does not match"), "advanced": True}
@@ -87,9 +91,13 @@ class TextType(FieldType):
             problems["min_length"] = N_("The minimum length is larger than the maximum length.")
         if spec.get("pattern"):
             try:
-                re.compile(spec["pattern"])
-            except re.error:
-                problems["pattern"] = N_("This is not a valid pattern.")
+                compile_pattern(spec["pattern"])
+            except PatternError as exc:
+                problems["pattern"] = Msg(
+                    "This pattern cannot be used (%(reason)s). Patterns cannot refer back to "
+                    "a group (\\1) or look ahead or behind ((?=…), (?<=…)).",
+                    reason=str(exc),
+                )
         return problems
 
     def filters(self):
@@ -119,13 +127,29 @@ class TextType(FieldType):
         elif self.spec.get("kana") == "hiragana":
             checks.append(v.Regexp(_HIRAGANA, message=_("Enter in hiragana.")))
         if self.spec.get("pattern"):
-            checks.append(
-                v.Regexp(
-                    "^(?:" + self.spec["pattern"] + ")$",
-                    message=self.spec.get("pattern_message") or _("The format is not valid."),
-                )
-            )
+            checks.append(self._pattern_check())
         return checks
+
+    def _pattern_check(self):
+        """The staff-written pattern, matched by RE2 on input no longer than allowed."""
+        pattern = self.spec["pattern"]
+        longest = self.spec.get("max_length", 200)
+        message = self.spec.get("pattern_message") or self._("The format is not valid.")
+        try:
+            compile_pattern(pattern)
+        except PatternError:
+            # kept from a version published before patterns were checked with RE2;
+            # the designer asks for a new pattern when the draft is next saved
+            return lambda form, field: None
+
+        def check(form, field):
+            text = field.data
+            if not text or len(text) > longest:  # too long: the length check says so
+                return
+            if not matches_whole(pattern, text):
+                raise v.ValidationError(message)
+
+        return check
 
     def render_kw(self):
         kw = super().render_kw() | purpose_attributes(self.spec.get("purpose"))
