@@ -787,7 +787,7 @@ def test_settings_changes_are_listed_published_and_kept_in_the_history(
     assert published.status_code == 200
     assert "締切は6月30日です。" in app.test_client().get(f"/f/{form.slug}").get_data(as_text=True)
     history = staff_client.get(f"/staff/forms/{form.id}/versions").get_data(as_text=True)
-    row = re.search(r"版 2.*?</tr>", history, re.S).group(0)
+    row = re.search(r"第2版.*?</tr>", history, re.S).group(0)
     assert "フォームの上に表示する説明" in row and "送信完了ページのメッセージ" in row
     # nothing changed since: nothing listed
     assert staff_client.get(f"/staff/forms/{form.id}/designer/changes").get_json()["changes"] == []

@@ -164,6 +164,8 @@ def drag(page: Page, source: Locator, target: Locator, at: float = 0.5, hold=Non
     The pointer first travels vertically to the target's height (inside the palette or the
     canvas), then sideways, so the first list entry it crosses is the target itself.
     """
+    # the cards are drawn by the server: wait until their heights are final, as an eye does
+    expect(page.locator("#canvas-root")).to_have_attribute("data-cards", "ready")
     source.evaluate("node => node.scrollIntoView({block: 'center'})")
     box = source.bounding_box()
     x, y = box["x"] + min(box["width"] / 2, 40), box["y"] + box["height"] / 2

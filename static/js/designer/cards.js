@@ -57,32 +57,45 @@ export function hasPreview(item) {
   return Boolean(known && known.html);
 }
 
+// A new item is shown at once; an edited one after a pause in the typing.
 export function refreshPreview(item) {
   waiting[item.key] = item;
   window.clearTimeout(timer);
-  timer = window.setTimeout(fetchWaiting, WAIT_MS);
+  timer = window.setTimeout(fetchWaiting, cache[item.key] ? WAIT_MS : 0);
+  updatePending();
+}
+
+// The canvas says when cards are being drawn again (their height may change meanwhile).
+var requests = 0;
+function updatePending() {
+  var busy = requests > 0 || Object.keys(waiting).length > 0;
+  document.getElementById("canvas-root").dataset.cards = busy ? "pending" : "ready";
 }
 
 function fetchWaiting() {
   var items = Object.keys(waiting).map(function (key) { return waiting[key]; })
     .filter(function (item) { return !cache[item.key] || cache[item.key].source !== sourceOf(item); });
   waiting = {};
-  if (!items.length) return;
+  if (!items.length) { updatePending(); return; }
   var sources = {};
   var payload = items.map(function (item) {
     sources[item.key] = sourceOf(item);
     return JSON.parse(sources[item.key]);
   });
+  requests += 1;
   request("POST", boot.urls.cards, { items: payload }).then(function (result) {
-    if (result.status !== 200) return;
-    Object.keys(result.data.cards).forEach(function (key) {
-      var html = result.data.cards[key];
-      // an item with problems keeps its last good picture (its problems are shown on the card)
-      if (html === null && cache[key]) html = cache[key].html;
-      cache[key] = { source: sources[key], html: html };
-      show(key);
-    });
-  }, function () { /* offline: the save state says so; the cards keep their picture */ });
+    requests -= 1;
+    if (result.status === 200) {
+      Object.keys(result.data.cards).forEach(function (key) {
+        var html = result.data.cards[key];
+        // an item with problems keeps its last good picture (its problems show on the card)
+        if (html === null && cache[key]) html = cache[key].html;
+        cache[key] = { source: sources[key], html: html };
+        show(key);
+      });
+    }
+    updatePending();
+  }, function () { requests -= 1; updatePending(); /* offline: the save state says so */ });
 }
 
 function show(key) {
