@@ -83,7 +83,10 @@ export function renderItem(item, section) {
     tools,
     cardPreview(item),
   ]);
-  card.lastChild.addEventListener("click", function () { selectByPointer(item.key); });
+  // The picture is inert: a click on it (or on the card around the buttons) reaches the card.
+  card.addEventListener("click", function (event) {
+    if (event.target === card || event.target.closest(".item-preview")) selectByPointer(item.key);
+  });
   var node = h("li", { class: "item" + (item.type === "section" ? " item--section" : "") + (selected ? " item--selected" : "") + (problems.length ? " item--error" : ""), "data-key": item.key }, [card]);
   problems.forEach(function (p) {
     node.appendChild(h("p", { class: "item-error", text: (p.setting ? p.settingLabel + M.colon : "") + p.message }));
