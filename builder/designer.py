@@ -1,7 +1,8 @@
 """The designer blueprint: staff build forms by drag and drop, preview, publish and reuse them.
 
-The page is one HTML document driven by the modules under static/js/designer/; these views give it the
-palette (from the field-type registry) and JSON endpoints that call the form operations.
+The page is one HTML document driven by the modules under static/js/designer/; these views
+give it the palette (from the field-type registry) and JSON endpoints that call the form
+operations.
 """
 
 from __future__ import annotations

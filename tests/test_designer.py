@@ -825,6 +825,7 @@ def test_cards_are_rendered_by_the_public_renderer(staff_client, make_form):
     assert response.get_json()["cards"]["bad"] is None
 
     for body in ({}, {"items": "x"}, {"items": [{}] * 1000}):
-        assert staff_client.post(
-            f"/staff/forms/{form.id}/designer/cards", json=body
-        ).status_code == 400
+        assert (
+            staff_client.post(f"/staff/forms/{form.id}/designer/cards", json=body).status_code
+            == 400
+        )

@@ -976,7 +976,8 @@ def below_last_item(page: Page, gap: float = 60) -> float:
         """gap => { const root = document.getElementById('canvas-root');
         const items = root.querySelectorAll(':scope > .item');
         const r = root.getBoundingClientRect();
-        const bottom = items.length ? items[items.length - 1].getBoundingClientRect().bottom : r.top;
+        const last = items[items.length - 1];
+        const bottom = last ? last.getBoundingClientRect().bottom : r.top;
         return (bottom + gap - r.top) / r.height; }""",
         gap,
     )
