@@ -1,3 +1,5 @@
+// The canvas: the form's items as cards in nested lists, drag and drop (SortableJS), the
+// palette, selection and focus.
 import { M, announce, boot, el, fmt, h, state } from "./context.js";
 import { addAtEnd, addItem, changed, duplicateItem, eachItem, itemByKey, moveItem, positionOf, removeItem, typeLabel } from "./model.js";
 import { renderProperties } from "./properties.js";

@@ -1,3 +1,4 @@
+// The draft document and its operations: find, add, delete (with undo), duplicate, move.
 import { M, announce, el, fmt, palette, state } from "./context.js";
 import { focusItem, renderCanvas } from "./canvas.js";
 import { renderProperties } from "./properties.js";

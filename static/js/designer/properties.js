@@ -1,3 +1,4 @@
+// The properties panel of the selected item, generated from its type's settings (palette).
 import { M, el, fmt, h, palette, state } from "./context.js";
 import { itemByKey } from "./model.js";
 import { refreshCard, select } from "./canvas.js";

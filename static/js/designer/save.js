@@ -1,3 +1,5 @@
+// Saving: one queue of requests (the whole draft, or a new order), the save state, and the
+// server's problems mapped to the items and settings that caused them.
 import { M, boot, csrf, el, h, palette, state } from "./context.js";
 import { itemByKey } from "./model.js";
 import { focusItem, renderCanvas, select } from "./canvas.js";
