@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest, InternalServerError
 from app.records.statuses import status_label
 from app.staff.blueprint import wants_json
 from builder.fields.base import FILTER_LABELS
-from builder.storage_plan import ACTION_LABELS
+from builder.storage_plan import ACTION_LABELS, subject
 
 
 def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -78,6 +78,7 @@ def register(app: Flask) -> None:
     def _globals():
         return {
             "change_label": lambda action: _(ACTION_LABELS.get(action, action)),
+            "change_subject": lambda change: subject(change, _),
             "filter_label": lambda op: _(FILTER_LABELS.get(op, op)),
             "current_locale": str(get_locale()),
             "other_language": _other_language_url if request else None,

@@ -264,8 +264,6 @@ def load(
     docs, specs = loader.load_items(raw_fields, field_errors, nested=False)
     if field_errors:
         errors["fields"] = field_errors
-    if not errors and not any(True for _ in _leaves(docs)):
-        errors["fields"] = [N_("Add at least one field.")]
     if not errors and sum(1 for _ in _leaves(docs)) > MAX_FIELDS:
         errors["fields"] = [Msg("A form can have at most %(n)d items.", n=MAX_FIELDS)]
     if errors:

@@ -1,7 +1,8 @@
 """The designer blueprint: staff build forms by drag and drop, preview, publish and reuse them.
 
-The page is one HTML document driven by static/js/designer.js; these views give it the
-palette (from the field-type registry) and JSON endpoints that call the form operations.
+The page is one HTML document driven by the modules under static/js/designer/; these views
+give it the palette (from the field-type registry) and JSON endpoints that call the form
+operations.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from app.staff.blueprint import form_or_404, require_login, wants_json
 from builder import definition as definitions
 from builder.i18n import N_, translate
 from builder.palette import describe
-from builder.storage_plan import ACTION_LABELS
+from builder.storage_plan import ACTION_LABELS, subject
+from renderer.cards import MAX_CARDS, draft_items, render_cards
 from renderer.public import page_context
 
 #: words the designer's script shows, translated for the page
@@ -132,6 +134,7 @@ def design(form_id: int):
         "form": _state(form),
         "document": form.draft,
         "palette": describe(_=_),
+        "cards": render_cards(draft_items(form.draft)),
         "can_publish": rights.can(current_user, rights.PUBLISH, form),
         "messages": {name: _(text) for name, text in MESSAGES.items()},
         "urls": {
@@ -140,6 +143,7 @@ def design(form_id: int):
             "changes": url_for(".changes", form_id=form.id),
             "publish": url_for(".publish", form_id=form.id),
             "preview": url_for(".preview", form_id=form.id),
+            "cards": url_for(".cards", form_id=form.id),
         },
     }
     return render_template("designer/designer.html", form=form, bootstrap=bootstrap)
@@ -197,6 +201,16 @@ def reorder(form_id: int):
     return jsonify({"form": _state(form), "document": form.draft})
 
 
+@blueprint.post("/forms/<int:form_id>/designer/cards")
+def cards(form_id: int):
+    """The posted items as the public form shows them (null for an item with problems)."""
+    form_or_404(form_id, rights.EDIT_FORM)
+    items = (request.get_json(silent=True) or {}).get("items")
+    if not isinstance(items, list) or len(items) > MAX_CARDS:
+        return _json_error(400, _("Send the items to show."))
+    return jsonify({"cards": render_cards(items)})
+
+
 @blueprint.get("/forms/<int:form_id>/designer/changes")
 def changes(form_id: int):
     """What publishing the saved draft would change."""
@@ -210,7 +224,9 @@ def changes(form_id: int):
     return jsonify(
         {
             "changes": [
-                vars(c) | {"title": _(ACTION_LABELS.get(c.action, c.action))} for c in plan.changes
+                vars(c)
+                | {"title": _(ACTION_LABELS.get(c.action, c.action)), "label": subject(c, _)}
+                for c in plan.changes
             ],
             "first_publication": not form.is_published,
         }

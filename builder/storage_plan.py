@@ -29,15 +29,55 @@ ACTION_LABELS = {
     "relabelled": N_("Label changed"),
     "changed": N_("Settings changed"),
     "restored": N_("Restored"),
+    "setting": N_("Form setting changed"),
 }
+
+#: form settings that reach the public form by publishing: (path in the document, label)
+PUBLISHED_SETTINGS = (
+    (("title",), N_("Title")),
+    (("description",), N_("Description shown above the form")),
+    (("settings", "thank_you"), N_("Message on the thank-you page")),
+    (("settings", "receipt_format"), N_("Receipt number format")),
+    (("settings", "confirm_page"), N_("Show a confirmation page before sending")),
+)
+#: settings short enough to show as "old → new"
+_SHOWN_VALUES = {"title", "settings.receipt_format"}
 
 
 @dataclass
 class Change:
-    action: str  # added | retired | retyped | relabelled | changed | restored
+    action: str  # added | retired | retyped | relabelled | changed | restored | setting
+    #: the field key, or for a form setting its dotted path ("settings.thank_you")
     key: str
     label: str
     detail: str = ""
+
+
+def subject(change: dict | Change, gettext) -> str:
+    """What a change is about, for people: a field's label or a form setting's name."""
+    data = change if isinstance(change, dict) else vars(change)
+    return gettext(data["label"]) if data["action"] == "setting" else data["label"]
+
+
+def _setting(document: dict, path: tuple[str, ...]):
+    for part in path:
+        document = document.get(part) if isinstance(document, dict) else None
+    return "" if document is None else document
+
+
+def settings_changes(old: dict, new: dict) -> list[Change]:
+    """The form settings that differ between the published *old* and the draft *new*.
+
+    The label of such a change is the setting's untranslated name (see ``subject``).
+    """
+    changes = []
+    for path, label in PUBLISHED_SETTINGS:
+        before, after = _setting(old, path), _setting(new, path)
+        if before != after:
+            key = ".".join(path)
+            detail = f"{before} → {after}" if key in _SHOWN_VALUES else ""
+            changes.append(Change("setting", key, label, detail))
+    return changes
 
 
 @dataclass

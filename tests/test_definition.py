@@ -594,14 +594,19 @@ def test_good_receipt_formats_are_accepted(receipt_format):
 @pytest.mark.parametrize(
     "document",
     [
-        {"title": "空", "fields": []},
         {"title": "なし"},
         {"title": "文字", "fields": "name"},
     ],
-    ids=["empty", "missing", "not-a-list"],
+    ids=["missing", "not-a-list"],
 )
-def test_a_form_needs_fields(document):
+def test_a_form_needs_a_list_of_fields(document):
     assert "fields" in errors_of(document)
+
+
+def test_an_empty_draft_is_a_valid_draft():
+    """Staff may delete every item and keep working; only publishing needs an item."""
+    for fields in ([], [{"type": "section", "key": "s", "label": "空の部", "fields": []}]):
+        assert load({"title": "空", "fields": fields}).fields() == []
 
 
 def test_a_form_needs_a_title_and_must_be_an_object():

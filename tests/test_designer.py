@@ -708,3 +708,124 @@ def test_an_emptied_question_and_an_out_of_range_setting_are_refused_in_japanese
     assert problems["fields.0.label"] == "項目名を入力してください（500文字以内）。"
     assert problems["fields.1.decimals"] == "0から6までの数にしてください。"
     assert _fresh(form.id).draft == before
+
+
+# -- an empty draft ---------------------------------------------------------------------------
+
+EMPTY_REFUSED = "公開するには、項目を1つ以上追加してください。"
+
+
+def test_deleting_every_item_is_saved_and_only_publishing_is_refused(
+    staff_client, api, app, make_form
+):
+    form = make_form()
+    emptied = dict(copy.deepcopy(form.draft), fields=[])
+    response = _save(staff_client, form, emptied)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["document"]["fields"] == []
+    assert _bootstrap(staff_client, form.id)["document"]["fields"] == []  # after a reload
+
+    changes = staff_client.get(f"/staff/forms/{form.id}/designer/changes")
+    assert changes.status_code == 422
+    assert [p["message"] for p in changes.get_json()["problems"]] == [EMPTY_REFUSED]
+    revision = _fresh(form.id).draft_revision
+    published = staff_client.post(
+        f"/staff/forms/{form.id}/designer/publish", json={"revision": revision}
+    )
+    assert published.status_code == 422
+    assert EMPTY_REFUSED in str(published.get_json()["problems"])
+    by_api = api.post(f"/api/v1/forms/{form.id}/publish")
+    assert by_api.status_code == 422
+    assert EMPTY_REFUSED in str(by_api.get_json())
+    page = staff_client.post(f"/staff/forms/{form.id}/publish")
+    assert page.status_code == 422 and EMPTY_REFUSED in page.get_data(as_text=True)
+
+    assert len(_fresh(form.id).versions) == 1  # the public form still serves version 1
+    assert 'name="f_name"' in app.test_client().get(f"/f/{form.slug}").get_data(as_text=True)
+
+
+def test_a_form_may_be_created_empty_by_the_api(api):
+    response = api.post("/api/v1/forms", json={"title": "まだ空のフォーム", "fields": []})
+    assert response.status_code == 201
+    refused = api.post(f"/api/v1/forms/{response.get_json()['id']}/publish")
+    assert refused.status_code == 422 and EMPTY_REFUSED in str(refused.get_json())
+
+
+# -- form settings in what publishing changes -------------------------------------------------
+
+
+def test_settings_changes_are_listed_published_and_kept_in_the_history(
+    staff_client, app, make_form
+):
+    form = make_form()
+    document = copy.deepcopy(form.draft)
+    document["title"] = "新しい題名"
+    document["description"] = "締切は6月30日です。"
+    document["settings"]["thank_you"] = "ありがとうございました。"
+    document["settings"]["receipt_format"] = "A-{seq:04d}"
+    assert _save(staff_client, form, document).status_code == 200
+
+    body = staff_client.get(f"/staff/forms/{form.id}/designer/changes").get_json()
+    listed = {(c["action"], c["key"], c["title"], c["label"]) for c in body["changes"]}
+    assert listed == {
+        ("setting", "title", "フォームの設定を変更", "タイトル"),
+        ("setting", "description", "フォームの設定を変更", "フォームの上に表示する説明"),
+        ("setting", "settings.thank_you", "フォームの設定を変更", "送信完了ページのメッセージ"),
+        ("setting", "settings.receipt_format", "フォームの設定を変更", "受付番号の形式"),
+    }
+    details = {c["key"]: c["detail"] for c in body["changes"]}
+    assert "新しい題名" in details["title"]
+
+    page = staff_client.get(f"/staff/forms/{form.id}/publish").get_data(as_text=True)
+    assert "下書きは公開中の版と同じです。" not in page
+    assert "フォームの上に表示する説明" in page
+
+    revision = _fresh(form.id).draft_revision
+    published = staff_client.post(
+        f"/staff/forms/{form.id}/designer/publish", json={"revision": revision}
+    )
+    assert published.status_code == 200
+    assert "締切は6月30日です。" in app.test_client().get(f"/f/{form.slug}").get_data(as_text=True)
+    history = staff_client.get(f"/staff/forms/{form.id}/versions").get_data(as_text=True)
+    row = re.search(r"第2版.*?</tr>", history, re.S).group(0)
+    assert "フォームの上に表示する説明" in row and "送信完了ページのメッセージ" in row
+    # nothing changed since: nothing listed
+    assert staff_client.get(f"/staff/forms/{form.id}/designer/changes").get_json()["changes"] == []
+
+
+# -- cards: each item as the public form shows it ---------------------------------------------
+
+
+def test_cards_are_rendered_by_the_public_renderer(staff_client, make_form):
+    form = make_form(WITH_SECTION)
+    cards = _bootstrap(staff_client, form.id)["cards"]
+    assert set(cards) == {"name", "age", "contact", "ward", "extra", "days"}
+    assert 'type="radio"' in cards["ward"] and "一関" in cards["ward"] and "花泉" in cards["ward"]
+    assert "必須" in cards["name"] and 'type="text"' in cards["name"]
+
+    item = {
+        "key": "time",
+        "type": "radio",
+        "label": "参加する部",
+        "help": "どちらか一つ",
+        "required": True,
+        "choices": [{"value": "am", "label": "午前の部（10:00～11:30、定員20名）"}],
+    }
+    broken = {"key": "bad", "type": "number", "label": "人数", "min": 5, "max": 1}
+    response = staff_client.post(
+        f"/staff/forms/{form.id}/designer/cards", json={"items": [item, broken]}
+    )
+    assert response.status_code == 200
+    html = response.get_json()["cards"]["time"]
+    public = staff_client.get(f"/staff/forms/{form.id}/preview").get_data(as_text=True)
+    # the very markup of the public page: label, required mark, help and choices
+    assert '<legend class="field-label"' in html and '<legend class="field-label"' in public
+    for text in ("参加する部", "必須", "どちらか一つ", "午前の部（10:00～11:30、定員20名）"):
+        assert text in html
+    assert response.get_json()["cards"]["bad"] is None
+
+    for body in ({}, {"items": "x"}, {"items": [{}] * 1000}):
+        assert (
+            staff_client.post(f"/staff/forms/{form.id}/designer/cards", json=body).status_code
+            == 400
+        )

@@ -152,12 +152,19 @@ def load_draft(form: Form) -> definitions.Definition:
 
 def _plan(form: Form) -> tuple[definitions.Definition, list, storage_plan.Plan]:
     loaded = load_draft(form)
+    if not loaded.fields():
+        # an empty draft is fine to keep, but a public form needs something to fill in
+        raise definitions.DefinitionError({"fields": [N_("Add at least one item to publish.")]})
     fields = [registry.bind(spec) for spec in loaded.fields()]
     documents = {doc["key"]: doc for doc in definitions.leaf_documents(loaded.document)}
     old = {}
     if form.published_version:
         old = {d["key"]: d for d in definitions.leaf_documents(form.published_version.document)}
-    return loaded, fields, storage_plan.plan(form.storage or [], fields, documents, old)
+    plan = storage_plan.plan(form.storage or [], fields, documents, old)
+    if form.published_version:
+        published = form.published_version.document
+        plan.changes[:0] = storage_plan.settings_changes(published, loaded.document)
+    return loaded, fields, plan
 
 
 def preview_publish(form: Form) -> storage_plan.Plan:

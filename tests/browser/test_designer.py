@@ -164,6 +164,8 @@ def drag(page: Page, source: Locator, target: Locator, at: float = 0.5, hold=Non
     The pointer first travels vertically to the target's height (inside the palette or the
     canvas), then sideways, so the first list entry it crosses is the target itself.
     """
+    # the cards are drawn by the server: wait until their heights are final, as an eye does
+    expect(page.locator("#canvas-root")).to_have_attribute("data-cards", "ready")
     source.evaluate("node => node.scrollIntoView({block: 'center'})")
     box = source.bounding_box()
     x, y = box["x"] + min(box["width"] / 2, 40), box["y"] + box["height"] / 2
@@ -961,3 +963,190 @@ def test_default_choice_list_follows_edits_of_the_choices(
     expect(defaults).to_contain_text("選択肢3")
     page.locator(".choice-row .input").nth(0).fill("6月1日（午前）")
     expect(defaults).to_contain_text("6月1日（午前）")
+
+
+# --- 4. empty forms, drops anywhere, cards as the public form shows them ----------------------
+
+EMPTY_REFUSED = "公開するには、項目を1つ以上追加してください。"
+
+
+def below_last_item(page: Page, gap: float = 60) -> float:
+    """Where, as a fraction of the canvas list's height, the white space under its last item is."""
+    return page.evaluate(
+        """gap => { const root = document.getElementById('canvas-root');
+        const items = root.querySelectorAll(':scope > .item');
+        const r = root.getBoundingClientRect();
+        const last = items[items.length - 1];
+        const bottom = last ? last.getBoundingClientRect().bottom : r.top;
+        return (bottom + gap - r.top) / r.height; }""",
+        gap,
+    )
+
+
+def test_an_emptied_form_is_kept_and_the_whole_canvas_takes_drops(
+    pc, live_server, designer_staff, shot
+):
+    page = pc.new_page()
+    log_in(page, designer_staff.username)
+    page.goto("/staff/forms/new")
+    page.locator("#title").fill("空から作るフォーム")
+    page.locator('input[name="start"][value="blank"]').check()
+    page.locator("form.card button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/staff/forms/\d+/designer$"))
+    form_id = bootstrap(page)["form"]["id"]
+    expect(page.locator("#canvas-root > .item")).to_have_count(1)
+    first = canvas_order(page)[0]
+
+    # Deleting the last item is an ordinary, saved change.
+    tool(page, first, "delete").click()
+    expect(page.locator("#canvas-root > .item")).to_have_count(0)
+    expect_saved(page)
+    expect(page.locator("#designer-problems")).to_be_hidden()
+    page.reload()
+    expect(page.locator("#canvas-root > .item")).to_have_count(0)
+    assert stored_draft(form_id)[0]["fields"] == []
+    hint = page.evaluate(
+        "getComputedStyle(document.getElementById('canvas-root'), '::before').content"
+    )
+    assert "左から項目をここへドラッグしてください。" in hint
+
+    # Publishing an empty form is refused in the dialog, with the reason.
+    page.locator("#publish-button").click()
+    dialog = page.locator("#publish-dialog")
+    expect(dialog).to_contain_text(EMPTY_REFUSED)
+    expect(page.locator("#publish-confirm")).to_be_hidden()
+    expect(page.locator("#publish-cancel")).to_be_focused()
+    shot(page, "1-empty-refused")
+    page.locator("#publish-cancel").click()
+    expect(page.locator("#designer-problems")).to_be_hidden()
+    shot(page, "2-empty-canvas")
+
+    # A drop in the middle of the dashed box adds the item.
+    drag(page, palette(page, "text"), page.locator("#canvas-root"), at=0.3)
+    expect_order(page, ["1行テキスト"])
+    # A drop on the white space below the last item adds at the end.
+    drag(page, palette(page, "number"), page.locator("#canvas-root"), at=below_last_item(page))
+    expect_order(page, ["1行テキスト", "数値"])
+    drag(page, palette(page, "section"), page.locator("#canvas-root"), at=below_last_item(page))
+    expect_order(page, ["1行テキスト", "数値", "セクション"])
+    # An empty section takes a drop anywhere in its box.
+    section = item(page, "セクション")
+    drag(page, palette(page, "email"), section.locator(".section-list"), at=0.8)
+    expect_order(page, ["1行テキスト", "数値", "セクション", "セクション › メールアドレス"])
+    expect_saved(page)
+    page.reload()
+    expect_order(page, ["1行テキスト", "数値", "セクション", "セクション › メールアドレス"])
+
+    page.locator("#publish-button").click()
+    expect(page.locator("#publish-confirm")).to_be_visible()
+    expect(page.locator("#publish-dialog")).not_to_contain_text(EMPTY_REFUSED)
+
+
+def test_cards_show_each_item_as_the_public_form_does(
+    pc, live_server, designer_staff, draft_form, shot
+):
+    page = pc.new_page()
+    card_requests: list[str] = []
+    page.on(
+        "request",
+        lambda r: card_requests.append(r.url) if r.url.endswith("/designer/cards") else None,
+    )
+    log_in(page, designer_staff.username)
+    page.goto(f"/staff/forms/{draft_form.id}/designer")
+
+    days = item(page, "参加できる日").locator(".item-preview")
+    expect(days).to_have_attribute("aria-hidden", "true")
+    expect(days.locator("legend")).to_contain_text("参加できる日")
+    boxes = days.locator('input[type="checkbox"]')
+    expect(boxes).to_have_count(2)
+    for index in range(2):
+        expect(boxes.nth(index)).to_be_disabled()
+        expect(boxes.nth(index)).to_have_attribute("tabindex", "-1")
+    expect(days).to_contain_text("6月1日")
+    name = item(page, "氏名").locator(".item-preview")
+    expect(name.locator(".required")).to_have_text("必須")
+    expect(name.locator("input")).to_be_disabled()
+    assert card_requests == []  # the first picture comes with the page
+
+    # Typing in the panel redraws only the card being edited, once the typing pauses.
+    select(page, "年齢")
+    help_box = page.locator("#prop-help")
+    help_box.click()
+    page.keyboard.type("投票日時点の満年齢", delay=30)
+    age = item(page, "年齢").locator(".item-preview")
+    expect(age.locator(".help")).to_contain_text("投票日時点の満年齢")
+    expect(age.locator(".help")).to_contain_text("18〜99")
+    assert 1 <= len(card_requests) <= 3, card_requests
+    page.locator("#prop-required").check()
+    expect(age.locator(".required")).to_have_text("必須")
+    page.locator("#prop-unit").fill("歳")
+    expect(age.locator(".unit")).to_have_text("歳")
+
+    # Keyboard and screen readers: the card's button still names the item, and no Tab press
+    # lands inside a picture.
+    expect(select_button(page, "年齢")).to_have_accessible_name(re.compile("年齢.*必須"))
+    select_button(page, "氏名").focus()
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        inside = page.evaluate("!!document.activeElement.closest('.item-preview')")
+        assert not inside, _focused(page)
+    # A click on the picture selects the item.
+    picture = item(page, "参加できる日").locator(".item-preview").bounding_box()
+    page.mouse.click(picture["x"] + picture["width"] / 2, picture["y"] + picture["height"] / 2)
+    expect(item(page, "参加できる日")).to_have_class(re.compile(r"\bitem--selected\b"))
+    page.mouse.move(0, 0)
+    shot(page, "1-cards-pc")
+    page.set_viewport_size({"width": 800, "height": 900})
+    shot(page, "2-cards-narrow")
+
+
+def test_long_choice_labels_wrap_in_the_settings_panel(
+    pc, live_server, designer_staff, draft_form, shot
+):
+    page = pc.new_page()
+    log_in(page, designer_staff.username)
+    page.goto(f"/staff/forms/{draft_form.id}/designer")
+    select(page, "参加できる日")
+    long_label = "午前の部（10:00～11:30）受付は9:45から、会場は本庁舎3階大会議室"
+    box = page.locator("#prop-choices-0")
+    box.fill(long_label)
+    box.press("End")
+    box.press("Enter")  # a choice is one line: Enter adds no line break
+    expect(box).to_have_value(long_label)
+    sizes = box.evaluate(
+        "b => ({scroll: b.scrollHeight, client: b.clientHeight, "
+        "short: document.getElementById('prop-choices-1').clientHeight})"
+    )
+    assert sizes["scroll"] <= sizes["client"] + 1, sizes  # every character is in view
+    assert sizes["client"] > sizes["short"] * 1.4, sizes  # on more than one line
+    expect(item(page, "参加できる日").locator(".item-preview")).to_contain_text(long_label)
+    expect_saved(page)
+    draft, _ = stored_draft(draft_form.id)
+    assert draft["fields"][2]["choices"][0]["label"] == long_label
+    shot(page, "1-long-choice")
+
+
+def test_the_publish_dialog_lists_changed_settings(pc, live_server, designer_staff, draft_form):
+    operations.publish(draft_form, designer_staff)
+    page = pc.new_page()
+    log_in(page, designer_staff.username)
+    page.goto(f"/staff/forms/{draft_form.id}/settings")
+    page.locator("#description").fill("会場が変わりました。")
+    page.get_by_role("button", name="設定を保存").click()
+    expect(page).to_have_url(re.compile(rf"/staff/forms/{draft_form.id}$"))
+
+    page.goto(f"/staff/forms/{draft_form.id}/designer")
+    page.locator("#publish-button").click()
+    dialog = page.locator("#publish-dialog")
+    changes = dialog.locator(".change-list > li")
+    expect(changes).to_have_count(1)
+    expect(changes).to_have_text("フォームの設定を変更：フォームの上に表示する説明")
+    expect(dialog).not_to_contain_text("前回の公開から変更はありません")
+    expect(dialog).to_contain_text("受付期間は「設定」で保存した時点で反映されます")
+    page.locator("#publish-confirm").click()
+    expect(page.locator("#toast")).to_contain_text("第2版を公開しました。")
+
+    page.goto(f"/f/{draft_form.slug}")
+    expect(page.locator(".lead")).to_have_text("会場が変わりました。")
+    page.goto(f"/staff/forms/{draft_form.id}/versions")
+    expect(page.locator("tbody tr").first).to_contain_text("フォームの上に表示する説明")
