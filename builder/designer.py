@@ -205,7 +205,7 @@ def reorder(form_id: int):
 def cards(form_id: int):
     """The posted items as the public form shows them (null for an item with problems)."""
     form_or_404(form_id, rights.EDIT_FORM)
-    items = (request.get_json(silent=True) or {}).get("items")
+    items = _body().get("items")
     if not isinstance(items, list) or len(items) > MAX_CARDS:
         return _json_error(400, _("Send the items to show."))
     return jsonify({"cards": render_cards(items)})
