@@ -33,11 +33,12 @@ def test_public_role_serves_only_public_assets(client, make_form):
     for name in sorted(PUBLIC_ASSETS):
         assert client.get(f"/static/{name}").status_code == 200, name
     for refused in (
-        "js/designer.js",
+        "js/designer/main.js",
+        "js/designer/canvas.js",
         "vendor/Sortable.min.js",
-        "css/../js/designer.js",
-        "./js/designer.js",
-        "js//designer.js",
+        "css/../js/designer/main.js",
+        "./js/designer/main.js",
+        "js//designer/main.js",
     ):
         assert client.get(f"/static/{refused}").status_code == 404, refused
     page = client.get(f"/f/{form.slug}")
@@ -47,7 +48,7 @@ def test_public_role_serves_only_public_assets(client, make_form):
 
 
 def test_full_role_serves_the_designer_script(client):
-    assert client.get("/static/js/designer.js").status_code == 200
+    assert client.get("/static/js/designer/main.js").status_code == 200
 
 
 @pytest.mark.parametrize("overrides", [{}, {"ATSUME_ROLE": "public"}])

@@ -167,6 +167,16 @@ class FieldType:
         """Return an unbound WTForms field for this field."""
         raise NotImplementedError
 
+    def input_field(self, field_class, **options):
+        """An unbound *field_class* with this field's question, help, checks and attributes."""
+        return field_class(
+            self.title,
+            description=self.spec.get("help", ""),
+            validators=self.validators(),
+            render_kw=self.render_kw(),
+            **options,
+        )
+
     def value_from_form(self, data):
         """Turn the validated WTForms data into the value that is stored."""
         if data in ("", None):

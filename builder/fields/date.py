@@ -227,14 +227,9 @@ class DateType(FieldType):
         return kw
 
     def form_field(self):
-        field = FlexibleDateField(
-            self.title,
-            description=self.spec.get("help", ""),
-            validators=self.validators(),
-            render_kw=self.render_kw(),
-            invalid_message=self._("Enter a date such as 2026-04-01."),
+        return self.input_field(
+            FlexibleDateField, invalid_message=self._("Enter a date such as 2026-04-01.")
         )
-        return field
 
     def form_input(self, value):
         return [] if value is None else [value.isoformat()]

@@ -151,13 +151,10 @@ class NumberType(FieldType):
 
     def form_field(self):
         default = self.spec.get("default")
-        return StringField(
-            self.title,
-            description=self.spec.get("help", ""),
-            validators=self.validators(),
+        return self.input_field(
+            StringField,
             filters=[numeric_text],
             default=None if default is None else _plain(default),
-            render_kw=self.render_kw(),
         )
 
     def value_from_form(self, data):

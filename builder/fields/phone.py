@@ -94,13 +94,7 @@ class PhoneType(FieldType):
         return super().render_kw() | {"autocomplete": "tel", "inputmode": "tel"}
 
     def form_field(self):
-        return TelField(
-            self.title,
-            description=self.spec.get("help", ""),
-            validators=self.validators(),
-            filters=[phone_text],
-            render_kw=self.render_kw(),
-        )
+        return self.input_field(TelField, filters=[phone_text])
 
     def value_from_form(self, data):
         if not data:

@@ -157,13 +157,8 @@ class TextType(FieldType):
         return kw
 
     def form_field(self):
-        return StringField(
-            self.title,
-            description=self.spec.get("help", ""),
-            validators=self.validators(),
-            filters=self.filters(),
-            default=self.spec.get("default"),
-            render_kw=self.render_kw(),
+        return self.input_field(
+            StringField, filters=self.filters(), default=self.spec.get("default")
         )
 
 
@@ -221,13 +216,8 @@ class TextareaType(TextType):
         return kw
 
     def form_field(self):
-        return TextAreaField(
-            self.title,
-            description=self.spec.get("help", ""),
-            validators=self.validators(),
-            filters=self.filters(),
-            default=self.spec.get("default"),
-            render_kw=self.render_kw(),
+        return self.input_field(
+            TextAreaField, filters=self.filters(), default=self.spec.get("default")
         )
 
 
@@ -260,10 +250,4 @@ class EmailType(FieldType):
         return super().render_kw() | {"autocomplete": "email", "inputmode": "email"}
 
     def form_field(self):
-        return EmailField(
-            self.title,
-            description=self.spec.get("help", ""),
-            validators=self.validators(),
-            filters=[nfkc],
-            render_kw=self.render_kw(),
-        )
+        return self.input_field(EmailField, filters=[nfkc])
