@@ -26,6 +26,18 @@ def _is_staff(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
 
+def member_department_ids(user: User | None) -> set[int]:
+    """The departments *user* belongs to."""
+    if not _is_staff(user) or user.department_id is None:
+        return set()
+    return {user.department_id}
+
+
+def with_sub_departments(department_ids: set[int]) -> set[int]:
+    """*department_ids* and every department below them (departments do not nest yet)."""
+    return set(department_ids)
+
+
 def visible_forms(user: User | None) -> sa.Select:
     """A query of the forms *user* may see, newest first."""
     query = sa.select(Form).order_by(Form.updated_at.desc(), Form.id.desc())
@@ -33,7 +45,7 @@ def visible_forms(user: User | None) -> sa.Select:
         return query.where(sa.false())
     if user.is_admin:
         return query
-    return query.where(Form.department_id == user.department_id)
+    return query.where(Form.department_id.in_(member_department_ids(user)))
 
 
 def can(user: User | None, action: str, form: Form) -> bool:
@@ -44,7 +56,7 @@ def can(user: User | None, action: str, form: Form) -> bool:
         return False
     if user.is_admin:
         return True
-    return form.department_id is not None and form.department_id == user.department_id
+    return form.department_id is not None and form.department_id in member_department_ids(user)
 
 
 def visible_columns(user: User | None, form: Form) -> list[dict]:
@@ -71,5 +83,5 @@ def departments_for_new_forms(user: User | None) -> list[Department]:
         return []
     query = sa.select(Department).order_by(Department.name)
     if not user.is_admin:
-        query = query.where(Department.id == user.department_id)
+        query = query.where(Department.id.in_(member_department_ids(user)))
     return list(db.session.scalars(query))
