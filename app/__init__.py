@@ -7,7 +7,7 @@ import os
 from flask import Flask, current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import json_input, security_headers, static_assets, url_ids
+from app import json_input, roles, security_headers, static_assets, url_ids
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.records.tables import system_tables_only
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     url_ids.register(app)  # before any route is added
     app.config.from_mapping(load_config(app.instance_path, config))
+    roles.check(app.config["ATSUME_ROLE"])
 
     if app.config["ATSUME_PROXIES"]:
         # Client addresses (rate limits) and https links come from the proxy's headers.
@@ -70,8 +71,10 @@ def create_app(config: dict | None = None) -> Flask:
     from builder.designer import blueprint as designer_blueprint
     from renderer.public import blueprint as public_blueprint
 
+    # Every role has /f/ addresses (staff-only forms are served there too); which forms
+    # each role serves is decided in renderer.public.
     app.register_blueprint(public_blueprint)
-    if app.config["ATSUME_ROLE"] != "public":
+    if roles.serves_staff(app.config["ATSUME_ROLE"]):
         app.register_blueprint(auth.blueprint)
         app.register_blueprint(staff_blueprint)
         app.register_blueprint(designer_blueprint)

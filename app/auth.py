@@ -1,7 +1,9 @@
-"""Staff log-in and log-out."""
+"""Staff log-in (user name and password, then the second factor if the user has one)
+and log-out."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,8 +23,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from app import accounts
-from app.extensions import limiter, login_manager
+from app import accounts, lockout, second_factor
+from app.extensions import db, limiter, login_manager
 from app.models import User
 
 blueprint = Blueprint("auth", __name__)
@@ -31,12 +33,33 @@ login_manager.login_message = _l("Please log in to see this page.")
 
 #: the session cookie's entry holding the key of its server-side log-in session
 SESSION_KEY = "login_key"
+#: the session cookie's entry for a log-in waiting for its second factor
+PENDING_KEY = "pending_login"
+#: how long the second step of a log-in may take (seconds)
+PENDING_SECONDS = 300
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The user of this request's log-in session, if it has not been ended."""
-    return accounts.session_user(user_id, session.get(SESSION_KEY))
+    """The user of this request's log-in session, if it has not been ended or run out."""
+    found = accounts.resume_session(user_id, session.get(SESSION_KEY))
+    if found.ended:
+        session.pop(SESSION_KEY, None)
+        flash(_session_ended_message(found.ended), "info")
+    return found.user
+
+
+def _session_ended_message(reason: str) -> str:
+    config = current_app.config
+    if reason == accounts.IDLE:
+        return _(
+            "You were logged out after %(minutes)d minutes without activity. Log in again.",
+            minutes=config["ATSUME_SESSION_IDLE_MINUTES"],
+        )
+    return _(
+        "You were logged out: a log-in lasts at most %(hours)d hours. Log in again.",
+        hours=config["ATSUME_SESSION_MAX_HOURS"],
+    )
 
 
 def session_key() -> str | None:
@@ -61,6 +84,20 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
 
 
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"), validators=[InputRequired(_l("Enter the code from your authenticator app."))]
+    )
+
+
+def locked_message(minutes: int) -> str:
+    return _(
+        "Too many failed log-ins for this user name: it is locked for %(minutes)d minutes. "
+        "An administrator can unlock it sooner.",
+        minutes=minutes,
+    )
+
+
 def _safe_next(target: str | None) -> str:
     # Browsers read "\\" as "/" and drop control characters: "/\\evil.example" leaves the site.
     if (
@@ -78,13 +115,77 @@ def _safe_next(target: str | None) -> str:
 @limiter.limit(lambda: current_app.config["ATSUME_LOGIN_RATE"], methods=["POST"])
 def login():
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.password.data)
-        if user:
+        attempt = accounts.authenticate(form.username.data, form.password.data)
+        if attempt.user:
+            return _password_accepted(attempt.user, _safe_next(request.args.get("next")))
+        if attempt.locked_minutes:
+            form.password.errors.append(locked_message(attempt.locked_minutes))
+            status = 429
+        else:
+            form.password.errors.append(_("The user name or password is not correct."))
+    if form.errors and status == 200:
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+def _password_accepted(user: User, next_url: str):
+    """Log *user* in, or ask for their second factor first."""
+    if not second_factor.is_enrolled(user):
+        log_in(user)
+        return redirect(next_url)
+    session[PENDING_KEY] = {"user": user.id, "at": int(time.time()), "next": next_url}
+    return redirect(url_for("auth.login_code"))
+
+
+def _pending_user() -> User | None:
+    """The user whose password was accepted moments ago, waiting for the second step."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("user"))
+    return user if user is not None and user.active and second_factor.is_enrolled(user) else None
+
+
+@blueprint.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["ATSUME_LOGIN_RATE"], methods=["POST"])
+def login_code():
+    """The second step of a log-in: a code from the authenticator app, or a recovery code."""
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash(_("The log-in took too long. Enter your user name and password again."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        locked = lockout.minutes_locked(user.username)
+        used = None if locked else second_factor.verify(user, form.code.data)
+        if used:
+            next_url = session.pop(PENDING_KEY)["next"]
             log_in(user)
-            return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append(_("The user name or password is not correct."))
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+            if used == second_factor.RECOVERY:
+                flash(_recovery_code_used_message(user), "info")
+            return redirect(next_url)
+        locked = locked or lockout.note_failure(user.username)
+        if locked:
+            session.pop(PENDING_KEY, None)
+            form.code.errors.append(locked_message(locked))
+            status = 429
+        else:
+            form.code.errors.append(_("This code is not correct, or it was already used."))
+            status = 422
+    elif form.errors:
+        status = 422
+    return render_template("auth/code.html", form=form), status
+
+
+def _recovery_code_used_message(user: User) -> str:
+    return _(
+        "You used a recovery code; %(left)d are left. Make new ones on your account page.",
+        left=second_factor.recovery_codes_left(user),
+    )
 
 
 @blueprint.route("/logout", methods=["POST"])

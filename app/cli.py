@@ -6,7 +6,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
-from app import accounts, seed
+from app import accounts, lockout, second_factor, seed
 from app.extensions import db
 from app.models import Department, User
 from app.passwords import generate_password, hash_password
@@ -94,6 +94,29 @@ def reset_password_command(username):
     click.echo("Their log-ins on every device have ended.")
     if not user.active:
         click.echo(f"Note: {username} is deactivated and cannot log in until reactivated.")
+
+
+@atsume.command("unlock-user")
+@click.argument("username")
+def unlock_user_command(username):
+    """Unlock a user locked after repeated failed log-ins."""
+    if lockout.clear(username):
+        click.echo(f"Unlocked {username}.")
+    else:
+        click.echo(f"{username} was not locked.")
+
+
+@atsume.command("reset-totp")
+@click.argument("username")
+def reset_totp_command(username):
+    """Turn off a user's two-step verification (a lost phone) and end their log-ins."""
+    user = _user(username)
+    second_factor.disable(user)
+    accounts.end_sessions(user)
+    click.echo(
+        f"Turned off two-step verification for {username} and ended their log-ins. "
+        "They can set it up again on their account page."
+    )
 
 
 @atsume.command("deactivate-user")

@@ -17,6 +17,19 @@ def _instance_secret(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def _number(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    """The whole-number setting *name*; ValueError (stopping start-up) names a bad value."""
+    text = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a whole number") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        raise ValueError(f"{name}: {value} must be at least {minimum}{upper}")
+    return value
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Settings for an app whose instance folder is *instance_path*, then *overrides*."""
     env = os.environ.get
@@ -31,15 +44,29 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": env("ATSUME_TIMEZONE", "Asia/Tokyo"),
         "ATSUME_LANGUAGES": ["ja", "en"],
-        # "full" serves staff and public pages; "public" serves only /f/ pages (for a
-        # separated-network deployment where staff pages must not be reachable).
-        "ATSUME_ROLE": env("ATSUME_ROLE", "full"),
+        # "full" serves staff and public pages; "public" only citizens' forms, "internal"
+        # only the staff side (see app.roles), for a separated-network deployment.
+        "ATSUME_ROLE": env("ATSUME_ROLE", "full").strip(),
         "RATELIMIT_STORAGE_URI": env("ATSUME_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "ATSUME_SUBMIT_RATE": env("ATSUME_SUBMIT_RATE", "120 per minute"),
         "ATSUME_LOGIN_RATE": env("ATSUME_LOGIN_RATE", "10 per minute"),
         # wrong current passwords on the change-password page, per account
         "ATSUME_PASSWORD_RATE": env("ATSUME_PASSWORD_RATE", "5 per 15 minutes"),
+        # an account is locked for LOCKOUT_MINUTES after LOCKOUT_FAILURES failed log-ins
+        # within LOCKOUT_WINDOW_MINUTES
+        "ATSUME_LOCKOUT_FAILURES": _number("ATSUME_LOCKOUT_FAILURES", 5, minimum=1),
+        "ATSUME_LOCKOUT_WINDOW_MINUTES": _number("ATSUME_LOCKOUT_WINDOW_MINUTES", 15, minimum=1),
+        "ATSUME_LOCKOUT_MINUTES": _number("ATSUME_LOCKOUT_MINUTES", 15, minimum=1),
+        # a log-in ends after this long without a request, and this long after it began
+        "ATSUME_SESSION_IDLE_MINUTES": _number("ATSUME_SESSION_IDLE_MINUTES", 60, minimum=5),
+        "ATSUME_SESSION_MAX_HOURS": _number("ATSUME_SESSION_MAX_HOURS", 12, minimum=1),
+        # chosen passwords: the least length (never below 10), and how many of the four
+        # kinds of character (lower-case, upper-case, digits, symbols) they must mix
+        "ATSUME_PASSWORD_MIN_LENGTH": _number("ATSUME_PASSWORD_MIN_LENGTH", 10, minimum=10),
+        "ATSUME_PASSWORD_CLASSES": _number("ATSUME_PASSWORD_CLASSES", 0, maximum=4),
+        # 1: every staff member must use a second factor (TOTP), enrolling at next log-in
+        "ATSUME_REQUIRE_TOTP": env("ATSUME_REQUIRE_TOTP", "0").strip() == "1",
         "WTF_CSRF_TIME_LIMIT": None,  # a citizen may take hours over a long form
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import secrets
 import string
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,6 +15,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 _hasher = PasswordHasher()
 
+#: the least length any setting may ask for
 MIN_LENGTH = 10
 
 #: why a chosen password is refused (see :func:`weakness`)
@@ -20,6 +23,38 @@ TOO_SHORT = "too_short"
 COMMON = "common"
 REPEATED = "repeated"
 USERNAME = "username"
+FEW_KINDS = "few_kinds"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The office's rules for chosen passwords, on top of the fixed ones."""
+
+    #: the least length (never below :data:`MIN_LENGTH`)
+    min_length: int = MIN_LENGTH
+    #: how many kinds of character (lower-case, upper-case, digits, symbols) to mix
+    kinds: int = 0
+
+
+def rules(config: Mapping) -> Rules:
+    """The password rules set by ATSUME_PASSWORD_MIN_LENGTH and ATSUME_PASSWORD_CLASSES."""
+    return Rules(
+        min_length=max(MIN_LENGTH, config["ATSUME_PASSWORD_MIN_LENGTH"]),
+        kinds=config["ATSUME_PASSWORD_CLASSES"],
+    )
+
+
+def _kinds(password: str) -> int:
+    """How many kinds of character *password* mixes: lower-case, upper-case, digits and
+    symbols (anything else that is not a letter or digit)."""
+    return sum(
+        (
+            any(ch.islower() for ch in password),
+            any(ch.isupper() for ch in password),
+            any(ch.isdigit() for ch in password),
+            any(not ch.isalnum() for ch in password),
+        )
+    )
 
 
 def hash_password(password: str) -> str:
@@ -68,9 +103,9 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def weakness(password: str, username: str = "") -> str | None:
+def weakness(password: str, username: str = "", rules: Rules = Rules()) -> str | None:
     """Why *password* may not be chosen (one of the constants above), or None if it may."""
-    if len(password) < MIN_LENGTH:
+    if len(password) < max(MIN_LENGTH, rules.min_length):
         return TOO_SHORT
     folded = password.casefold()
     if len(set(folded)) <= 2:  # "aaaaaaaaaa", "abababababab"
@@ -82,4 +117,6 @@ def weakness(password: str, username: str = "") -> str | None:
         rest = folded.replace(name, "")
         if not rest.strip(string.digits + string.punctuation + " "):  # "staff2024!", "staffstaff"
             return USERNAME
+    if _kinds(password) < rules.kinds:
+        return FEW_KINDS
     return None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Flask, abort, current_app, request
 
+from app import roles
+
 #: the static files public pages use (paths under static/); the public role serves only these
 PUBLIC_ASSETS = frozenset(
     {
@@ -33,5 +35,5 @@ def _only_public_assets():
 def register(app: Flask) -> None:
     """Serve /favicon.ico; in the public role, refuse static files public pages do not use."""
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
-    if app.config["ATSUME_ROLE"] == "public":
+    if app.config["ATSUME_ROLE"] == roles.PUBLIC:
         app.before_request(_only_public_assets)

@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, InternalServerError
 
+from app import roles
 from app.records.statuses import status_label
 from app.staff.blueprint import wants_json
 from builder.fields.base import FILTER_LABELS
@@ -56,7 +57,7 @@ def register(app: Flask) -> None:
 
     @app.route("/")
     def index():
-        if app.config["ATSUME_ROLE"] == "public":
+        if not roles.serves_staff(app.config["ATSUME_ROLE"]):
             return render_template("public/index.html")
         if current_user.is_authenticated:
             return redirect(url_for("staff.forms"))
@@ -83,7 +84,7 @@ def register(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "other_language": _other_language_url if request else None,
             "url_with_query": url_with_query,
-            "staff_enabled": app.config["ATSUME_ROLE"] != "public",
+            "staff_enabled": roles.serves_staff(app.config["ATSUME_ROLE"]),
         }
 
     def _error(status: int, title: str, message: str):

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app import roles
 from app.extensions import limiter
 from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
@@ -60,11 +61,16 @@ FORWARD_CACHE_SECONDS = 3600
 def _published_form(slug: str) -> Form:
     """The published form at *slug*; a former address forwards to the form's current one."""
     form, former = form_at_address(slug)
-    if form is None or not form.is_published:
+    if form is None or not form.is_published or not roles.serves_audience(_audience(form)):
         abort(404)
     if former:
         abort(_forward(form.slug))
     return form
+
+
+def _audience(form: Form) -> str:
+    """Who *form* is for: citizens (the default) or logged-in staff."""
+    return published_definition(form).settings.get("audience", roles.PUBLIC_AUDIENCE)
 
 
 def _forward(slug: str):

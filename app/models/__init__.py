@@ -4,6 +4,8 @@ from app.models.api_token import ApiToken
 from app.models.department import Department
 from app.models.form import Form, FormAddress, FormVersion
 from app.models.login_session import LoginSession
+from app.models.login_throttle import LoginThrottle
+from app.models.recovery_code import RecoveryCode
 from app.models.template import Template
 from app.models.user import User
 
@@ -14,6 +16,8 @@ __all__ = [
     "FormAddress",
     "FormVersion",
     "LoginSession",
+    "LoginThrottle",
+    "RecoveryCode",
     "Template",
     "User",
 ]

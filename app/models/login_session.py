@@ -21,5 +21,7 @@ class LoginSession(db.Model):
     #: SHA-256 of the random key held in the session cookie (the key itself is not stored)
     key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: when the browser was last seen (written at most once a minute), for the idle timeout
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()

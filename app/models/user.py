@@ -24,6 +24,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the TOTP second factor's secret, encrypted (see app.second_factor); None: not enrolled
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    #: the time step of the last code accepted, so that a code cannot be used twice
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     department: Mapped[Department | None] = relationship()
 

@@ -6,6 +6,7 @@ from app.staff import (  # noqa: F401 - attach their routes
     records,
     reuse,
     settings,
+    two_factor,
     versions,
 )
 from app.staff.blueprint import blueprint

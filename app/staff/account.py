@@ -12,7 +12,7 @@ from limits import parse as parse_limit
 from wtforms import PasswordField
 from wtforms.validators import EqualTo, InputRequired, ValidationError
 
-from app import accounts, passwords
+from app import accounts, passwords, second_factor
 from app.auth import session_key
 from app.extensions import limiter
 from app.passwords import check_password
@@ -23,6 +23,10 @@ WEAKNESS_MESSAGES = {
     passwords.COMMON: _l("This password is among the most common ones. Choose another."),
     passwords.REPEATED: _l("A password of one or two repeated characters is easy to guess."),
     passwords.USERNAME: _l("Do not build the password from your user name."),
+    passwords.FEW_KINDS: _l(
+        "Mix at least %(kinds)d of these: lower-case letters, upper-case letters, digits "
+        "and symbols."
+    ),
 }
 
 
@@ -39,9 +43,12 @@ class PasswordForm(FlaskForm):
     )
 
     def validate_new(self, field):
-        problem = passwords.weakness(field.data, current_user.username)
+        rules = passwords.rules(current_app.config)
+        problem = passwords.weakness(field.data, current_user.username, rules)
         if problem:
-            raise ValidationError(WEAKNESS_MESSAGES[problem] % {"min": passwords.MIN_LENGTH})
+            raise ValidationError(
+                WEAKNESS_MESSAGES[problem] % {"min": rules.min_length, "kinds": rules.kinds}
+            )
 
 
 def _guess_limit():
@@ -64,22 +71,31 @@ def _count_guess() -> None:
         limiter.limiter.hit(_guess_limit(), "password-guess", current_user.get_id())
 
 
+def confirm_password(field) -> int:
+    """Check the current password typed in *field* (guesses are limited per account);
+    on failure the reason is added to the field's errors. Return 0 if it is right, else
+    the HTTP status to answer with (422, or 429 while guesses are refused)."""
+    wait = _minutes_to_wait()
+    if wait:
+        field.errors.append(
+            _("Too many wrong passwords. Try again in %(minutes)d minutes.", minutes=wait)
+        )
+        return 429
+    if not check_password(current_user.password_hash, field.data):
+        _count_guess()  # only wrong current passwords count towards the limit
+        field.errors.append(_("The current password is not correct."))
+        return 422
+    return 0
+
+
 @blueprint.route("/account/password", methods=["GET", "POST"])
 def change_password():
     form = PasswordForm()
-    wait = 0
+    refused = 0
     if form.validate_on_submit():
-        wait = _minutes_to_wait()
-        if wait:
-            form.current.errors.append(
-                _(
-                    "Too many wrong passwords. Try again in %(minutes)d minutes.",
-                    minutes=wait,
-                )
-            )
-        elif not check_password(current_user.password_hash, form.current.data):
-            _count_guess()  # only wrong current passwords count towards the limit
-            form.current.errors.append(_("The current password is not correct."))
+        refused = confirm_password(form.current)
+        if refused:
+            pass
         elif form.new.data == form.current.data:
             form.new.errors.append(_("Choose a password different from the current one."))
         else:
@@ -91,9 +107,12 @@ def change_password():
                 "success",
             )
             return redirect(url_for("staff.forms"))
+    rules = passwords.rules(current_app.config)
     return render_template(
         "staff/password.html",
         form=form,
-        min_length=passwords.MIN_LENGTH,
+        min_length=rules.min_length,
+        kinds=rules.kinds,
+        two_factor=second_factor.is_enrolled(current_user),
         other_sessions=accounts.other_sessions(current_user, session_key()),
-    ), 429 if wait else 422 if form.errors else 200
+    ), refused or (422 if form.errors else 200)
