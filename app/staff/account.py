@@ -94,11 +94,9 @@ def change_password():
     refused = 0
     if form.validate_on_submit():
         refused = confirm_password(form.current)
-        if refused:
-            pass
-        elif form.new.data == form.current.data:
+        if not refused and form.new.data == form.current.data:
             form.new.errors.append(_("Choose a password different from the current one."))
-        else:
+        elif not refused:
             ended = accounts.change_password(current_user, form.new.data, keep=session_key())
             flash(
                 _("Your password has been changed. Your other log-ins have ended.")
