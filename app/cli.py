@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
+from flask_babel import force_locale
 
 from app import accounts, organisation, seed
 from app.extensions import db
@@ -16,9 +17,8 @@ atsume = click.Group("atsume", help="Atsume administration.")
 
 
 def _refused(error: organisation.OrganisationError) -> click.ClickException:
-    """The error for the terminal, in English like the rest of the commands' output
-    (messages pick their language from a request, so one in English is made up)."""
-    with current_app.test_request_context(headers={"Accept-Language": "en"}):
+    """The error for the terminal, in English like the rest of the commands' output."""
+    with force_locale("en"):
         return click.ClickException(str(error.message))
 
 
