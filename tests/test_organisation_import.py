@@ -120,8 +120,8 @@ def test_every_row_problem_is_shown_next_to_its_row(admin_client):
     response = _post(admin_client, departments=departments, users=users)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    dept_html = html.split("Departments CSV")[1].split("Users CSV")[0]
-    user_html = html.split("Users CSV")[1]
+    dept_html = html.split('id="departments-csv"')[1].split('id="users-csv"')[0]
+    user_html = html.split('id="users-csv"')[1]
     assert "無い部" in _row_problems(dept_html, 2)
     assert "選挙管理委員会" in _row_problems(dept_html, 3)
     assert "cycle" in _row_problems(dept_html, 4) or "循環" in _row_problems(dept_html, 4)
@@ -173,5 +173,5 @@ def test_a_missing_column_is_named(admin_client):
     response = _post(admin_client, users="login,name\nsato,佐藤\n")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "username" in html.split("Users CSV")[1]
+    assert "username" in html.split('id="users-csv"')[1]
     assert _count(User) == 1
