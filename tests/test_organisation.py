@@ -385,3 +385,19 @@ def test_user_list_filters_by_department_and_below(admin_client, tree, staff):
         as_text=True
     )
     assert ">sato</a>" in below and ">suzuki</a>" not in below
+
+
+def test_templates_of_every_department_of_a_user_are_offered(
+    client, make_form, staff, department, other_department, login
+):
+    from app.models import Template
+
+    form = make_form()
+    db.session.add(Template(title="課内のひな形", document=form.draft, department_id=department.id))
+    db.session.commit()
+    user, _ = organisation.create_user("sato", [other_department, department])
+    user.password_hash = staff.password_hash
+    user.must_change_password = False
+    db.session.commit()
+    login(user)
+    assert "課内のひな形" in client.get("/staff/forms/new").get_data(as_text=True)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app import organisation, rights
 from app.extensions import db
@@ -136,7 +137,7 @@ ACTIVE_FILTERS = ("active", "inactive", "all")
 @blueprint.route("/users")
 @admin_only
 def users():
-    query = sa.select(User).order_by(User.username)
+    query = sa.select(User).options(selectinload(User.departments)).order_by(User.username)
     department_id = request.args.get("department", "")
     department = (
         db.session.get(Department, int(department_id))
