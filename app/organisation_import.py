@@ -87,8 +87,12 @@ class Plan:
 
 def _read(text: str, columns: dict[str, tuple[str, ...]]) -> Sheet:
     sheet = Sheet(columns=list(columns))
-    lines = [line for line in csv.reader(io.StringIO(text.strip("\ufeff")))]
-    lines = [line for line in lines if any(cell.strip() for cell in line)]
+    reader = csv.reader(io.StringIO(text.strip("\ufeff"), newline=None))
+    try:
+        lines = [line for line in reader if any(cell.strip() for cell in line)]
+    except csv.Error:
+        sheet.problems.append(_l("Line %(line)d is not valid CSV.", line=reader.line_num))
+        return sheet
     if not lines:
         return sheet
     header = [organisation.clean_name(cell).lower() for cell in lines[0]]

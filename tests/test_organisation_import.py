@@ -175,3 +175,19 @@ def test_a_missing_column_is_named(admin_client):
     html = response.get_data(as_text=True)
     assert "username" in html.split('id="users-csv"')[1]
     assert _count(User) == 1
+
+
+def test_old_mac_line_endings_are_read(admin_client):
+    response = _post(
+        admin_client, "import", departments="name,parent\r保健福祉部,\r福祉課,保健福祉部\r"
+    )
+    assert response.status_code == 200
+    assert organisation.department_named("福祉課").parent.name == "保健福祉部"
+
+
+def test_a_file_that_is_not_csv_is_refused_with_a_message(admin_client):
+    response = _post(admin_client, departments="name\n" + "x" * 200_000 + "\n")
+    assert response.status_code == 422
+    assert _count(Department) == 1
+    section = response.get_data(as_text=True).split('id="departments-csv"')[1]
+    assert "2行目はCSVとして読めません。" in section
