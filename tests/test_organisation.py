@@ -401,3 +401,18 @@ def test_templates_of_every_department_of_a_user_are_offered(
     db.session.commit()
     login(user)
     assert "課内のひな形" in client.get("/staff/forms/new").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("parent", ["99999999999999", "²", "9999", "-1"])
+def test_an_unknown_parent_is_refused_next_to_the_field(admin_client, parent):
+    response = admin_client.post("/staff/departments", data={"name": "福祉課", "parent": parent})
+    assert response.status_code == 422
+    assert 'id="parent-error"' in response.get_data(as_text=True)
+    assert organisation.department_named("福祉課") is None
+
+
+@pytest.mark.parametrize("value", ["99999999999999", "²", "x"])
+def test_odd_department_filters_list_everyone(admin_client, value):
+    response = admin_client.get(f"/staff/users?department={value}&state=all")
+    assert response.status_code == 200
+    assert ">boss</a>" in response.get_data(as_text=True)

@@ -14,7 +14,9 @@ from app import organisation, rights
 from app.extensions import db
 from app.models import Department, User, department_member
 from app.organisation import OrganisationError
+from app.query_args import whole_number
 from app.staff.blueprint import blueprint
+from app.url_ids import MAX_ID
 
 
 def admin_only(view):
@@ -36,16 +38,24 @@ def _get_or_404(model, object_id: int):
     return found
 
 
+def _department(raw: str | None) -> Department | None:
+    """The department whose id is *raw*, or None (empty, not an id, or no such one)."""
+    department_id = whole_number(raw, 1, MAX_ID)
+    return db.session.get(Department, department_id) if department_id else None
+
+
 def _department_choice(name: str) -> Department | None:
-    """The department chosen in form field *name* (an id; empty: none)."""
-    value = request.form.get(name, "")
-    if not value.isdigit():
-        return None
-    return db.session.get(Department, int(value))
+    """The department chosen in form field *name* (empty: none, the top level)."""
+    raw = request.form.get(name, "")
+    department = _department(raw)
+    if raw.strip() and department is None:
+        raise OrganisationError(name, _("That department no longer exists. Choose another."))
+    return department
 
 
 def _departments_chosen() -> list[Department]:
-    ids = [int(v) for v in request.form.getlist("departments") if v.isdigit() and len(v) < 10]
+    ids = [whole_number(raw, 1, MAX_ID) for raw in request.form.getlist("departments")]
+    ids = [i for i in ids if i is not None]
     if not ids:
         return []
     found = {
@@ -138,12 +148,7 @@ ACTIVE_FILTERS = ("active", "inactive", "all")
 @admin_only
 def users():
     query = sa.select(User).options(selectinload(User.departments)).order_by(User.username)
-    department_id = request.args.get("department", "")
-    department = (
-        db.session.get(Department, int(department_id))
-        if department_id.isdigit() and len(department_id) < 10
-        else None
-    )
+    department = _department(request.args.get("department"))
     below = request.args.get("below") == "1"
     if department is not None:
         ids = rights.with_sub_departments({department.id}) if below else {department.id}
