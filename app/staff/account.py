@@ -30,7 +30,9 @@ class PasswordForm(FlaskForm):
     current = PasswordField(
         _l("Current password"), validators=[InputRequired(_l("Enter your current password."))]
     )
-    new = PasswordField(_l("New password"), validators=[InputRequired(_l("Enter a new password."))])
+    new = PasswordField(
+        _l("New password"), validators=[InputRequired(_l("Enter a new password."))]
+    )
     repeat = PasswordField(
         _l("New password again"),
         validators=[EqualTo("new", message=_l("The two new passwords differ."))],
