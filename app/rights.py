@@ -38,7 +38,7 @@ def member_department_ids(user: User | None) -> set[int]:
             )
         )
     )
-    if user.department_id is not None:
+    if user.department_id is not None:  # the primary one counts even without its row
         ids.add(user.department_id)
     return ids
 
