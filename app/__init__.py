@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import json_input, roles, security_headers, static_assets, url_ids
@@ -16,7 +16,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def select_locale() -> str:
-    """?lang= (remembered in the session), else the browser's preference, else Japanese."""
+    """?lang= (remembered in the session), else the browser's preference, else Japanese
+    (also outside a request: commands and background work)."""
+    if not has_request_context():
+        return "ja"
     languages = current_app.config["ATSUME_LANGUAGES"]
     wanted = request.args.get("lang")
     if wanted in languages:

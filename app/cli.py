@@ -5,47 +5,56 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask_babel import force_locale
 
-from app import accounts, lockout, second_factor, seed
+from app import accounts, lockout, organisation, second_factor, seed
 from app.extensions import db
 from app.models import Department, User
-from app.passwords import generate_password, hash_password
 from app.tokens import create_token
 from app.transactions import write_transaction
 
 atsume = click.Group("atsume", help="Atsume administration.")
 
 
-def _department(name: str | None) -> Department | None:
-    if not name:
-        return None
-    department = db.session.scalar(sa.select(Department).where(Department.name == name))
-    if department is None:
-        department = Department(name=name)
-        db.session.add(department)
-        db.session.flush()
-    return department
+def _refused(error: organisation.OrganisationError) -> click.ClickException:
+    """The error for the terminal, in English like the rest of the commands' output."""
+    with force_locale("en"):
+        return click.ClickException(str(error.message))
+
+
+def _departments(names: tuple[str, ...]) -> tuple[list[Department], list[str]]:
+    """The departments named; unknown ones are created at the top level. Return them and
+    the names of those created."""
+    departments, created = [], []
+    for name in names:
+        department = organisation.department_named(name)
+        if department is None:
+            department = organisation.create_department(name)
+            created.append(department.name)
+        departments.append(department)
+    return departments, created
 
 
 @write_transaction
-def create_user(username: str, *, admin: bool, department: str | None) -> str:
-    """Create a user with a generated password (to be changed at first log-in); return it."""
-    if db.session.scalar(sa.select(User).where(User.username == username)):
-        raise click.ClickException(f"user {username!r} already exists")
-    password = generate_password()
-    dept = _department(department)
-    db.session.add(
-        User(
-            username=username,
-            display_name=username,
-            password_hash=hash_password(password),
-            is_admin=admin,
-            department_id=dept.id if dept else None,
-            must_change_password=True,
+def create_user(username: str, *, admin: bool, departments: tuple[str, ...]) -> list[str]:
+    """Create a user with a generated password (to be changed at first log-in); return
+    the lines to print."""
+    try:
+        found, created = _departments(departments)
+        user, password = organisation.create_user(
+            username, found, display_name=username, admin=admin
         )
+    except organisation.OrganisationError as error:
+        raise _refused(error) from error
+    lines = [f"Created department {name} (at the top level)." for name in created]
+    where = "、".join(d.name for d in found)
+    kind = "administrator" if admin else "user"
+    lines.append(
+        f"Created {kind} {user.username}"
+        + (f" in {where}" if where else "")
+        + f". One-time password: {password}"
     )
-    db.session.commit()
-    return password
+    return lines
 
 
 @atsume.command("create-admin")
@@ -53,17 +62,41 @@ def create_user(username: str, *, admin: bool, department: str | None) -> str:
 @click.option("--department", help="Department the administrator belongs to.")
 def create_admin_command(username, department):
     """Create a system administrator and print a one-time password."""
-    password = create_user(username, admin=True, department=department)
-    click.echo(f"Created administrator {username}. One-time password: {password}")
+    for line in create_user(username, admin=True, departments=(department,) if department else ()):
+        click.echo(line)
 
 
 @atsume.command("create-user")
 @click.argument("username")
-@click.option("--department", required=True, help="Department the user belongs to.")
-def create_user_command(username, department):
-    """Create a staff member of a department and print a one-time password."""
-    password = create_user(username, admin=False, department=department)
-    click.echo(f"Created user {username} in {department}. One-time password: {password}")
+@click.option(
+    "--department",
+    "departments",
+    required=True,
+    multiple=True,
+    help="A department the user belongs to; repeat for several (the first is the primary one).",
+)
+def create_user_command(username, departments):
+    """Create a staff member of one or more departments and print a one-time password."""
+    for line in create_user(username, admin=False, departments=departments):
+        click.echo(line)
+
+
+@atsume.command("create-department")
+@click.argument("name")
+@click.option("--parent", help="The department it is part of (e.g. the 部 of a 課).")
+def create_department_command(name, parent):
+    """Create a department, at the top level or under --parent."""
+    parent_department = None
+    if parent:
+        parent_department = organisation.department_named(parent)
+        if parent_department is None:
+            raise click.ClickException(f"no department {parent!r}")
+    try:
+        department = organisation.create_department(name, parent_department)
+    except organisation.OrganisationError as error:
+        raise _refused(error) from error
+    where = f" under {parent_department.name}" if parent_department else " at the top level"
+    click.echo(f"Created department {department.name}{where}.")
 
 
 @atsume.command("create-token")

@@ -8,9 +8,10 @@ without changing their callers.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import Department, Form, User
+from app.models import Department, Form, User, department_member
 
 #: actions on a form
 VIEW_FORM = "view_form"
@@ -27,15 +28,34 @@ def _is_staff(user) -> bool:
 
 
 def member_department_ids(user: User | None) -> set[int]:
-    """The departments *user* belongs to."""
-    if not _is_staff(user) or user.department_id is None:
+    """The departments *user* belongs to (their memberships; not the departments below)."""
+    if not _is_staff(user):
         return set()
-    return {user.department_id}
+    ids = set(
+        db.session.scalars(
+            sa.select(department_member.c.department_id).where(
+                department_member.c.user_id == user.id
+            )
+        )
+    )
+    if user.department_id is not None:  # the primary one counts even without its row
+        ids.add(user.department_id)
+    return ids
 
 
 def with_sub_departments(department_ids: set[int]) -> set[int]:
-    """*department_ids* and every department below them (departments do not nest yet)."""
-    return set(department_ids)
+    """*department_ids* and every department below them, at any depth."""
+    if not department_ids:
+        return set()
+    tree = (
+        sa.select(Department.id)
+        .where(Department.id.in_(department_ids))
+        .cte("department_tree", recursive=True)
+    )
+    below = aliased(Department)
+    # UNION (not UNION ALL) drops ids already found, so even a damaged cycle ends.
+    tree = tree.union(sa.select(below.id).join(tree, below.parent_id == tree.c.id))
+    return set(db.session.scalars(sa.select(tree.c.id)))
 
 
 def visible_forms(user: User | None) -> sa.Select:

@@ -136,6 +136,7 @@ def make_user(app, department):
             password_hash=hash_password(password),
             is_admin=admin,
             department_id=dept.id if dept else None,
+            departments=[dept] if dept else [],
         )
         _db.session.add(user)
         _db.session.commit()

@@ -6,6 +6,7 @@ import copy
 
 import sqlalchemy as sa
 
+from app import rights
 from app.extensions import db
 from app.forms import operations
 from app.models import Form, Template, User
@@ -64,7 +65,10 @@ def gallery(user: User) -> list[dict]:
     query = sa.select(Template).order_by(Template.created_at.desc())
     if not user.is_admin:
         query = query.where(
-            sa.or_(Template.department_id.is_(None), Template.department_id == user.department_id)
+            sa.or_(
+                Template.department_id.is_(None),
+                Template.department_id.in_(rights.member_department_ids(user)),
+            )
         )
     for template in db.session.scalars(query):
         entries.append(

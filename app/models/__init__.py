@@ -1,7 +1,7 @@
 """System tables (managed by Alembic); per-form record tables live in app.records."""
 
 from app.models.api_token import ApiToken
-from app.models.department import Department
+from app.models.department import Department, department_member
 from app.models.form import Form, FormAddress, FormVersion
 from app.models.login_session import LoginSession
 from app.models.login_throttle import LoginThrottle
@@ -20,4 +20,5 @@ __all__ = [
     "RecoveryCode",
     "Template",
     "User",
+    "department_member",
 ]

@@ -48,6 +48,7 @@ def seed_demo(with_answers: bool = True) -> list[str]:
             display_name="管理者",
             is_admin=True,
             department_id=department.id,
+            departments=[department],
             password_hash=hash_password(password),
             must_change_password=True,
         )

@@ -3,6 +3,8 @@
 from app.staff import (  # noqa: F401 - attach their routes
     account,
     forms,
+    organisation,
+    organisation_import,
     records,
     reuse,
     settings,

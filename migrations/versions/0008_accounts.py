@@ -2,13 +2,13 @@
 second factor and its recovery codes.
 
 Revision ID: 0008_accounts
-Revises: 0004_form_address
+Revises: 0005_organisation
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_accounts"
-down_revision = "0004_form_address"
+down_revision = "0005_organisation"
 branch_labels = None
 depends_on = None
 
