@@ -3,6 +3,7 @@
 from app.models.api_token import ApiToken
 from app.models.department import Department
 from app.models.form import Form, FormAddress, FormVersion
+from app.models.grant import Grant
 from app.models.login_session import LoginSession
 from app.models.template import Template
 from app.models.user import User
@@ -13,6 +14,7 @@ __all__ = [
     "Form",
     "FormAddress",
     "FormVersion",
+    "Grant",
     "LoginSession",
     "Template",
     "User",
