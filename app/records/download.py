@@ -40,7 +40,5 @@ def csv_response(
     return Response(
         stream_with_context(body),
         content_type=f"text/csv; charset={charset}",
-        headers={
-            "Content-Disposition": f'attachment; filename="{access.form.slug}-{stamp}.csv"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{access.form.slug}-{stamp}.csv"'},
     )
