@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app import query_args, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
 from app.forms.published import bound_fields, published_definition
+from app.records import download, export
 from app.records.access import FieldNotVisible, RecordAccess
 from app.records.filters import SYSTEM_FILTERS
 from app.records.store import SYSTEM_SORTS
@@ -166,3 +167,49 @@ def create_record(form_id: int):
         return _record_json(record, [], {}), status  # the receipt, without values
     reader, entries = _access(form_id)
     return _record_json(reader.strip(record), entries, reader.types(_, entries)), status
+
+
+EXPORT_ARGUMENTS = {"format", "encoding", "replace"}
+
+
+@blueprint.get("/forms/<int:form_id>/records/export")
+def export_records(form_id: int):
+    """The records as CSV, the same file as the staff page's (filters as in the list)."""
+    access, entries = _access(form_id, rights.EXPORT)
+    types = access.types(_, entries)
+    parsed = _filters(access, entries)
+    known = (
+        EXPORT_ARGUMENTS
+        | set(SYSTEM_FILTERS)
+        | {api_name(e["key"]) for e in entries}
+        | {f"{api_name(e['key'])}.{op}" for e in entries for op in types[e["column"]].filter_ops}
+    )
+    errors = [
+        {"path": k, "message": _("Unknown parameter.")} for k in request.args if k not in known
+    ]
+    if request.args.get("format", "csv") != "csv":
+        errors.append({"path": "format", "message": _("Use one of: %(values)s.", values="csv")})
+    encoding = request.args.get("encoding", export.UTF8)
+    if encoding not in export.ENCODINGS:
+        errors.append(
+            {
+                "path": "encoding",
+                "message": _("Use one of: %(values)s.", values=", ".join(export.ENCODINGS)),
+            }
+        )
+    errors += [{"path": k, "message": v} for k, v in parsed.errors.items()]
+    if errors:
+        return problem(400, _("The request has problems."), errors)
+    columns = download.csv_columns(access, access.types(_))
+    if encoding == export.CP932 and request.args.get("replace") != "1":
+        problems = export.cp932_problems(columns, access.iterate(parsed.conditions))
+        if problems:
+            return problem(
+                409,
+                _("Some characters cannot be written in Shift_JIS; add replace=1 to print 〓."),
+                [
+                    {"path": p.receipt_no, "message": f"{p.heading}: {p.characters}"}
+                    for p in problems
+                ],
+            )
+    return download.csv_response(access, columns, parsed.conditions, encoding)

@@ -119,6 +119,10 @@ class RecordAccess:
         record = store.get(self.form, record_id)
         return self.strip(record) if record is not None else None
 
+    def count(self) -> int:
+        """How many records the form has."""
+        return store.count(self.form)
+
     def strip(self, record: Record) -> Record:
         """*record* with only the values of columns the user may see."""
         values = {k: v for k, v in record.values.items() if k in self._visible}

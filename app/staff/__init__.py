@@ -3,6 +3,7 @@
 from app.staff import (  # noqa: F401 - attach their routes
     account,
     forms,
+    permissions,
     records,
     reuse,
     settings,
