@@ -24,12 +24,12 @@ RIGHT_LABELS = {
     rights.ADD_RECORDS: _l("Add records"),
     rights.EDIT_RECORDS: _l("Edit records"),
     rights.DELETE_RECORDS: _l("Delete records"),
-    rights.EXPORT: _l("Export"),
-    rights.IMPORT: _l("Import"),
+    rights.EXPORT: _l("Export records"),
+    rights.IMPORT: _l("Import records"),
     rights.MANAGE: _l("Manage (design, settings, publishing and permissions)"),
 }
 LEVEL_LABELS = {
-    rights.HIDDEN: _l("Hidden"),
+    rights.HIDDEN: _l("Hidden (never shown)"),
     rights.READ: _l("Read only"),
     rights.EDIT: _l("Editable"),
 }
