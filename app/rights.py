@@ -225,6 +225,25 @@ def explain(user: User, form: Form) -> list[Reason]:
     return reasons
 
 
+def _reading_level(grant: Grant, key: str) -> str:
+    unnamed = EDIT if EDIT_RECORDS in grant.rights else READ
+    return (grant.fields or {}).get(key, unnamed)
+
+
+def explain_fields(user: User, form: Form, keys: list[str]) -> list[tuple[str, str, list[Grant]]]:
+    """For each of *keys*: the user's access to it in records and the grants that give it."""
+    access = field_access(user, form)
+    if user.is_admin and _is_staff(user):
+        return [(key, access.level(key), []) for key in keys]
+    readers = [g for g in matching_grants(user, form) if VIEW_RECORDS in g.rights]
+    explained = []
+    for key in keys:
+        level = access.level(key)
+        by = [g for g in readers if _reading_level(g, key) == level]
+        explained.append((key, level, by))
+    return explained
+
+
 def can_create_forms(user: User | None) -> bool:
     return _is_staff(user) and (user.is_admin or user.department_id is not None)
 

@@ -276,3 +276,33 @@ def test_migration_keeps_what_each_department_could_do(migrated):  # noqa: F811
     form = db.session.scalars(sa.select(Form)).one()
     assert grant.form_id == form.id and grant.department_id == department
     assert set(grant.rights) == set(rights.RIGHTS)
+
+
+def test_a_grant_naming_a_removed_field_can_be_put_back(api, make_form):
+    form = make_form(publish=False)
+    db.session.add(
+        Grant(form_id=form.id, everyone=True, rights=["view_records"], fields={"gone": "hidden"})
+    )
+    db.session.commit()
+    url = f"/api/v1/forms/{form.id}/permissions"
+    body = api.get(url).get_json()
+    assert api.put(url, json=body).status_code == 200
+
+
+def test_explain_names_the_grant_behind_each_field(app, make_form, make_user, welfare):
+    form = make_form()
+    sato = make_user("sato", dept=welfare)
+    department = Grant(form_id=form.id, department_id=welfare.id, rights=["view_records"])
+    personal = Grant(
+        form_id=form.id,
+        user_id=sato.id,
+        rights=["view_records", "edit_records"],
+        fields={"age": "hidden"},
+    )
+    db.session.add_all([department, personal])
+    db.session.commit()
+    explained = {
+        key: (level, by) for key, level, by in rights.explain_fields(sato, form, ["name", "age"])
+    }
+    assert explained["name"] == (rights.EDIT, [personal])
+    assert explained["age"] == (rights.READ, [department])

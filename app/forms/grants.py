@@ -50,8 +50,14 @@ class GrantSpec:
 
 
 def field_keys(form: Form) -> set[str]:
-    """Keys a grant may name: the draft's fields and every column the records have."""
-    return definitions.keys_of(form.draft) | {e["key"] for e in form.storage or []}
+    """Keys a grant may name: the draft's fields, every column the records have, and keys
+    the grants name already (so that what GET returns can always be PUT back)."""
+    named = db.session.scalars(sa.select(Grant.fields).where(Grant.form_id == form.id)).all()
+    return (
+        definitions.keys_of(form.draft)
+        | {e["key"] for e in form.storage or []}
+        | {key for fields in named for key in (fields or {})}
+    )
 
 
 def document(form: Form) -> dict:

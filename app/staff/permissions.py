@@ -82,7 +82,7 @@ def _page(form, problems=None, status=200):
         if user is None:
             problems = (problems or []) + [_("Unknown user “%(name)s”.", name=chosen)]
         else:
-            access = rights.field_access(user, form)
+            labels = dict(_field_choices(form))
             explained = {
                 "user": user,
                 "reasons": [
@@ -95,7 +95,10 @@ def _page(form, problems=None, status=200):
                     for r in rights.explain(user, form)
                 ],
                 "can_export": rights.can(user, rights.EXPORT, form),
-                "fields": [(key, label, access.level(key)) for key, label in _field_choices(form)],
+                "fields": [
+                    (key, labels[key], level, [grants.grant_json(g) for g in by])
+                    for key, level, by in rights.explain_fields(user, form, list(labels))
+                ],
             }
     return render_template(
         "staff/permissions.html",

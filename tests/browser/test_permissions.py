@@ -83,7 +83,7 @@ def test_other_department_cannot_reach_records_and_hidden_field_never_shows(
     adding.get_by_role("button", name="権限を追加する").click()
     expect(manager.get_by_role("status")).to_contain_text("権限を保存しました")
     expect(manager.locator(".grant h3", has_text="ユーザー: kato")).to_be_visible()
-    manager.get_by_label("ユーザー名").last.fill("kato")
+    manager.get_by_label("確認するユーザー名").fill("kato")
     manager.get_by_role("button", name="確認").click()
     explanation = manager.locator("#explanation")
     expect(explanation).to_contain_text("ユーザー: kato")
