@@ -1,26 +1,48 @@
 """Who may see and do what. Every read path asks here; nothing else decides.
 
-Today: a system administrator may do everything; staff may work with the forms of
-their own department. Per-form grants and per-field rights extend these functions
-without changing their callers.
+A form's rights are granted (``app.models.Grant``) to a department (optionally with its
+sub-departments), a user, or every logged-in staff member. A user's rights on a form are
+the union of the grants that match them; system administrators may do everything.
+Each grant may also set, per field, ``hidden``, ``read`` or ``edit``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import Department, Form, User, department_member
+from app.models import Department, Form, Grant, User, department_member
 
-#: actions on a form
-VIEW_FORM = "view_form"
-EDIT_FORM = "edit_form"
-PUBLISH = "publish"
+#: rights a grant gives
 VIEW_RECORDS = "view_records"
+ADD_RECORDS = "add_records"
+EDIT_RECORDS = "edit_records"
+DELETE_RECORDS = "delete_records"
 EXPORT = "export"
-SUBMIT_AS_STAFF = "submit"
-ACTIONS = (VIEW_FORM, EDIT_FORM, PUBLISH, VIEW_RECORDS, EXPORT, SUBMIT_AS_STAFF)
+IMPORT = "import"
+#: design, settings, publish and rights
+MANAGE = "manage"
+RIGHTS = (VIEW_RECORDS, ADD_RECORDS, EDIT_RECORDS, DELETE_RECORDS, EXPORT, IMPORT, MANAGE)
+#: what the department that creates a form gets
+CREATOR_RIGHTS = RIGHTS
+
+#: seeing that the form exists (its page, definition and versions): any right gives it
+VIEW_FORM = "view_form"
+#: the designer, the settings and the draft
+EDIT_FORM = MANAGE
+PUBLISH = MANAGE
+SUBMIT_AS_STAFF = ADD_RECORDS
+ACTIONS = (VIEW_FORM, *RIGHTS)
+
+#: field access levels, least to most permissive
+HIDDEN = "hidden"
+READ = "read"
+EDIT = "edit"
+ACCESS_LEVELS = (HIDDEN, READ, EDIT)
+_RANK = {level: rank for rank, level in enumerate(ACCESS_LEVELS)}
 
 
 def _is_staff(user) -> bool:
@@ -58,39 +80,188 @@ def with_sub_departments(department_ids: set[int]) -> set[int]:
     return set(db.session.scalars(sa.select(tree.c.id)))
 
 
+def _matches(grant: Grant, user: User, members: set[int]) -> bool:
+    if grant.everyone or (grant.user_id is not None and grant.user_id == user.id):
+        return True
+    if grant.department_id is None:
+        return False
+    if grant.department_id in members:
+        return True
+    return grant.include_children and bool(with_sub_departments({grant.department_id}) & members)
+
+
+def matching_grants(user: User | None, form: Form) -> list[Grant]:
+    """The grants of *form* that apply to *user*, in the order they were made."""
+    if not _is_staff(user):
+        return []
+    members = member_department_ids(user)
+    grants = db.session.scalars(
+        sa.select(Grant).where(Grant.form_id == form.id).order_by(Grant.id)
+    ).all()
+    return [g for g in grants if _matches(g, user, members)]
+
+
+def rights_of(user: User | None, form: Form) -> set[str]:
+    """Every right *user* has on *form*."""
+    if not _is_staff(user):
+        return set()
+    if user.is_admin:
+        return set(RIGHTS)
+    return {r for g in matching_grants(user, form) for r in g.rights if r in RIGHTS}
+
+
+def _allows(rights: set[str], action: str) -> bool:
+    if action == VIEW_FORM:
+        return bool(rights)
+    if action == EXPORT:  # an export shows records, so it needs seeing them too
+        return {EXPORT, VIEW_RECORDS} <= rights
+    return action in rights
+
+
+def can(user: User | None, action: str, form: Form) -> bool:
+    """Whether *user* may do *action* (a right, or VIEW_FORM) on *form*."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    return _allows(rights_of(user, form), action)
+
+
 def visible_forms(user: User | None) -> sa.Select:
-    """A query of the forms *user* may see, newest first."""
+    """A query of the forms *user* has any right on, newest first."""
     query = sa.select(Form).order_by(Form.updated_at.desc(), Form.id.desc())
     if not _is_staff(user):
         return query.where(sa.false())
     if user.is_admin:
         return query
-    return query.where(Form.department_id.in_(member_department_ids(user)))
+    members = member_department_ids(user)
+    candidates = db.session.scalars(
+        sa.select(Grant).where(
+            sa.or_(
+                Grant.everyone,
+                Grant.user_id == user.id,
+                Grant.department_id.in_(members),
+                Grant.include_children,
+            )
+        )
+    ).all()
+    form_ids = {g.form_id for g in candidates if g.rights and _matches(g, user, members)}
+    return query.where(Form.id.in_(form_ids))
 
 
-def can(user: User | None, action: str, form: Form) -> bool:
-    """Whether *user* may do *action* on *form*."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
+@dataclass(frozen=True)
+class FieldAccess:
+    """What one user may do with each field of one form, by field key.
+
+    Each list holds, per grant, its named levels and the level of the fields it does not
+    name; a field gets the most permissive level among those grants.
+    """
+
+    #: grants giving view_records: a field unnamed there is editable with edit_records
+    reading: list[tuple[dict, str]] = field(default_factory=list)
+    #: grants giving add_records: what a new record may be given
+    adding: list[tuple[dict, str]] = field(default_factory=list)
+    #: grants giving edit_records: what an edit may change
+    editing: list[tuple[dict, str]] = field(default_factory=list)
+
+    @staticmethod
+    def _best(grants: list[tuple[dict, str]], key: str) -> str:
+        return max(
+            (named.get(key, unnamed) for named, unnamed in grants),
+            key=_RANK.__getitem__,
+            default=HIDDEN,
+        )
+
+    def level(self, key: str) -> str:
+        """``hidden``, ``read`` or ``edit``: what the user sees of *key* in records."""
+        return self._best(self.reading, key)
+
+    def can_read(self, key: str) -> bool:
+        return self.level(key) != HIDDEN
+
+    def can_set_on_add(self, key: str) -> bool:
+        """Whether a record the user adds may carry a value for *key*."""
+        return self._best(self.adding, key) == EDIT
+
+    def can_change(self, key: str) -> bool:
+        """Whether an edit or import by the user may change *key* of a record."""
+        return self._best(self.editing, key) == EDIT and self.can_read(key)
+
+
+_EVERYTHING = [({}, EDIT)]
+
+
+def field_access(user: User | None, form: Form) -> FieldAccess:
+    """The user's access to each field of *form*."""
     if not _is_staff(user):
-        return False
+        return FieldAccess()
     if user.is_admin:
-        return True
-    return form.department_id is not None and form.department_id in member_department_ids(user)
+        return FieldAccess(_EVERYTHING, _EVERYTHING, _EVERYTHING)
+    grants = matching_grants(user, form)
+
+    def levels(right: str, unnamed) -> list[tuple[dict, str]]:
+        return [(g.fields or {}, unnamed(g)) for g in grants if right in g.rights]
+
+    return FieldAccess(
+        reading=levels(VIEW_RECORDS, lambda g: EDIT if EDIT_RECORDS in g.rights else READ),
+        adding=levels(ADD_RECORDS, lambda g: EDIT),
+        editing=levels(EDIT_RECORDS, lambda g: EDIT),
+    )
 
 
 def visible_columns(user: User | None, form: Form) -> list[dict]:
     """The catalogue entries of *form* whose values *user* may see, in display order.
 
-    Retired columns (fields removed from the form) are shown to those who may edit it.
+    Retired columns (fields removed from the form) are shown to those who manage it.
     """
-    if not can(user, VIEW_RECORDS, form):
+    rights = rights_of(user, form)
+    if VIEW_RECORDS not in rights:
         return []
-    catalogue = form.storage or []
+    access = field_access(user, form)
+    catalogue = [c for c in form.storage or [] if access.can_read(c["key"])]
     active = [c for c in catalogue if not c["retired"]]
-    if can(user, EDIT_FORM, form):
+    if MANAGE in rights:
         return active + [c for c in catalogue if c["retired"]]
     return active
+
+
+@dataclass
+class Reason:
+    """One right of a user on a form, and the grants (or role) that give it."""
+
+    right: str
+    granted: bool
+    by: list[Grant]
+    by_admin: bool = False
+
+
+def explain(user: User, form: Form) -> list[Reason]:
+    """For each right, whether *user* has it on *form* and which grants give it."""
+    if user.is_admin and _is_staff(user):
+        return [Reason(r, True, [], by_admin=True) for r in RIGHTS]
+    grants = matching_grants(user, form)
+    reasons = []
+    for right in RIGHTS:
+        by = [g for g in grants if right in g.rights]
+        reasons.append(Reason(right, bool(by), by))
+    return reasons
+
+
+def _reading_level(grant: Grant, key: str) -> str:
+    unnamed = EDIT if EDIT_RECORDS in grant.rights else READ
+    return (grant.fields or {}).get(key, unnamed)
+
+
+def explain_fields(user: User, form: Form, keys: list[str]) -> list[tuple[str, str, list[Grant]]]:
+    """For each of *keys*: the user's access to it in records and the grants that give it."""
+    access = field_access(user, form)
+    if user.is_admin and _is_staff(user):
+        return [(key, access.level(key), []) for key in keys]
+    readers = [g for g in matching_grants(user, form) if VIEW_RECORDS in g.rights]
+    explained = []
+    for key in keys:
+        level = access.level(key)
+        by = [g for g in readers if _reading_level(g, key) == level]
+        explained.append((key, level, by))
+    return explained
 
 
 def can_create_forms(user: User | None) -> bool:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest, InternalServerError
+from werkzeug.exceptions import BadRequest, Forbidden, InternalServerError
 
 from app import roles
 from app.records.statuses import status_label
@@ -104,7 +104,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(error):
-        return _error(403, _("Not allowed"), _("You do not have the right to see this page."))
+        described = error.description != Forbidden.description
+        default = _("You do not have the right to see this page.")
+        return _error(403, _("Not allowed"), error.description if described else default)
 
     @app.errorhandler(405)
     def method_not_allowed(error):

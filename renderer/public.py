@@ -14,7 +14,7 @@ from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
 from app.models import Form
 from app.models.types import utcnow
-from app.records import store
+from app.records.access import submitted_receipt
 from app.records.submission import submit
 from app.security_headers import embeddable
 from renderer.form_class import (
@@ -144,7 +144,7 @@ def thanks(slug: str, ticket: str):
     """The thank-you page with the receipt number (受付番号)."""
     form = _published_form(slug)
     record_id = ticket_record_id(form, ticket)
-    record = store.get(form, record_id) if record_id is not None else None
+    record = submitted_receipt(form, record_id) if record_id is not None else None
     if record is None:
         abort(404)
     return render_template(

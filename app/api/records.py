@@ -8,8 +8,10 @@ from flask_babel import gettext as _
 from app import query_args, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
 from app.forms.published import bound_fields, published_definition
-from app.records import filters, store
-from app.records.columns import column_types
+from app.records import download, export
+from app.records.access import FieldNotVisible, RecordAccess
+from app.records.filters import SYSTEM_FILTERS
+from app.records.store import SYSTEM_SORTS
 from app.records.submission import submit
 from builder.system_names import api_name
 from renderer.form_class import FIELD_PREFIX, build_form_class, cleaned_values, formdata_from_json
@@ -39,15 +41,48 @@ def _published(form_id: int, action: str):
     return form
 
 
+def _access(form_id: int, action: str = rights.VIEW_RECORDS) -> tuple[RecordAccess, list[dict]]:
+    """The caller's door to the form's records, and the active columns they may see."""
+    access = RecordAccess(g.api_user, _published(form_id, action), action)
+    return access, [e for e in access.entries if not e["retired"]]
+
+
+def _hidden_field(exc: FieldNotVisible):
+    return problem(
+        403,
+        _("You may not see the field “%(name)s”.", name=exc.name),
+        [{"path": exc.name, "message": _("You may not see this field.")}],
+    )
+
+
+def _filters(access: RecordAccess, entries: list[dict]):
+    """The request's filters on visible fields; a hidden field aborts with a 403."""
+    try:
+        access.refuse_hidden([request.args.get("sort", "").lstrip("-")], _api_name)
+        return access.filters(
+            request.args,
+            entries=entries,
+            name_of=_api_name,
+            gettext=_,
+            timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+        )
+    except FieldNotVisible as exc:
+        abort(_hidden_field(exc))
+
+
+def _api_name(entry: dict) -> str:
+    return api_name(entry["key"])
+
+
 @blueprint.get("/forms/<int:form_id>/records")
 def list_records(form_id: int):
-    form = _published(form_id, rights.VIEW_RECORDS)
-    entries = [e for e in rights.visible_columns(g.api_user, form) if not e["retired"]]
-    types = column_types(entries, _)
+    access, entries = _access(form_id)
+    types = access.types(_, entries)
+    parsed = _filters(access, entries)
     errors = []
     known = (
         PAGING
-        | set(filters.SYSTEM_FILTERS)
+        | set(SYSTEM_FILTERS)
         | {api_name(e["key"]) for e in entries}
         | {f"{api_name(e['key'])}.{op}" for e in entries for op in types[e["column"]].filter_ops}
     )
@@ -68,38 +103,28 @@ def list_records(form_id: int):
     sort = request.args.get("sort", "id")
     descending = sort.startswith("-")
     sort_name = sort.lstrip("-")
-    columns = {api_name(e["key"]): e["column"] for e in store.sortable(entries)}
-    if sort_name in store.SYSTEM_SORTS:
+    columns = {api_name(e["key"]): e["column"] for e in access.sortable(entries)}
+    if sort_name in SYSTEM_SORTS:
         sort_column = sort_name
     elif sort_name in columns:
         sort_column = columns[sort_name]
     else:
         errors.append({"path": "sort", "message": _("Cannot sort by this.")})
         sort_column = "id"
-    parsed = filters.parse(
-        request.args,
-        entries,
-        types,
-        store.tables_for(form),
-        name_of=lambda e: api_name(e["key"]),
-        gettext=_,
-        timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
-    )
     errors += [{"path": k, "message": v} for k, v in parsed.errors.items()]
     if errors:
         return problem(400, _("The request has problems."), errors)
-    page = store.query(form, parsed.conditions, sort_column, descending, limit, offset)
+    page = access.page(parsed.conditions, sort_column, descending, limit, offset)
     return {"total": page.total, "items": [_record_json(r, entries, types) for r in page.records]}
 
 
 @blueprint.get("/forms/<int:form_id>/records/<int:record_id>")
 def get_record(form_id: int, record_id: int):
-    form = _published(form_id, rights.VIEW_RECORDS)
-    entries = [e for e in rights.visible_columns(g.api_user, form) if not e["retired"]]
-    record = store.get(form, record_id)
+    access, entries = _access(form_id)
+    record = access.get(record_id)
     if record is None:
         return problem(404, _("No such record."))
-    return _record_json(record, entries, column_types(entries, _))
+    return _record_json(record, entries, access.types(_, entries))
 
 
 @blueprint.post("/forms/<int:form_id>/records")
@@ -110,7 +135,12 @@ def create_record(form_id: int):
     definition = published_definition(form)
     fields = bound_fields(definition, _)
     keys = {f.key for f in fields}
-    errors = {name: [_("Unknown field.")] for name in payload if name not in keys}
+    access = rights.field_access(g.api_user, form)
+    errors = {
+        name: [_("Unknown field.") if name not in keys else _("You may not set this field.")]
+        for name in payload
+        if name not in keys or not access.can_set_on_add(name)
+    }
     formdata, type_errors = formdata_from_json(payload, fields)
     errors.update({k: [v] for k, v in type_errors.items()})
     if errors:
@@ -132,5 +162,54 @@ def create_record(form_id: int):
     record, created = submit(
         form, definition, cleaned_values(web_form, fields), token=token, user_id=g.api_user.id
     )
-    entries = [e for e in rights.visible_columns(g.api_user, form) if not e["retired"]]
-    return _record_json(record, entries, column_types(entries, _)), 201 if created else 200
+    status = 201 if created else 200
+    if not rights.can(g.api_user, rights.VIEW_RECORDS, form):
+        return _record_json(record, [], {}), status  # the receipt, without values
+    reader, entries = _access(form_id)
+    return _record_json(reader.strip(record), entries, reader.types(_, entries)), status
+
+
+EXPORT_ARGUMENTS = {"format", "encoding", "replace"}
+
+
+@blueprint.get("/forms/<int:form_id>/records/export")
+def export_records(form_id: int):
+    """The records as CSV, the same file as the staff page's (filters as in the list)."""
+    access, entries = _access(form_id, rights.EXPORT)
+    types = access.types(_, entries)
+    parsed = _filters(access, entries)
+    known = (
+        EXPORT_ARGUMENTS
+        | set(SYSTEM_FILTERS)
+        | {api_name(e["key"]) for e in entries}
+        | {f"{api_name(e['key'])}.{op}" for e in entries for op in types[e["column"]].filter_ops}
+    )
+    errors = [
+        {"path": k, "message": _("Unknown parameter.")} for k in request.args if k not in known
+    ]
+    if request.args.get("format", "csv") != "csv":
+        errors.append({"path": "format", "message": _("Use one of: %(values)s.", values="csv")})
+    encoding = request.args.get("encoding", export.UTF8)
+    if encoding not in export.ENCODINGS:
+        errors.append(
+            {
+                "path": "encoding",
+                "message": _("Use one of: %(values)s.", values=", ".join(export.ENCODINGS)),
+            }
+        )
+    errors += [{"path": k, "message": v} for k, v in parsed.errors.items()]
+    if errors:
+        return problem(400, _("The request has problems."), errors)
+    columns = download.csv_columns(access, access.types(_))
+    if encoding == export.CP932 and request.args.get("replace") != "1":
+        problems = export.cp932_problems(columns, access.iterate(parsed.conditions))
+        if problems:
+            return problem(
+                409,
+                _("Some characters cannot be written in Shift_JIS; add replace=1 to print 〓."),
+                [
+                    {"path": p.receipt_no, "message": f"{p.heading}: {p.characters}"}
+                    for p in problems
+                ],
+            )
+    return download.csv_response(access, columns, parsed.conditions, encoding)

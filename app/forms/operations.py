@@ -9,8 +9,9 @@ import secrets
 
 import sqlalchemy as sa
 
+from app import rights
 from app.extensions import db
-from app.models import Form, FormAddress, FormVersion, User
+from app.models import Form, FormAddress, FormVersion, Grant, User
 from app.models.types import utcnow
 from app.records import tables as record_tables
 from app.transactions import write_transaction
@@ -106,6 +107,17 @@ def create_form(
         storage=[],
     )
     db.session.add(form)
+    if form.department_id is not None:
+        # The creating department runs the form: it may manage it and do all with records.
+        db.session.flush()
+        db.session.add(
+            Grant(
+                form_id=form.id,
+                department_id=form.department_id,
+                rights=list(rights.CREATOR_RIGHTS),
+                fields={},
+            )
+        )
     db.session.commit()
     return form
 

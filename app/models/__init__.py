@@ -3,6 +3,7 @@
 from app.models.api_token import ApiToken
 from app.models.department import Department, department_member
 from app.models.form import Form, FormAddress, FormVersion
+from app.models.grant import Grant
 from app.models.login_session import LoginSession
 from app.models.login_throttle import LoginThrottle
 from app.models.recovery_code import RecoveryCode
@@ -15,6 +16,7 @@ __all__ = [
     "Form",
     "FormAddress",
     "FormVersion",
+    "Grant",
     "LoginSession",
     "LoginThrottle",
     "RecoveryCode",

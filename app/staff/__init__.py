@@ -5,6 +5,7 @@ from app.staff import (  # noqa: F401 - attach their routes
     forms,
     organisation,
     organisation_import,
+    permissions,
     records,
     reuse,
     settings,

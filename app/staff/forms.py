@@ -14,6 +14,7 @@ from app.forms import operations
 from app.forms.errors import flatten
 from app.models.types import utcnow
 from app.records import store
+from app.records.access import RecordAccess
 from app.staff.blueprint import blueprint, form_or_404
 from builder.definition import DefinitionError
 from builder.i18n import translate
@@ -47,7 +48,11 @@ def _submitted_text() -> str:
 @blueprint.route("/forms")
 def forms():
     rows = db.session.scalars(rights.visible_forms(current_user)).all()
-    counts = {f.id: store.count(f) for f in rows if f.is_published}
+    counts = {
+        f.id: store.count(f)
+        for f in rows
+        if f.is_published and rights.can(current_user, rights.VIEW_RECORDS, f)
+    }
     return render_template(
         "staff/forms.html",
         forms=rows,
@@ -88,10 +93,12 @@ def import_form():
 @blueprint.route("/forms/<int:form_id>")
 def form_detail(form_id: int):
     form = form_or_404(form_id, rights.VIEW_FORM)
+    can_view_records = form.is_published and rights.can(current_user, rights.VIEW_RECORDS, form)
     return render_template(
         "staff/form_detail.html",
         form=form,
-        total=store.count(form) if form.is_published else 0,
+        total=RecordAccess(current_user, form).count() if can_view_records else 0,
+        can_view_records=can_view_records,
         can_edit=rights.can(current_user, rights.EDIT_FORM, form),
         can_publish=rights.can(current_user, rights.PUBLISH, form),
     )

@@ -2,13 +2,13 @@
 second factor and its recovery codes.
 
 Revision ID: 0008_accounts
-Revises: 0005_organisation
+Revises: 0006_grants
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_accounts"
-down_revision = "0005_organisation"
+down_revision = "0006_grants"
 branch_labels = None
 depends_on = None
 
