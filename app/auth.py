@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from app import accounts
+from app import accounts, audit
 from app.extensions import limiter, login_manager
 from app.models import User
 
@@ -82,7 +82,9 @@ def login():
         user = accounts.authenticate(form.username.data, form.password.data)
         if user:
             log_in(user)
+            audit.record(audit.LOGIN, user=user)
             return redirect(_safe_next(request.args.get("next")))
+        audit.record(audit.LOGIN_FAILED, username=form.username.data)
         form.password.errors.append(_("The user name or password is not correct."))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
@@ -90,6 +92,7 @@ def login():
 @blueprint.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    audit.record(audit.LOGOUT)
     log_out()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -99,6 +102,7 @@ def logout():
 @login_required
 def logout_everywhere():
     """End every log-in session of this user, on every device, this one included."""
+    audit.record(audit.LOGOUT_EVERYWHERE)
     accounts.end_sessions(current_user)
     log_out()
     flash(_("You have logged out on every device."), "info")

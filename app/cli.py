@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
-from app import accounts, seed
+from app import accounts, audit, audit_retention, seed
 from app.extensions import db
 from app.models import Department, User
 from app.passwords import generate_password, hash_password
@@ -54,6 +54,9 @@ def create_user(username: str, *, admin: bool, department: str | None) -> str:
 def create_admin_command(username, department):
     """Create a system administrator and print a one-time password."""
     password = create_user(username, admin=True, department=department)
+    audit.record(
+        audit.USER_CREATE, detail={"user": username, "admin": True, "department": department}
+    )
     click.echo(f"Created administrator {username}. One-time password: {password}")
 
 
@@ -63,6 +66,9 @@ def create_admin_command(username, department):
 def create_user_command(username, department):
     """Create a staff member of a department and print a one-time password."""
     password = create_user(username, admin=False, department=department)
+    audit.record(
+        audit.USER_CREATE, detail={"user": username, "admin": False, "department": department}
+    )
     click.echo(f"Created user {username} in {department}. One-time password: {password}")
 
 
@@ -75,6 +81,7 @@ def create_token_command(username, name):
     if user is None:
         raise click.ClickException(f"no user {username!r}")
     click.echo(create_token(user, name))
+    audit.record(audit.TOKEN_CREATE, detail={"user": username, "name": name})
 
 
 def _user(username: str) -> User:
@@ -90,6 +97,7 @@ def reset_password_command(username):
     """Print a new one-time password for a user and end all of their log-ins."""
     user = _user(username)
     password = accounts.reset_password(user)
+    audit.record(audit.PASSWORD_RESET, detail={"user": username})
     click.echo(f"Reset the password of {username}. One-time password: {password}")
     click.echo("Their log-ins on every device have ended.")
     if not user.active:
@@ -101,6 +109,7 @@ def reset_password_command(username):
 def deactivate_user_command(username):
     """Stop a user from logging in: end their log-ins; their API tokens stop working."""
     accounts.deactivate(_user(username))
+    audit.record(audit.USER_DEACTIVATE, detail={"user": username})
     click.echo(f"Deactivated {username}: their log-ins ended and their API tokens stopped working.")
 
 
@@ -112,6 +121,17 @@ def seed_command(without_answers):
     """Create the demo department, administrator, sample forms and demo answers (once)."""
     for line in seed.seed_demo(with_answers=not without_answers):
         click.echo(line)
+
+
+@atsume.command("prune-audit")
+def prune_audit_command():
+    """Remove audit entries older than ATSUME_AUDIT_RETENTION_DAYS (0: keep them all)."""
+    days = current_app.config["ATSUME_AUDIT_RETENTION_DAYS"]
+    if days <= 0:
+        click.echo("ATSUME_AUDIT_RETENTION_DAYS is 0: audit entries are kept forever.")
+        return
+    deleted = audit_retention.prune(days)
+    click.echo(f"Removed {deleted} audit entries older than {days} days.")
 
 
 def register(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 
-from app import query_args, rights
+from app import audit, query_args, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
 from app.forms.published import bound_fields, published_definition
 from app.records import filters, store
@@ -89,6 +89,15 @@ def list_records(form_id: int):
     if errors:
         return problem(400, _("The request has problems."), errors)
     page = store.query(form, parsed.conditions, sort_column, descending, limit, offset)
+    audit.record(
+        audit.RECORD_LIST,
+        form=form,
+        detail={
+            "filter": audit.query_summary(request.args),
+            "shown": len(page.records),
+            "total": page.total,
+        },
+    )
     return {"total": page.total, "items": [_record_json(r, entries, types) for r in page.records]}
 
 
@@ -99,6 +108,9 @@ def get_record(form_id: int, record_id: int):
     record = store.get(form, record_id)
     if record is None:
         return problem(404, _("No such record."))
+    audit.record(
+        audit.RECORD_VIEW, form=form, record_id=record.id, detail={"receipt_no": record.receipt_no}
+    )
     return _record_json(record, entries, column_types(entries, _))
 
 
@@ -132,5 +144,12 @@ def create_record(form_id: int):
     record, created = submit(
         form, definition, cleaned_values(web_form, fields), token=token, user_id=g.api_user.id
     )
+    if created:
+        audit.record(
+            audit.RECORD_CREATE,
+            form=form,
+            record_id=record.id,
+            detail={"receipt_no": record.receipt_no},
+        )
     entries = [e for e in rights.visible_columns(g.api_user, form) if not e["retired"]]
     return _record_json(record, entries, column_types(entries, _)), 201 if created else 200

@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import query_args, rights
+from app import audit, query_args, rights
 from app.forms.published import published_definition
 from app.records import export, filters, store
 from app.records.columns import column_heading, column_types
@@ -57,6 +57,16 @@ def records(form_id: int):
         form, conditions, sort, descending, limit=page_size, offset=(page_number - 1) * page_size
     )
     pages = max(math.ceil(result.total / page_size), 1)
+    audit.record(
+        audit.RECORD_LIST,
+        form=form,
+        detail={
+            "filter": audit.query_summary(request.args),
+            "page": page_number,
+            "shown": len(result.records),
+            "total": result.total,
+        },
+    )
     return render_template(
         "records/list.html",
         form=form,
@@ -81,6 +91,9 @@ def record_detail(form_id: int, record_id: int):
     record = store.get(form, record_id)
     if record is None:
         abort(404)
+    audit.record(
+        audit.RECORD_VIEW, form=form, record_id=record.id, detail={"receipt_no": record.receipt_no}
+    )
     return render_template(
         "records/detail.html",
         form=form,
@@ -125,8 +138,14 @@ def export_csv(form_id: int):
     charset = "shift_jis" if encoding == export.CP932 else "utf-8"
     # After a clean check, a record sent meanwhile with such a character gets 〓 rather
     # than breaking the download halfway.
+    records = audit.counting(
+        store.iterate(form, parsed.conditions),
+        audit.RECORD_EXPORT,
+        form=form,
+        detail={"filter": audit.query_summary(request.args), "format": "csv"},
+    )
     body = export.stream(
-        export.rows(columns, store.iterate(form, parsed.conditions)),
+        export.rows(columns, records),
         encoding,
         replace_unencodable=encoding == export.CP932,
     )
