@@ -125,6 +125,7 @@ def record(
         if in_write_transaction():
             db.session().info.setdefault(_PENDING, []).append(entry)
             return
+        _end_read_snapshot()
         _write([entry])
     except Exception:  # noqa: BLE001 - the person's action must go on whatever happens here
         log.exception("could not record the audit entry %r", action)
@@ -219,6 +220,23 @@ def _entry(action, user, username, form, record_id, detail) -> dict:
         "user_agent": agent,
         "via": via,
     }
+
+
+def _end_read_snapshot() -> None:
+    """End the session's read transaction on SQLite before the log writes.
+
+    A SQLite read transaction that outlives another connection's write can no longer
+    write itself ("database is locked"); ending it now, as a write transaction would
+    (app.transactions), keeps the session's own later writes possible. Nothing is pending
+    in it, so nothing is committed but the end of the read.
+    """
+    session = db.session()
+    if (
+        session.in_transaction()
+        and session.get_bind().dialect.name == "sqlite"
+        and not (session.new or session.dirty or session.deleted)
+    ):
+        session.commit()
 
 
 def _backlog() -> collections.deque:
