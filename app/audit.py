@@ -281,8 +281,13 @@ def _insert(batch: list[dict], wait_ms: int) -> None:
         try:
             with connection.begin():
                 if connection.dialect.name == "postgresql":
-                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
-                    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {wait_ms * 5}")
+                    connection.execute(
+                        sa.text(
+                            "SELECT set_config('lock_timeout', :lock, true),"
+                            " set_config('statement_timeout', :statement, true)"
+                        ),
+                        {"lock": str(wait_ms), "statement": str(wait_ms * 5)},
+                    )
                 connection.execute(sa.insert(AuditEvent), batch)
         finally:
             if sqlite:

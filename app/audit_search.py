@@ -100,9 +100,16 @@ def conditions(found: AuditFilter) -> list:
     if found.form_id is not None:
         where.append(AuditEvent.form_id == found.form_id)
     if found.action:
-        # the pattern leaves no LIKE wildcard in the name
+        # "record" is "record" or "record.*": a range ("/" follows "." in ASCII) that, unlike
+        # LIKE, uses the index on every database
         where.append(
-            sa.or_(AuditEvent.action == found.action, AuditEvent.action.like(found.action + ".%"))
+            sa.or_(
+                AuditEvent.action == found.action,
+                sa.and_(
+                    AuditEvent.action > found.action + ".",
+                    AuditEvent.action < found.action + "/",
+                ),
+            )
         )
     if found.since:
         where.append(AuditEvent.at >= found.since)
