@@ -23,7 +23,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from app import accounts, lockout, second_factor
+from app import accounts, audit, lockout, second_factor
 from app.extensions import db, limiter, login_manager
 from app.models import User
 
@@ -71,6 +71,7 @@ def log_in(user: User) -> None:
     """Start a new log-in session for *user* in this browser."""
     session[SESSION_KEY] = accounts.start_session(user, replaces=session.get(SESSION_KEY))
     login_user(user)
+    audit.record(audit.LOGIN, user=user)
 
 
 def log_out() -> None:
@@ -120,6 +121,11 @@ def login():
         attempt = accounts.authenticate(form.username.data, form.password.data)
         if attempt.user:
             return _password_accepted(attempt.user, _safe_next(request.args.get("next")))
+        audit.record(
+            audit.LOGIN_FAILED,
+            username=form.username.data,
+            detail={"reason": "locked" if attempt.locked_minutes else "password"},
+        )
         if attempt.locked_minutes:
             form.password.errors.append(locked_message(attempt.locked_minutes))
             status = 429
@@ -168,6 +174,11 @@ def login_code():
             if used == second_factor.RECOVERY:
                 flash(_recovery_code_used_message(user), "info")
             return redirect(next_url)
+        audit.record(
+            audit.LOGIN_FAILED,
+            username=user.username,
+            detail={"reason": "locked" if locked else "second factor"},
+        )
         locked = locked or lockout.note_failure(user.username)
         if locked:
             session.pop(PENDING_KEY, None)
@@ -191,6 +202,7 @@ def _recovery_code_used_message(user: User) -> str:
 @blueprint.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    audit.record(audit.LOGOUT)
     log_out()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -200,6 +212,7 @@ def logout():
 @login_required
 def logout_everywhere():
     """End every log-in session of this user, on every device, this one included."""
+    audit.record(audit.LOGOUT_EVERYWHERE)
     accounts.end_sessions(current_user)
     log_out()
     flash(_("You have logged out on every device."), "info")

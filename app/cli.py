@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import force_locale
 
-from app import accounts, lockout, organisation, second_factor, seed
+from app import accounts, audit, audit_retention, lockout, organisation, second_factor, seed
 from app.extensions import db
 from app.models import Department, User
 from app.tokens import create_token
@@ -108,6 +108,7 @@ def create_token_command(username, name):
     if user is None:
         raise click.ClickException(f"no user {username!r}")
     click.echo(create_token(user, name))
+    audit.record(audit.TOKEN_CREATE, detail={"user": username, "name": name})
 
 
 def _user(username: str) -> User:
@@ -123,6 +124,7 @@ def reset_password_command(username):
     """Print a new one-time password for a user and end all of their log-ins."""
     user = _user(username)
     password = accounts.reset_password(user)
+    audit.record(audit.PASSWORD_RESET, detail={"user": username})
     click.echo(f"Reset the password of {username}. One-time password: {password}")
     click.echo("Their log-ins on every device have ended.")
     if not user.active:
@@ -157,6 +159,7 @@ def reset_totp_command(username):
 def deactivate_user_command(username):
     """Stop a user from logging in: end their log-ins; their API tokens stop working."""
     accounts.deactivate(_user(username))
+    audit.record(audit.USER_DEACTIVATE, detail={"user": username})
     click.echo(f"Deactivated {username}: their log-ins ended and their API tokens stopped working.")
 
 
@@ -168,6 +171,17 @@ def seed_command(without_answers):
     """Create the demo department, administrator, sample forms and demo answers (once)."""
     for line in seed.seed_demo(with_answers=not without_answers):
         click.echo(line)
+
+
+@atsume.command("prune-audit")
+def prune_audit_command():
+    """Remove audit entries older than ATSUME_AUDIT_RETENTION_DAYS (0: keep them all)."""
+    days = current_app.config["ATSUME_AUDIT_RETENTION_DAYS"]
+    if days <= 0:
+        click.echo("ATSUME_AUDIT_RETENTION_DAYS is 0: audit entries are kept forever.")
+        return
+    deleted = audit_retention.prune(days)
+    click.echo(f"Removed {deleted} audit entries older than {days} days.")
 
 
 def register(app: Flask) -> None:

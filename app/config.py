@@ -77,4 +77,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ATSUME_PAGE_SIZE": 50,
         # how many reverse proxies set X-Forwarded-For/-Proto in front of the app (0: none)
         "ATSUME_PROXIES": int(env("ATSUME_PROXIES", "0")),
+        # audit entries older than this many days are removed by `atsume prune-audit` (0: never)
+        "ATSUME_AUDIT_RETENTION_DAYS": int(env("ATSUME_AUDIT_RETENTION_DAYS", "1825")),
+        # the longest an audit write waits for the database before it is retried later
+        "ATSUME_AUDIT_WAIT_MS": int(env("ATSUME_AUDIT_WAIT_MS", "1000")),
     } | overrides

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app import accounts
+from app import accounts, audit
 from app.extensions import db
 from app.models import Department, User
 from app.passwords import generate_password, hash_password
@@ -123,7 +123,16 @@ def create_department(name: str, parent: Department | None = None) -> Department
     department = Department(name=_check_new_name(name), parent_id=parent.id if parent else None)
     db.session.add(department)
     db.session.flush()
+    audit.record(
+        audit.DEPARTMENT_CREATE,
+        detail={"department": department.name, "parent": parent.name if parent else None},
+    )
     return department
+
+
+def _department_facts(department: Department) -> dict:
+    parent = db.session.get(Department, department.parent_id) if department.parent_id else None
+    return {"name": department.name, "parent": parent.name if parent else None}
 
 
 @write_transaction
@@ -132,8 +141,14 @@ def update_department(department: Department, name: str, parent: Department | No
     (None: to the top). Moving it under itself or its own descendants is refused."""
     name = _check_new_name(name, department)
     _check_parent(department, parent)
+    before = _department_facts(department)
     department.name = name
     department.parent_id = parent.id if parent else None
+    audit.record(
+        audit.DEPARTMENT_CHANGE,
+        detail={"department": before["name"]}
+        | audit.changes(before, _department_facts(department)),
+    )
 
 
 def _check_user_fields(display_name: str, departments: list[Department], admin: bool) -> str:
@@ -187,7 +202,16 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
+    audit.record(audit.USER_CREATE, detail={"user": username} | _user_facts(user))
     return user, password
+
+
+def _user_facts(user: User) -> dict:
+    return {
+        "display_name": user.display_name,
+        "departments": [d.name for d in user.departments],
+        "admin": user.is_admin,
+    }
 
 
 @write_transaction
@@ -208,11 +232,15 @@ def update_user(
         raise OrganisationError(
             "is_admin", _l("You cannot take away your own administrator rights.")
         )
+    before = _user_facts(user)
     user.display_name = display_name or user.username
     user.is_admin = admin
     user.departments = departments
     if user.department_id not in {d.id for d in departments}:
         user.department_id = departments[0].id if departments else None
+    audit.record(
+        audit.USER_CHANGE, detail={"user": user.username} | audit.changes(before, _user_facts(user))
+    )
 
 
 @write_transaction
@@ -222,17 +250,21 @@ def deactivate_user(user: User, by: User | None = None) -> None:
     if by is not None and by.id == user.id:
         raise OrganisationError("active", _l("You cannot deactivate your own account."))
     accounts.deactivate(user)
+    audit.record(audit.USER_DEACTIVATE, detail={"user": user.username})
 
 
 @write_transaction
 def reactivate_user(user: User) -> None:
     """Let a deactivated user log in again (with their password as it was)."""
     user.active = True
+    audit.record(audit.USER_CHANGE, detail={"user": user.username, "active": [False, True]})
 
 
 def reset_password(user: User) -> str:
     """A new one-time password for *user*; their log-ins end."""
-    return accounts.reset_password(user)
+    password = accounts.reset_password(user)
+    audit.record(audit.PASSWORD_RESET, detail={"user": user.username})
+    return password
 
 
 def members(department: Department) -> list[User]:

@@ -276,3 +276,8 @@ def departments_for_new_forms(user: User | None) -> list[Department]:
     if not user.is_admin:
         query = query.where(Department.id.in_(member_department_ids(user)))
     return list(db.session.scalars(query))
+
+
+def can_read_audit_log(user: User | None) -> bool:
+    """Only system administrators search and export the audit log."""
+    return _is_staff(user) and user.is_admin

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import InternalServerError
 
-from app import rights
+from app import audit, rights
 from app.forms import operations
 from app.forms.errors import flatten
 from app.json_input import JsonInputError, request_json
@@ -245,6 +245,7 @@ def publish(form_id: int):
         return _json_error(
             422, _("Fix these problems before publishing."), _problems(exc, form.draft)
         )
+    audit.record(audit.FORM_PUBLISH, form=form, detail=audit.publication(version))
     return jsonify({"form": _state(form), "version": version.number})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, request
 from flask_babel import gettext as _
 
-from app import rights
+from app import audit, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
 from app.extensions import db
 from app.forms import operations
@@ -53,6 +53,7 @@ def create_form():
             translate(exc.message, _),
             [{"path": "slug", "message": _("Already used.")}],
         )
+    audit.record(audit.FORM_CREATE, form=form, detail={"title": form.title, "slug": form.slug})
     return {"id": form.id, "slug": form.slug}, 201
 
 
@@ -89,4 +90,5 @@ def publish(form_id: int):
         version = operations.publish(form, g.api_user)
     except DefinitionError as exc:
         return _definition_problem(exc, form.draft)
+    audit.record(audit.FORM_PUBLISH, form=form, detail=audit.publication(version))
     return {"id": form.id, "slug": form.slug, "version": version.number, "changes": version.changes}

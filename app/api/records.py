@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 
-from app import query_args, rights
+from app import audit, query_args, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
 from app.forms.published import bound_fields, published_definition
 from app.records import download, export
@@ -115,6 +115,15 @@ def list_records(form_id: int):
     if errors:
         return problem(400, _("The request has problems."), errors)
     page = access.page(parsed.conditions, sort_column, descending, limit, offset)
+    audit.record(
+        audit.RECORD_LIST,
+        form=access.form,
+        detail={
+            "filter": audit.query_summary(request.args),
+            "shown": len(page.records),
+            "total": page.total,
+        },
+    )
     return {"total": page.total, "items": [_record_json(r, entries, types) for r in page.records]}
 
 
@@ -124,6 +133,12 @@ def get_record(form_id: int, record_id: int):
     record = access.get(record_id)
     if record is None:
         return problem(404, _("No such record."))
+    audit.record(
+        audit.RECORD_VIEW,
+        form=access.form,
+        record_id=record.id,
+        detail={"receipt_no": record.receipt_no},
+    )
     return _record_json(record, entries, access.types(_, entries))
 
 
@@ -162,6 +177,13 @@ def create_record(form_id: int):
     record, created = submit(
         form, definition, cleaned_values(web_form, fields), token=token, user_id=g.api_user.id
     )
+    if created:
+        audit.record(
+            audit.RECORD_CREATE,
+            form=form,
+            record_id=record.id,
+            detail={"receipt_no": record.receipt_no},
+        )
     status = 201 if created else 200
     if not rights.can(g.api_user, rights.VIEW_RECORDS, form):
         return _record_json(record, [], {}), status  # the receipt, without values
@@ -212,4 +234,6 @@ def export_records(form_id: int):
                     for p in problems
                 ],
             )
-    return download.csv_response(access, columns, parsed.conditions, encoding)
+    return download.csv_response(
+        access, columns, parsed.conditions, encoding, audit.query_summary(request.args)
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from app import rights
+from app import audit, rights
 from app.extensions import db
 from app.models import Department, Form, Grant, User
 from app.transactions import write_transaction
@@ -184,6 +184,7 @@ def _fields(raw, path: str, keys: set[str], problems: list[Problem]) -> dict[str
 @write_transaction
 def replace(form: Form, specs: list[GrantSpec]) -> None:
     """Make *specs* the form's grants, all at once."""
+    before = document(form)["grants"]
     db.session.execute(sa.delete(Grant).where(Grant.form_id == form.id))
     for spec in specs:
         db.session.add(
@@ -197,3 +198,9 @@ def replace(form: Form, specs: list[GrantSpec]) -> None:
                 fields=spec.fields,
             )
         )
+    db.session.flush()
+    audit.record(
+        audit.PERMISSION_CHANGE,
+        form=form,
+        detail={"before": before, "after": document(form)["grants"]},
+    )

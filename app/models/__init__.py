@@ -1,6 +1,7 @@
 """System tables (managed by Alembic); per-form record tables live in app.records."""
 
 from app.models.api_token import ApiToken
+from app.models.audit_event import AuditEvent
 from app.models.department import Department, department_member
 from app.models.form import Form, FormAddress, FormVersion
 from app.models.grant import Grant
@@ -12,6 +13,7 @@ from app.models.user import User
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "Department",
     "Form",
     "FormAddress",

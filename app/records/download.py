@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Response, current_app, stream_with_context
 from flask_babel import gettext as _
 
+from app import audit
 from app.records import export
 from app.records.access import RecordAccess
 from app.records.statuses import status_label
@@ -25,15 +26,28 @@ def csv_columns(access: RecordAccess, types) -> export.ExportColumns:
 
 
 def csv_response(
-    access: RecordAccess, columns: export.ExportColumns, conditions: list, encoding: str
+    access: RecordAccess,
+    columns: export.ExportColumns,
+    conditions: list,
+    encoding: str,
+    filter_used: dict,
 ) -> Response:
-    """Stream the matching records as an Excel-ready CSV attachment."""
+    """Stream the matching records as an Excel-ready CSV attachment; the audit log gets
+    *filter_used* and how many records were written."""
     stamp = dt.date.today().strftime("%Y%m%d")
     charset = "shift_jis" if encoding == export.CP932 else "utf-8"
     # After a clean check, a record sent meanwhile with such a character gets 〓 rather
     # than breaking the download halfway.
     body = export.stream(
-        export.rows(columns, access.iterate(conditions)),
+        export.rows(
+            columns,
+            audit.counting(
+                access.iterate(conditions),
+                audit.RECORD_EXPORT,
+                form=access.form,
+                detail={"filter": filter_used, "format": "csv", "encoding": encoding},
+            ),
+        ),
         encoding,
         replace_unencodable=encoding == export.CP932,
     )

@@ -12,7 +12,7 @@ from limits import parse as parse_limit
 from wtforms import PasswordField
 from wtforms.validators import EqualTo, InputRequired, ValidationError
 
-from app import accounts, passwords, second_factor
+from app import accounts, audit, passwords, second_factor
 from app.auth import session_key
 from app.extensions import limiter
 from app.passwords import check_password
@@ -98,6 +98,7 @@ def change_password():
             form.new.errors.append(_("Choose a password different from the current one."))
         elif not refused:
             ended = accounts.change_password(current_user, form.new.data, keep=session_key())
+            audit.record(audit.PASSWORD_CHANGE, detail={"other_logins_ended": ended})
             flash(
                 _("Your password has been changed. Your other log-ins have ended.")
                 if ended

@@ -8,7 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import json_input, rights
+from app import audit, json_input, rights
 from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
@@ -83,6 +83,9 @@ def import_form():
                     }
                 ]
             else:
+                audit.record(
+                    audit.FORM_IMPORT, form=form, detail={"title": form.title, "slug": form.slug}
+                )
                 flash(_("The form was created as a draft."), "success")
                 return redirect(url_for("staff.form_detail", form_id=form.id))
     return render_template(
@@ -171,6 +174,7 @@ def publish(form_id: int):
         ), 422
     if request.method == "POST":
         version = operations.publish(form, current_user)
+        audit.record(audit.FORM_PUBLISH, form=form, detail=audit.publication(version))
         flash(_("Version %(n)d is now published.", n=version.number), "success")
         return redirect(url_for("staff.form_detail", form_id=form.id))
     return render_template("staff/publish.html", form=form, plan=plan)
@@ -196,7 +200,10 @@ def set_open(form_id: int):
     opening = request.form.get("open") == "1"
     if not opening and request.form.get("confirmed") != "1" and _closing_needs_confirmation(form):
         return redirect(url_for("staff.confirm_close", form_id=form.id), 303)
+    was_open = form.is_open
     operations.set_acceptance(form, opening)
+    if form.is_open != was_open:
+        audit.record(audit.FORM_OPEN if form.is_open else audit.FORM_CLOSE, form=form)
     flash(
         _("The form is open for applications.")
         if form.is_open

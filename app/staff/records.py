@@ -8,7 +8,7 @@ from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import query_args, rights
+from app import audit, query_args, rights
 from app.forms.published import published_definition
 from app.records import download, export
 from app.records.access import FieldNotVisible, RecordAccess
@@ -52,6 +52,16 @@ def records(form_id: int):
         conditions, sort, descending, limit=page_size, offset=(page_number - 1) * page_size
     )
     pages = max(math.ceil(result.total / page_size), 1)
+    audit.record(
+        audit.RECORD_LIST,
+        form=form,
+        detail={
+            "filter": audit.query_summary(request.args),
+            "page": page_number,
+            "shown": len(result.records),
+            "total": result.total,
+        },
+    )
     return render_template(
         "records/list.html",
         form=form,
@@ -76,6 +86,9 @@ def record_detail(form_id: int, record_id: int):
     record = access.get(record_id)
     if record is None:
         abort(404)
+    audit.record(
+        audit.RECORD_VIEW, form=form, record_id=record.id, detail={"receipt_no": record.receipt_no}
+    )
     return render_template(
         "records/detail.html",
         form=form,
@@ -109,4 +122,6 @@ def export_csv(form_id: int):
                 problems=problems,
                 args=request.args.to_dict(),
             ), 409
-    return download.csv_response(access, columns, parsed.conditions, encoding)
+    return download.csv_response(
+        access, columns, parsed.conditions, encoding, audit.query_summary(request.args)
+    )

@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from app import rights
+from app import audit, rights
 from app.forms import operations
 from app.forms.errors import flatten
 from app.models.form import accepting
@@ -111,10 +111,39 @@ def _confirmation_token(slug: str, acceptance: Acceptance) -> str:
     return f"{slug}|{acceptance.token()}"
 
 
+def _audited_settings(form) -> dict:
+    """The values of the settings page, as the audit log compares them."""
+    settings = form.draft.get("settings", {})
+    return {
+        "title": form.draft.get("title"),
+        "description": form.draft.get("description", ""),
+        "slug": form.slug,
+        "is_open": form.is_open,
+        "opens_at": form.opens_at.isoformat() if form.opens_at else None,
+        "closes_at": form.closes_at.isoformat() if form.closes_at else None,
+        "confirm_page": settings.get("confirm_page", True),
+        "thank_you": settings.get("thank_you", ""),
+        "receipt_format": settings.get("receipt_format", ""),
+    }
+
+
+def _record_settings_change(form, before: dict) -> None:
+    changed = audit.changes(before, _audited_settings(form))
+    if not changed:
+        return
+    audit.record(audit.FORM_SETTINGS, form=form, detail={"changed": changed})
+    if "slug" in changed:
+        old, new = changed["slug"]
+        audit.record(audit.FORM_ADDRESS, form=form, detail={"from": old, "to": new})
+    if "is_open" in changed:
+        audit.record(audit.FORM_OPEN if form.is_open else audit.FORM_CLOSE, form=form)
+
+
 @blueprint.route("/forms/<int:form_id>/settings", methods=["GET", "POST"])
 def form_settings(form_id: int):
     form = form_or_404(form_id, rights.EDIT_FORM)
     settings = form.draft.get("settings", {})
+    before = _audited_settings(form)
     page = SettingsForm(
         data={
             "title": form.draft["title"],
@@ -185,6 +214,7 @@ def form_settings(form_id: int):
                 opens_at=acceptance.opens_at,
                 closes_at=acceptance.closes_at,
             )
+            _record_settings_change(form, before)
             flash(
                 _(
                     "The settings were saved. Title, description and messages reach the public "

@@ -2,13 +2,13 @@
 second factor and its recovery codes.
 
 Revision ID: 0008_accounts
-Revises: 0006_grants
+Revises: 0007_audit_log
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_accounts"
-down_revision = "0006_grants"
+down_revision = "0007_audit_log"
 branch_labels = None
 depends_on = None
 
