@@ -185,9 +185,10 @@ def test_command_line_account_changes_are_recorded(runner, app):
     assert runner.invoke(args=["atsume", "deactivate-user", "sato"]).exit_code == 0
     made = entries(audit.USER_CREATE)
     assert [e.detail for e in made] == [
-        {"user": "sato", "admin": False, "department": "福祉課"},
-        {"user": "boss", "admin": True, "department": None},
+        {"user": "sato", "display_name": "sato", "admin": False, "departments": ["福祉課"]},
+        {"user": "boss", "display_name": "boss", "admin": True, "departments": []},
     ]
+    assert only(audit.DEPARTMENT_CREATE).detail == {"department": "福祉課", "parent": None}
     assert made[0].via == "cli" and made[0].ip is None
     assert made[0].user_agent.startswith("command line: ")
     assert only(audit.PASSWORD_RESET).detail == {"user": "sato"}
@@ -451,3 +452,32 @@ def test_retention_zero_keeps_everything(runner, app):
     assert result.exit_code == 0 and "kept forever" in result.output
     assert len(entries(audit.LOGIN)) == 1
     assert audit_retention.prune(0) == 0
+
+
+def test_organisation_and_permission_changes_are_recorded(app, admin, form):
+    from app import organisation
+    from app.forms import grants
+
+    with app.test_request_context():
+        welfare = organisation.create_department("福祉課")
+        section = organisation.create_department("高齢福祉係", welfare)
+        user, _password = organisation.create_user("sato", [welfare], display_name="佐藤")
+        organisation.update_user(user, display_name="佐藤 花子", departments=[section], admin=False)
+        organisation.update_department(section, "高齢者福祉係", welfare)
+        grants.replace(
+            form, grants.parse({"grants": [{"user": "sato", "rights": ["view_records"]}]}, form)
+        )
+    assert only(audit.USER_CREATE).detail["departments"] == ["福祉課"]
+    assert only(audit.USER_CHANGE).detail == {
+        "user": "sato",
+        "display_name": ["佐藤", "佐藤 花子"],
+        "departments": [["福祉課"], ["高齢福祉係"]],
+    }
+    assert only(audit.DEPARTMENT_CHANGE).detail == {
+        "department": "高齢福祉係",
+        "name": ["高齢福祉係", "高齢者福祉係"],
+    }
+    changed = only(audit.PERMISSION_CHANGE)
+    assert changed.form_id == form.id
+    assert changed.detail["after"] == [{"user": "sato", "rights": ["view_records"], "fields": {}}]
+    assert changed.detail["before"] != changed.detail["after"]
