@@ -63,7 +63,6 @@ class FormSettingsSchema(Schema):
     confirm_page = fields.Boolean(load_default=True)
     #: who the form is for: citizens ("public") or logged-in staff ("staff")
     audience = fields.String(
-        load_default=PUBLIC_AUDIENCE,
         validate=validate.OneOf(
             AUDIENCES, error=N_("Choose who the form is for: public or staff.")
         ),
@@ -72,13 +71,22 @@ class FormSettingsSchema(Schema):
     #: answer; empty: every staff member
     respondents = fields.List(
         fields.String(validate=validate.Length(min=1, max=200)),
-        load_default=list,
         validate=validate.Length(max=200),
     )
     #: a staff form: each person answers once and may change the answer until it closes
-    one_answer_per_person = fields.Boolean(load_default=False)
+    one_answer_per_person = fields.Boolean()
     #: a staff form: answers keep no link to the person who gave them
-    anonymous = fields.Boolean(load_default=False)
+    anonymous = fields.Boolean()
+
+
+#: what the staff-form settings are when a document does not set them (documents written
+#: before they existed stay as they are)
+STAFF_FORM_DEFAULTS = {
+    "audience": PUBLIC_AUDIENCE,
+    "respondents": [],
+    "one_answer_per_person": False,
+    "anonymous": False,
+}
 
 
 class DocumentSchema(Schema):

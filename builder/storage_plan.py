@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from builder.definition import FormSettingsSchema
+from builder.definition import STAFF_FORM_DEFAULTS, FormSettingsSchema
 from builder.fields.base import FieldType
 from builder.i18n import N_
 from builder.system_names import FIELD_COLUMN_PREFIX
@@ -73,7 +73,7 @@ def _setting(document: dict, path: tuple[str, ...]):
         found = found.get(part) if isinstance(found, dict) else None
     if found is None and path[0] == "settings":
         # a version stored before the setting existed has its default
-        found = FormSettingsSchema().load({}).get(path[-1])
+        found = {**FormSettingsSchema().load({}), **STAFF_FORM_DEFAULTS}.get(path[-1])
     return "" if found is None else found
 
 
