@@ -18,6 +18,7 @@ from app.models.types import utcnow
 from app.records.access import own_answer, submitted_receipt
 from app.records.submission import AlreadyAnswered, submit, submit_staff_answer
 from app.security_headers import embeddable
+from app.staff.blueprint import must_enrol
 from renderer.form_class import (
     build_form_class,
     cleaned_values,
@@ -77,6 +78,11 @@ def _check_respondent(definition) -> None:
     """A staff form asks for a log-in, and then for membership of its departments."""
     if not current_user.is_authenticated:
         abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
+    # the account's own duties come first, as on every staff page
+    if current_user.must_change_password:
+        abort(redirect(url_for("staff.change_password")))
+    if must_enrol(current_user):
+        abort(redirect(url_for("staff.two_factor")))
     if not surveys.may_answer(current_user, definition):
         abort(
             403,
