@@ -335,3 +335,12 @@ def test_a_staff_form_closes_for_changes_at_its_end(client, make_form, staff):
         form, True, opens_at=None, closes_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)
     )
     assert client.get(f"/f/{form.slug}").status_code == 410
+
+
+def test_a_record_added_through_the_api_to_an_anonymous_form_keeps_no_user(
+    make_form, staff, api
+):
+    form = _survey(make_form, anonymous=True)
+    response = api.post(f"/api/v1/forms/{form.id}/records", json={"name": "紙の回答"})
+    assert response.status_code == 201, response.get_json()
+    assert _rows(form)[0]["created_by"] is None

@@ -9,11 +9,16 @@ from app.extensions import db
 from app.models import Form, SurveyRespondent, User
 from app.records import store
 from app.transactions import write_transaction
-from builder.definition import Definition
+from builder.definition import STAFF_AUDIENCE, Definition
 
 
 class AlreadyAnswered(Exception):
     """The person has answered this anonymous one-answer form already."""
+
+
+def _is_anonymous(definition: Definition) -> bool:
+    settings = definition.settings
+    return settings.get("audience") == STAFF_AUDIENCE and bool(settings.get("anonymous"))
 
 
 def _by_column(form: Form, values: dict[str, object]) -> dict[str, object]:
@@ -29,7 +34,12 @@ def submit(
     token: str | None = None,
     user_id: int | None = None,
 ) -> tuple[store.Record, bool]:
-    """Store *values* (field key -> value) as one record; idempotent per *token*."""
+    """Store *values* (field key -> value) as one record; idempotent per *token*.
+
+    An anonymous staff form keeps no user id, whoever sends the record.
+    """
+    if _is_anonymous(definition):
+        user_id = None
     return store.insert(
         form,
         form.published_version.number,
