@@ -32,6 +32,8 @@ from renderer.widgets import aria
 blueprint = Blueprint("public", __name__)
 blueprint.add_app_template_global(aria, "aria")
 
+#: what the thank-you ticket of a staff answer holds instead of a record id
+STAFF_TICKET = 0
 #: how long the thank-you address keeps showing the receipt (seconds)
 RECEIPT_TICKET_AGE = 24 * 3600
 
@@ -178,7 +180,9 @@ def fill(slug: str):
             record = _store_staff_answer(form, definition, values, staff_answer.survey, token)
         except AlreadyAnswered:
             return render_template("public/answered.html", **page), 409
-    ticket = receipt_ticket(form, record.id)
+    # A staff answer's thank-you address names no record: addresses end up in proxy logs
+    # next to the person's address, which would undo an anonymous survey.
+    ticket = receipt_ticket(form, record.id if staff_answer is None else STAFF_TICKET)
     return redirect(url_for(".thanks", slug=slug, ticket=ticket), 303)
 
 
@@ -187,14 +191,23 @@ def fill(slug: str):
 def thanks(slug: str, ticket: str):
     """The thank-you page with the receipt number (受付番号)."""
     form = _published_form(slug)
+    definition = published_definition(form)
     record_id = ticket_record_id(form, ticket)
+    if surveys.is_staff_form(definition):
+        if record_id != STAFF_TICKET:
+            abort(404)
+        return render_template(
+            "public/thanks.html",
+            form=form,
+            definition=definition,
+            record=None,
+            survey=surveys.Survey.of(definition),
+        )
     record = submitted_receipt(form, record_id) if record_id is not None else None
     if record is None:
         abort(404)
-    definition = published_definition(form)
-    survey = surveys.Survey.of(definition) if surveys.is_staff_form(definition) else None
     return render_template(
-        "public/thanks.html", form=form, definition=definition, record=record, survey=survey
+        "public/thanks.html", form=form, definition=definition, record=record, survey=None
     )
 
 

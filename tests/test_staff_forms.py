@@ -344,3 +344,16 @@ def test_a_record_added_through_the_api_to_an_anonymous_form_keeps_no_user(
     response = api.post(f"/api/v1/forms/{form.id}/records", json={"name": "紙の回答"})
     assert response.status_code == 201, response.get_json()
     assert _rows(form)[0]["created_by"] is None
+
+
+def test_the_thank_you_address_of_a_staff_answer_names_no_record(client, make_form, staff):
+    from renderer.public import ticket_record_id
+
+    form = _survey(make_form, anonymous=True)
+    log_in(client, staff)
+    done = _send(client, form.slug)
+    ticket = done.headers["Location"].rsplit("/", 1)[1]
+    assert ticket_record_id(form, ticket) == 0
+    assert _rows(form)[0]["id"] != 0
+    thanks = client.get(done.headers["Location"])
+    assert thanks.status_code == 200 and "回答を受け付けました" in thanks.get_data(as_text=True)
