@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.records.tables import record_table_name
+from tests.browser.test_accessibility import violations
 from tests.conftest import ELECTION, PASSWORD
 
 SURVEY = {
@@ -36,6 +37,7 @@ def test_a_staff_member_answers_and_changes_the_survey_on_a_phone(
     waiting = page.locator("#waiting-surveys")
     expect(waiting.get_by_role("heading", name="回答待ちのアンケート")).to_be_visible()
     shot(page, "home-waiting")
+    assert violations(page) == [], "home page with a waiting survey"
 
     waiting.get_by_role("link", name="職員満足度調査").click()
     expect(page.get_by_role("heading", name="職員満足度調査")).to_be_visible()
@@ -54,6 +56,7 @@ def test_a_staff_member_answers_and_changes_the_survey_on_a_phone(
     expect(page.get_by_label("6月30日")).to_be_checked()
     expect(page.locator("#survey-notice")).to_contain_text("回答済み")
     shot(page, "reopened")
+    assert violations(page) == [], "survey filled with the earlier answer"
 
     page.get_by_label("6月30日").uncheck()
     page.get_by_label("7月1日").check()
@@ -65,4 +68,10 @@ def test_a_staff_member_answers_and_changes_the_survey_on_a_phone(
     records = sa.table(record_table_name(form.id), sa.column("id"))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(records)) == 1
     assert db.session.scalars(sa.select(values.c.value)).all() == ["d2"]
+    # the form's settings page says who answers and how, next to each setting
+    page.goto(f"/staff/forms/{form.id}/settings")
+    expect(page.get_by_label("職員のみ（庁内アンケート、職員ログインが必要）")).to_be_checked()
+    expect(page.get_by_label("1人1回答（受付終了まで修正可）")).to_be_checked()
+    shot(page, "settings")
+    assert violations(page) == [], "settings of a staff survey"
     assert not live_server.errors
