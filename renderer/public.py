@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -211,15 +212,15 @@ def thanks(slug: str, ticket: str):
     )
 
 
+@dataclass
 class _StaffAnswer:
     """What the logged-in person has to do with a staff form."""
 
-    def __init__(self, survey: surveys.Survey, previous: dict | None, closed_to_me: bool):
-        self.survey = survey
-        #: their earlier answer (field key -> value), to change it
-        self.previous = previous
-        #: answered already, anonymously: nothing more can be done
-        self.closed_to_me = closed_to_me
+    survey: surveys.Survey
+    #: their earlier answer (field key -> value), to change it
+    previous: dict | None
+    #: answered already, anonymously: nothing more can be done
+    closed_to_me: bool
 
 
 def _staff_answer(form: Form, definition, page: dict) -> _StaffAnswer:
@@ -232,15 +233,16 @@ def _staff_answer(form: Form, definition, page: dict) -> _StaffAnswer:
     if answered is not None and answered.record_id is not None and not survey.anonymous:
         record = own_answer(form, answered.record_id)
         if record is not None:
-            keys = {e["column"]: e["key"] for e in form.storage or []}
+            keys = {e["column"]: e["key"] for e in form.storage or [] if not e["retired"]}
             previous = {keys[c]: v for c, v in record.values.items() if c in keys}
     page["previous"] = previous
     return _StaffAnswer(survey, previous, closed_to_me=answered is not None and survey.anonymous)
 
 
 def _store_staff_answer(form: Form, definition, values: dict, survey, token: str):
-    """Store the person's answer; the audit log notes it (for an anonymous survey, without
-    the record: an entry naming both would undo the anonymity)."""
+    """Store the person's answer; the audit log notes it, except for an anonymous survey:
+    an entry names the person and its time matches the record's, which would undo the
+    anonymity (``survey_respondent`` says who answered, without when or what)."""
     record, created = submit_staff_answer(
         form,
         definition,
