@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from flask import current_app
 
+from builder.definition import PUBLIC_AUDIENCE, STAFF_AUDIENCE
+
 FULL = "full"
 PUBLIC = "public"
 INTERNAL = "internal"
 ROLES = (FULL, PUBLIC, INTERNAL)
-
-#: who a form is for (its ``audience`` setting): citizens, or logged-in staff
-PUBLIC_AUDIENCE = "public"
-STAFF_AUDIENCE = "staff"
 
 _AUDIENCES = {
     FULL: {PUBLIC_AUDIENCE, STAFF_AUDIENCE},

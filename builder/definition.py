@@ -31,6 +31,9 @@ SLUG_PATTERN = re.compile(r"\A[a-z0-9][a-z0-9-]{1,62}\Z")
 SECTION = "section"
 DEFAULT_RECEIPT_FORMAT = "{yyyy}{mm}{dd}-{seq:06d}"
 MAX_FIELDS = 300
+PUBLIC_AUDIENCE = "public"
+STAFF_AUDIENCE = "staff"
+AUDIENCES = (PUBLIC_AUDIENCE, STAFF_AUDIENCE)
 
 
 class DefinitionError(ValueError):
@@ -58,6 +61,32 @@ class FormSettingsSchema(Schema):
         validate=_valid_receipt_format,
     )
     confirm_page = fields.Boolean(load_default=True)
+    #: who the form is for: citizens ("public") or logged-in staff ("staff")
+    audience = fields.String(
+        validate=validate.OneOf(
+            AUDIENCES, error=N_("Choose who the form is for: public or staff.")
+        ),
+    )
+    #: a staff form: the departments (names) whose members, sub-departments included, may
+    #: answer; empty: every staff member
+    respondents = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        validate=validate.Length(max=200),
+    )
+    #: a staff form: each person answers once and may change the answer until it closes
+    one_answer_per_person = fields.Boolean()
+    #: a staff form: answers keep no link to the person who gave them
+    anonymous = fields.Boolean()
+
+
+#: what the staff-form settings are when a document does not set them (documents written
+#: before they existed stay as they are)
+STAFF_FORM_DEFAULTS = {
+    "audience": PUBLIC_AUDIENCE,
+    "respondents": [],
+    "one_answer_per_person": False,
+    "anonymous": False,
+}
 
 
 class DocumentSchema(Schema):

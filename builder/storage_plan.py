@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from builder.definition import STAFF_FORM_DEFAULTS, FormSettingsSchema
 from builder.fields.base import FieldType
 from builder.i18n import N_
 from builder.system_names import FIELD_COLUMN_PREFIX
@@ -39,9 +40,16 @@ PUBLISHED_SETTINGS = (
     (("settings", "thank_you"), N_("Message on the thank-you page")),
     (("settings", "receipt_format"), N_("Receipt number format")),
     (("settings", "confirm_page"), N_("Show a confirmation page before sending")),
+    (("settings", "audience"), N_("Who answers this form")),
+    (("settings", "respondents"), N_("Departments that answer")),
+    (
+        ("settings", "one_answer_per_person"),
+        N_("One answer per person (changeable until it closes)"),
+    ),
+    (("settings", "anonymous"), N_("Anonymous (answers are stored without names)")),
 )
 #: settings short enough to show as "old → new"
-_SHOWN_VALUES = {"title", "settings.receipt_format"}
+_SHOWN_VALUES = {"title", "settings.receipt_format", "settings.audience"}
 
 
 @dataclass
@@ -60,9 +68,13 @@ def subject(change: dict | Change, gettext) -> str:
 
 
 def _setting(document: dict, path: tuple[str, ...]):
+    found = document
     for part in path:
-        document = document.get(part) if isinstance(document, dict) else None
-    return "" if document is None else document
+        found = found.get(part) if isinstance(found, dict) else None
+    if found is None and path[0] == "settings":
+        # a version stored before the setting existed has its default
+        found = {**FormSettingsSchema().load({}), **STAFF_FORM_DEFAULTS}.get(path[-1])
+    return "" if found is None else found
 
 
 def settings_changes(old: dict, new: dict) -> list[Change]:

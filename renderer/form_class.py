@@ -78,6 +78,11 @@ def hidden_inputs(values: dict[str, object], fields: list[FieldType]) -> list[tu
     return pairs
 
 
+def formdata_from_values(values: dict[str, object], fields: list[FieldType]) -> MultiDict:
+    """Request-like data that fills the form with *values* (field key -> stored value)."""
+    return MultiDict(hidden_inputs(values, fields))
+
+
 def formdata_from_json(payload: dict, fields: list[FieldType]) -> tuple[MultiDict, dict]:
     """Request-like data from an API JSON object; also {key: message} for wrong types."""
     data, errors = MultiDict(), {}

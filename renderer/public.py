@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from app import roles
+from app import audit, roles, surveys
 from app.extensions import limiter
 from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
 from app.models import Form
 from app.models.types import utcnow
-from app.records.access import submitted_receipt
-from app.records.submission import submit
+from app.records.access import own_answer, submitted_receipt
+from app.records.submission import AlreadyAnswered, submit, submit_staff_answer
 from app.security_headers import embeddable
+from app.staff.blueprint import must_enrol
 from renderer.form_class import (
     build_form_class,
     cleaned_values,
     field_name,
+    formdata_from_values,
     hidden_inputs,
     layout,
 )
@@ -29,6 +33,8 @@ from renderer.widgets import aria
 blueprint = Blueprint("public", __name__)
 blueprint.add_app_template_global(aria, "aria")
 
+#: what the thank-you ticket of a staff answer holds instead of a record id
+STAFF_TICKET = 0
 #: how long the thank-you address keeps showing the receipt (seconds)
 RECEIPT_TICKET_AGE = 24 * 3600
 
@@ -65,7 +71,30 @@ def _published_form(slug: str) -> Form:
         abort(404)
     if former:
         abort(_forward(form.slug))
+    definition = published_definition(form)
+    if surveys.is_staff_form(definition):
+        _check_respondent(definition)
     return form
+
+
+def _check_respondent(definition) -> None:
+    """A staff form asks for a log-in, and then for membership of its departments."""
+    if not current_user.is_authenticated:
+        abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
+    # the account's own duties come first, as on every staff page
+    if current_user.must_change_password:
+        abort(redirect(url_for("staff.change_password")))
+    if must_enrol(current_user):
+        abort(redirect(url_for("staff.two_factor")))
+    if not surveys.may_answer(current_user, definition):
+        abort(
+            403,
+            description=_(
+                "This survey is for staff of these departments only: %(names)s. "
+                "If you should answer it, ask the department that runs it.",
+                names=_(", ").join(surveys.Survey.of(definition).departments),
+            ),
+        )
 
 
 def _audience(form: Form) -> str:
@@ -96,6 +125,8 @@ def page_context(form: Form, definition, preview: bool = False) -> dict:
         "layout": layout(definition, fields),
         "field_name": field_name,
         "preview": preview,
+        "survey": None,
+        "previous": None,
     }
 
 
@@ -114,8 +145,17 @@ def fill(slug: str):
         return render_template("public/closed.html", form=form, definition=definition), 410
     page = page_context(form, definition)
     web_form, fields = page["web_form"], page["fields"]
+    staff_form = surveys.is_staff_form(definition)
+    staff_answer = _staff_answer(form, definition, page) if staff_form else None
+    if staff_answer is not None and staff_answer.closed_to_me:
+        status = 200 if request.method == "GET" else 409
+        return render_template("public/answered.html", **page), status
 
     if request.method == "GET":
+        if staff_answer is not None and staff_answer.previous is not None:
+            web_form = page["web_form"] = build_form_class(fields)(
+                formdata=formdata_from_values(staff_answer.previous, fields)
+            )
         web_form.submission_token.data = uuid.uuid4().hex
         return render_template("public/form.html", **page)
 
@@ -133,8 +173,17 @@ def fill(slug: str):
         return render_template(
             "public/confirm.html", **page, shown=shown, hidden=hidden_inputs(values, fields)
         )
-    record, _created = submit(form, definition, values, token=web_form.submission_token.data)
-    ticket = receipt_ticket(form, record.id)
+    token = web_form.submission_token.data
+    if staff_answer is None:
+        record, _created = submit(form, definition, values, token=token)
+    else:
+        try:
+            record = _store_staff_answer(form, definition, values, staff_answer.survey, token)
+        except AlreadyAnswered:
+            return render_template("public/answered.html", **page), 409
+    # A staff answer's thank-you address names no record: addresses end up in proxy logs
+    # next to the person's address, which would undo an anonymous survey.
+    ticket = receipt_ticket(form, record.id if staff_answer is None else STAFF_TICKET)
     return redirect(url_for(".thanks", slug=slug, ticket=ticket), 303)
 
 
@@ -143,10 +192,72 @@ def fill(slug: str):
 def thanks(slug: str, ticket: str):
     """The thank-you page with the receipt number (受付番号)."""
     form = _published_form(slug)
+    definition = published_definition(form)
     record_id = ticket_record_id(form, ticket)
+    if surveys.is_staff_form(definition):
+        if record_id != STAFF_TICKET:
+            abort(404)
+        return render_template(
+            "public/thanks.html",
+            form=form,
+            definition=definition,
+            record=None,
+            survey=surveys.Survey.of(definition),
+        )
     record = submitted_receipt(form, record_id) if record_id is not None else None
     if record is None:
         abort(404)
     return render_template(
-        "public/thanks.html", form=form, definition=published_definition(form), record=record
+        "public/thanks.html", form=form, definition=definition, record=record, survey=None
     )
+
+
+@dataclass
+class _StaffAnswer:
+    """What the logged-in person has to do with a staff form."""
+
+    survey: surveys.Survey
+    #: their earlier answer (field key -> value), to change it
+    previous: dict | None
+    #: answered already, anonymously: nothing more can be done
+    closed_to_me: bool
+
+
+def _staff_answer(form: Form, definition, page: dict) -> _StaffAnswer:
+    survey = surveys.Survey.of(definition)
+    page["survey"] = survey
+    answered = (
+        surveys.respondent(form, current_user) if survey.one_answer_per_person else None
+    )
+    previous = None
+    if answered is not None and answered.record_id is not None and not survey.anonymous:
+        record = own_answer(form, answered.record_id)
+        if record is not None:
+            keys = {e["column"]: e["key"] for e in form.storage or [] if not e["retired"]}
+            previous = {keys[c]: v for c, v in record.values.items() if c in keys}
+    page["previous"] = previous
+    return _StaffAnswer(survey, previous, closed_to_me=answered is not None and survey.anonymous)
+
+
+def _store_staff_answer(form: Form, definition, values: dict, survey, token: str):
+    """Store the person's answer; the audit log notes it, except for an anonymous survey:
+    an entry names the person and its time matches the record's, which would undo the
+    anonymity (``survey_respondent`` says who answered, without when or what)."""
+    record, created = submit_staff_answer(
+        form,
+        definition,
+        values,
+        current_user,
+        one_answer_per_person=survey.one_answer_per_person,
+        anonymous=survey.anonymous,
+        token=token,
+    )
+    if survey.anonymous:
+        return record
+    audit.record(
+        audit.RECORD_CREATE if created else audit.RECORD_EDIT,
+        form=form,
+        record_id=record.id,
+        detail={"receipt_no": record.receipt_no, "survey_answer": True},
+    )
+    return record

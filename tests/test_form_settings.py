@@ -42,6 +42,9 @@ def _current(client, form) -> dict:
         if 'type="checkbox"' in tag:
             if "checked" in tag:
                 values[name.group(1)] = "y"
+        elif 'type="radio"' in tag:
+            if "checked" in tag:
+                values[name.group(1)] = html_lib.unescape(value.group(1))
         else:
             values[name.group(1)] = html_lib.unescape(value.group(1)) if value else ""
     for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):

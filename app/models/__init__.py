@@ -8,6 +8,7 @@ from app.models.grant import Grant
 from app.models.login_session import LoginSession
 from app.models.login_throttle import LoginThrottle
 from app.models.recovery_code import RecoveryCode
+from app.models.survey_respondent import SurveyRespondent
 from app.models.template import Template
 from app.models.user import User
 
@@ -22,6 +23,7 @@ __all__ = [
     "LoginSession",
     "LoginThrottle",
     "RecoveryCode",
+    "SurveyRespondent",
     "Template",
     "User",
     "department_member",

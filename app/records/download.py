@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from app import audit
 from app.records import export
 from app.records.access import RecordAccess
+from app.records.respondents import respondent_names
 from app.records.statuses import status_label
 
 
@@ -22,6 +23,7 @@ def csv_columns(access: RecordAccess, types) -> export.ExportColumns:
         retired_label=_("retired"),
         timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
         status_text=lambda status: status_label(status, _),
+        respondent=(_("Respondent"), names) if (names := respondent_names(access.form)) else None,
     )
 
 

@@ -68,15 +68,20 @@ class ExportColumns:
     retired_label: str
     timezone: str
     status_text: Callable[[str], str] = str
+    #: (heading, record -> name) of the respondent column, for a staff form with names
+    respondent: tuple[str, Callable[[Record], str]] | None = None
 
     def __post_init__(self):
         self.zone = ZoneInfo(self.timezone)
         self.exporters = [(e["column"], self.types[e["column"]].export) for e in self.entries]
 
     def header(self) -> list[str]:
-        return list(self.system_headings) + [
-            column_heading(e, self.retired_label) for e in self.entries
-        ]
+        respondent = [self.respondent[0]] if self.respondent else []
+        return (
+            list(self.system_headings)
+            + respondent
+            + [column_heading(e, self.retired_label) for e in self.entries]
+        )
 
     def row(self, record: Record) -> list:
         local = record.created_at.replace(tzinfo=dt.UTC).astimezone(self.zone)
@@ -85,6 +90,8 @@ class ExportColumns:
             local.strftime("%Y-%m-%d %H:%M:%S"),
             self.status_text(record.status),
         ]
+        if self.respondent:
+            cells.append(self.respondent[1](record))
         values = record.values
         cells += [to_cell(values.get(column)) for column, to_cell in self.exporters]
         return [

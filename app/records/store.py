@@ -34,6 +34,8 @@ class Record:
     updated_at: dt.datetime
     form_version: int
     values: dict = field(default_factory=dict)
+    #: the staff member who sent it (None: a citizen, or an anonymous staff answer)
+    created_by: int | None = None
 
 
 @dataclass
@@ -87,7 +89,6 @@ def filter_target(tables: RecordTables, entry: dict):
     return tables.records.c[entry["column"]]
 
 
-@write_transaction
 def insert(
     form: Form,
     version_number: int,
@@ -102,70 +103,109 @@ def insert(
 
     A repeated *token* (double click, re-sent POST) returns the first record instead.
     """
-    return _insert(
-        form,
-        version_number,
-        values,
-        token=token,
-        user_id=user_id,
-        receipt_format=receipt_format,
-        timezone=timezone,
-    )
-
-
-def _insert(
-    form: Form,
-    version_number: int,
-    values: dict,
-    *,
-    token: str | None,
-    user_id: int | None,
-    receipt_format: str | None,
-    timezone: str,
-) -> tuple[Record, bool]:
-    tables = tables_for(form)
-    if token:
-        existing = find_by_token(form, token)
-        if existing:
-            return existing, False
-    multi = {e["column"] for e in tables.catalogue if e["kind"] == MULTI}
-    now = utcnow()
-    row = {k: v for k, v in values.items() if k not in multi}
     try:
-        connection = db.session.connection()
-        result = connection.execute(
-            tables.records.insert().values(
-                **row,
-                created_at=now,
-                updated_at=now,
-                created_by=user_id,
-                updated_by=user_id,
-                form_version=version_number,
-                idempotency_token=token,
-            )
+        return _insert(
+            form,
+            version_number,
+            values,
+            token=token,
+            user_id=user_id,
+            receipt_format=receipt_format,
+            timezone=timezone,
         )
-        record_id = result.inserted_primary_key[0]
-        chosen = [
-            {"record_id": record_id, "field": column, "value": value}
-            for column in multi
-            for value in values.get(column) or []
-        ]
-        if chosen:
-            connection.execute(tables.values.insert(), chosen)
-        number = receipt_number(receipt_format, form.id, record_id, now, timezone)
-        connection.execute(
-            tables.records.update()
-            .where(tables.records.c.id == record_id)
-            .values(receipt_no=number)
-        )
-        db.session.commit()
     except IntegrityError:
         db.session.rollback()
         existing = find_by_token(form, token) if token else None
         if existing is None:
             raise
         return existing, False
-    return get(form, record_id), True
+
+
+@write_transaction
+def _insert(form: Form, version_number: int, values: dict, **options) -> tuple[Record, bool]:
+    if options["token"]:
+        existing = find_by_token(form, options["token"])
+        if existing:
+            return existing, False
+    return add(form, version_number, values, **options), True
+
+
+def add(
+    form: Form,
+    version_number: int,
+    values: dict,
+    *,
+    token: str | None = None,
+    user_id: int | None = None,
+    receipt_format: str | None = None,
+    timezone: str = "Asia/Tokyo",
+) -> Record:
+    """Insert one record in the caller's write transaction and return it."""
+    tables = tables_for(form)
+    multi = _multi_columns(tables)
+    now = utcnow()
+    row = {k: v for k, v in values.items() if k not in multi}
+    connection = db.session.connection()
+    result = connection.execute(
+        tables.records.insert().values(
+            **row,
+            created_at=now,
+            updated_at=now,
+            created_by=user_id,
+            updated_by=user_id,
+            form_version=version_number,
+            idempotency_token=token,
+        )
+    )
+    record_id = result.inserted_primary_key[0]
+    _store_choices(tables, record_id, values, multi)
+    number = receipt_number(receipt_format, form.id, record_id, now, timezone)
+    connection.execute(
+        tables.records.update().where(tables.records.c.id == record_id).values(receipt_no=number)
+    )
+    return get(form, record_id)
+
+
+@write_transaction
+def update(
+    form: Form, record_id: int, version_number: int, values: dict, *, user_id: int | None
+) -> Record | None:
+    """Replace the given values of one record (multiple choices included); None if the
+    record does not exist."""
+    tables = tables_for(form)
+    multi = _multi_columns(tables)
+    row = {k: v for k, v in values.items() if k not in multi}
+    connection = db.session.connection()
+    result = connection.execute(
+        tables.records.update()
+        .where(tables.records.c.id == record_id)
+        .values(**row, updated_at=utcnow(), updated_by=user_id, form_version=version_number)
+    )
+    if result.rowcount == 0:
+        return None
+    changed = [column for column in multi if column in values]
+    if changed:
+        connection.execute(
+            tables.values.delete().where(
+                tables.values.c.record_id == record_id, tables.values.c.field.in_(changed)
+            )
+        )
+        _store_choices(tables, record_id, values, changed)
+    return get(form, record_id)
+
+
+def _multi_columns(tables: RecordTables) -> set[str]:
+    return {e["column"] for e in tables.catalogue if e["kind"] == MULTI}
+
+
+def _store_choices(tables: RecordTables, record_id: int, values: dict, columns) -> None:
+    chosen = [
+        {"record_id": record_id, "field": column, "value": value}
+        for column in columns
+        for value in values.get(column) or []
+    ]
+    if chosen:
+        db.session.connection().execute(tables.values.insert(), chosen)
 
 
 def find_by_token(form: Form, token: str) -> Record | None:
@@ -199,6 +239,7 @@ def _record(tables: RecordTables, row) -> Record:
         updated_at=row["updated_at"],
         form_version=row["form_version"],
         values=values,
+        created_by=row["created_by"],
     )
 
 

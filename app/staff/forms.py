@@ -8,7 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import audit, json_input, rights
+from app import audit, json_input, rights, surveys
 from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
@@ -58,6 +58,7 @@ def forms():
         forms=rows,
         counts=counts,
         can_create=rights.can_create_forms(current_user),
+        waiting=surveys.waiting_for(current_user),
     )
 
 

@@ -13,6 +13,7 @@ from app.forms.published import published_definition
 from app.records import download, export
 from app.records.access import FieldNotVisible, RecordAccess
 from app.records.columns import column_heading
+from app.records.respondents import respondent_names
 from app.records.store import SYSTEM_SORTS
 from app.staff.blueprint import blueprint, form_or_404
 
@@ -76,6 +77,7 @@ def records(form_id: int):
         heading=lambda e: column_heading(e, _("retired")),
         can_export=rights.can(current_user, rights.EXPORT, form),
         sortable=allowed_sorts,
+        respondent=respondent_names(form),
     ), 422 if parsed.errors else 200
 
 
@@ -97,6 +99,7 @@ def record_detail(form_id: int, record_id: int):
         types=types,
         heading=lambda e: column_heading(e, _("retired")),
         definition=published_definition(form),
+        respondent=respondent_names(form),
     )
 
 

@@ -15,18 +15,26 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from app import audit, rights
+from app import audit, rights, surveys
 from app.forms import operations
 from app.forms.errors import flatten
+from app.forms.published import published_definition
 from app.models.form import accepting
 from app.models.types import utcnow
 from app.records import store
 from app.staff.blueprint import blueprint, form_or_404
 from builder import definition as definitions
-from builder.definition import DefinitionError
+from builder.definition import PUBLIC_AUDIENCE, STAFF_AUDIENCE, DefinitionError
 from builder.i18n import translate
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -48,10 +56,34 @@ class SettingsForm(FlaskForm):
     receipt_format = StringField(
         _l("Receipt number format"), validators=[InputRequired(_l("Enter a format."))]
     )
+    audience = RadioField(
+        _l("Who answers this form"),
+        choices=[
+            SelectChoice(PUBLIC_AUDIENCE, _l("Citizens (public form, no log-in)")),
+            SelectChoice(STAFF_AUDIENCE, _l("Staff only (internal survey, staff log-in required)")),
+        ],
+        default=PUBLIC_AUDIENCE,
+    )
+    respondents = TextAreaField(_l("Departments that answer"), validators=[Optional()])
+    one_answer_per_person = BooleanField(_l("One answer per person (changeable until it closes)"))
+    anonymous = BooleanField(_l("Anonymous (answers are stored without names)"))
+
+    def validate_respondents(self, field):
+        unknown = surveys.unknown_departments(department_names(field.data))
+        if unknown:
+            raise ValidationError(
+                _("There is no department named %(names)s.", names=_(", ").join(unknown))
+            )
 
     def validate_closes_at(self, field):
         if field.data and self.opens_at.data and field.data <= self.opens_at.data:
             raise ValidationError(_("The end must be after the start."))
+
+
+def department_names(text: str | None) -> list[str]:
+    """The department names typed one per line (or separated by commas), without repeats."""
+    names = (part.strip() for line in (text or "").splitlines() for part in line.split(","))
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def _to_utc(local: dt.datetime | None) -> dt.datetime | None:
@@ -75,6 +107,10 @@ _FIELD_OF_PATH = {
     "settings.receipt_format": "receipt_format",
     "settings.thank_you": "thank_you",
     "description": "description",
+    "settings.audience": "audience",
+    "settings.respondents": "respondents",
+    "settings.one_answer_per_person": "one_answer_per_person",
+    "settings.anonymous": "anonymous",
 }
 
 
@@ -124,7 +160,29 @@ def _audited_settings(form) -> dict:
         "confirm_page": settings.get("confirm_page", True),
         "thank_you": settings.get("thank_you", ""),
         "receipt_format": settings.get("receipt_format", ""),
+        "audience": settings.get("audience", PUBLIC_AUDIENCE),
+        "respondents": list(settings.get("respondents") or []),
+        "one_answer_per_person": settings.get("one_answer_per_person", False),
+        "anonymous": settings.get("anonymous", False),
     }
+
+
+def _anonymity_change_refused(form, anonymous: bool) -> str | None:
+    """Why the anonymity of *form* cannot become *anonymous*, or None.
+
+    Answers already received were stored with or without names; changing the setting
+    would make the form claim what its answers do not keep.
+    """
+    published = published_definition(form)
+    if published is None or bool(published.settings.get("anonymous")) == anonymous:
+        return None
+    if not store.count(form):
+        return None
+    return _(
+        "The form already has answers, stored %(how)s; this cannot be changed now. "
+        "Copy the form to start a new survey with the other setting.",
+        how=_("without names") if not anonymous else _("with names"),
+    )
 
 
 def _record_settings_change(form, before: dict) -> None:
@@ -155,6 +213,10 @@ def form_settings(form_id: int):
             "confirm_page": settings.get("confirm_page", True),
             "thank_you": settings.get("thank_you", ""),
             "receipt_format": settings.get("receipt_format", ""),
+            "audience": settings.get("audience", PUBLIC_AUDIENCE),
+            "respondents": "\n".join(settings.get("respondents") or []),
+            "one_answer_per_person": settings.get("one_answer_per_person", False),
+            "anonymous": settings.get("anonymous", False),
         }
         if request.method == "GET"
         else None
@@ -174,6 +236,10 @@ def form_settings(form_id: int):
             confirm_page=page.confirm_page.data,
             thank_you=page.thank_you.data or "",
             receipt_format=page.receipt_format.data.strip(),
+            audience=page.audience.data,
+            respondents=department_names(page.respondents.data),
+            one_answer_per_person=page.one_answer_per_person.data,
+            anonymous=page.anonymous.data,
         )
         slug = document["slug"]
         acceptance = Acceptance(
@@ -182,6 +248,9 @@ def form_settings(form_id: int):
         confirmed = request.form.get("confirmed") == _confirmation_token(slug, acceptance)
         try:
             definitions.load(document)
+            refused = _anonymity_change_refused(form, page.anonymous.data)
+            if refused:
+                raise DefinitionError({"settings": {"anonymous": [refused]}})
             operations.free_slug(slug, form.id)
             consequences = {} if confirmed else _consequences(form, slug, acceptance)
             if not consequences:
