@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import force_locale
 
 from app import accounts, audit, audit_retention, lockout, organisation, second_factor, seed
-from app.extensions import db
 from app.models import Department, User
 from app.tokens import create_token
 from app.transactions import write_transaction
@@ -104,15 +102,12 @@ def create_department_command(name, parent):
 @click.option("--name", default="", help="What the token is for.")
 def create_token_command(username, name):
     """Print a new API token for a user (sent as 'Authorization: Bearer <token>')."""
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None:
-        raise click.ClickException(f"no user {username!r}")
-    click.echo(create_token(user, name))
+    click.echo(create_token(_user(username), name))
     audit.record(audit.TOKEN_CREATE, detail={"user": username, "name": name})
 
 
 def _user(username: str) -> User:
-    user = db.session.scalar(sa.select(User).where(User.username == username))
+    user = organisation.user_named(username)
     if user is None:
         raise click.ClickException(f"no user {username!r}")
     return user

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from app import audit, rights
+from app import audit, organisation, rights
 from app.extensions import db
-from app.models import Department, Form, Grant, User
+from app.models import Form, Grant
 from app.transactions import write_transaction
 from builder import definition as definitions
 from builder.i18n import N_, Msg
@@ -131,25 +131,17 @@ def _grant(raw, path: str, keys: set[str], problems: list[Problem]) -> GrantSpec
 
 
 def _department(name, path: str, problems: list[Problem]) -> int | None:
-    found = (
-        db.session.scalar(sa.select(Department.id).where(Department.name == name))
-        if isinstance(name, str)
-        else None
-    )
+    found = organisation.department_named(name) if isinstance(name, str) else None
     if found is None:
         problems.append(Problem(path, Msg(N_("Unknown department “%(name)s”."), name=str(name))))
-    return found
+    return found.id if found else None
 
 
 def _user(name, path: str, problems: list[Problem]) -> int | None:
-    found = (
-        db.session.scalar(sa.select(User.id).where(User.username == name))
-        if isinstance(name, str)
-        else None
-    )
+    found = organisation.user_named(name) if isinstance(name, str) else None
     if found is None:
         problems.append(Problem(path, Msg(N_("Unknown user “%(name)s”."), name=str(name))))
-    return found
+    return found.id if found else None
 
 
 def _rights(raw, path: str, problems: list[Problem]) -> list[str]:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import rights
+from app import organisation, rights
 from app.extensions import db
 from app.forms import grants
 from app.models import Department, User
@@ -78,7 +78,7 @@ def _page(form, problems=None, status=200):
     chosen = request.args.get("explain", "").strip()
     explained = None
     if chosen:
-        user = db.session.scalar(sa.select(User).where(User.username == chosen))
+        user = organisation.user_named(chosen)
         if user is None:
             problems = (problems or []) + [_("Unknown user “%(name)s”.", name=chosen)]
         else:
