@@ -20,6 +20,10 @@ SYSTEM_COLUMNS = (
     "updated_by",
     "form_version",
     "idempotency_token",
+    "assignee_id",
+    "source",
+    "deleted_at",
+    "deleted_by",
 )
 
 #: query parameters and record members of the records API

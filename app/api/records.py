@@ -13,6 +13,7 @@ from app.records.access import FieldNotVisible, RecordAccess
 from app.records.filters import SYSTEM_FILTERS
 from app.records.store import SYSTEM_SORTS
 from app.records.submission import submit
+from app.records.tables import API
 from builder.system_names import api_name
 from renderer.form_class import FIELD_PREFIX, build_form_class, cleaned_values, formdata_from_json
 
@@ -175,7 +176,12 @@ def create_record(form_id: int):
         return problem(400, _("The Idempotency-Key header is too long (at most 60)."))
     token = f"api:{key}" if key else None
     record, created = submit(
-        form, definition, cleaned_values(web_form, fields), token=token, user_id=g.api_user.id
+        form,
+        definition,
+        cleaned_values(web_form, fields),
+        token=token,
+        user_id=g.api_user.id,
+        source=API,
     )
     if created:
         audit.record(

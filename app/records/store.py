@@ -36,6 +36,13 @@ class Record:
     values: dict = field(default_factory=dict)
     #: the staff member who sent it (None: a citizen, or an anonymous staff answer)
     created_by: int | None = None
+    updated_by: int | None = None
+    #: the staff member in charge
+    assignee_id: int | None = None
+    #: how it came in (app.records.tables.SOURCES)
+    source: str = record_tables.WEB
+    #: when it was moved to the trash (None: not in the trash)
+    deleted_at: dt.datetime | None = None
 
 
 @dataclass
@@ -98,6 +105,7 @@ def insert(
     user_id: int | None = None,
     receipt_format: str | None = None,
     timezone: str = "Asia/Tokyo",
+    source: str = record_tables.WEB,
 ) -> tuple[Record, bool]:
     """Store one record; return it and whether it is new.
 
@@ -112,6 +120,7 @@ def insert(
             user_id=user_id,
             receipt_format=receipt_format,
             timezone=timezone,
+            source=source,
         )
     except IntegrityError:
         db.session.rollback()
@@ -139,6 +148,7 @@ def add(
     user_id: int | None = None,
     receipt_format: str | None = None,
     timezone: str = "Asia/Tokyo",
+    source: str = record_tables.WEB,
 ) -> Record:
     """Insert one record in the caller's write transaction and return it."""
     tables = tables_for(form)
@@ -155,6 +165,7 @@ def add(
             updated_by=user_id,
             form_version=version_number,
             idempotency_token=token,
+            source=source,
         )
     )
     record_id = result.inserted_primary_key[0]
@@ -240,6 +251,10 @@ def _record(tables: RecordTables, row) -> Record:
         form_version=row["form_version"],
         values=values,
         created_by=row["created_by"],
+        updated_by=row["updated_by"],
+        assignee_id=row["assignee_id"],
+        source=row["source"],
+        deleted_at=row["deleted_at"],
     )
 
 
@@ -273,6 +288,11 @@ def _order(tables: RecordTables, sort: str | None, descending: bool):
     return [column.is_(None), primary, records.c.id.desc() if descending else records.c.id]
 
 
+def live(tables: RecordTables):
+    """The condition every list, count and export starts from: not in the trash."""
+    return tables.records.c.deleted_at.is_(None)
+
+
 def query(
     form: Form,
     conditions: list,
@@ -284,7 +304,7 @@ def query(
     """One page of records matching every condition (SQL clauses from field types)."""
     tables = tables_for(form)
     records = tables.records
-    where = sa.and_(sa.true(), *conditions)
+    where = sa.and_(live(tables), *conditions)
     total = db.session.execute(
         sa.select(sa.func.count()).select_from(records).where(where)
     ).scalar()
@@ -311,7 +331,7 @@ def iterate(form: Form, conditions: list, chunk: int = 1000) -> Iterator[Record]
         rows = (
             db.session.execute(
                 sa.select(records)
-                .where(records.c.id > last, *conditions)
+                .where(records.c.id > last, live(tables), *conditions)
                 .order_by(records.c.id)
                 .limit(chunk)
             )
@@ -327,6 +347,8 @@ def iterate(form: Form, conditions: list, chunk: int = 1000) -> Iterator[Record]
 
 
 def count(form: Form) -> int:
-    """How many records the form has."""
+    """How many records the form has (the trash not counted)."""
     tables = tables_for(form)
-    return db.session.execute(sa.select(sa.func.count()).select_from(tables.records)).scalar()
+    return db.session.execute(
+        sa.select(sa.func.count()).select_from(tables.records).where(live(tables))
+    ).scalar()

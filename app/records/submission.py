@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Form, SurveyRespondent, User
 from app.records import store
+from app.records.tables import WEB
 from app.transactions import write_transaction
 from builder.definition import STAFF_AUDIENCE, Definition
 
@@ -33,6 +34,7 @@ def submit(
     *,
     token: str | None = None,
     user_id: int | None = None,
+    source: str = WEB,
 ) -> tuple[store.Record, bool]:
     """Store *values* (field key -> value) as one record; idempotent per *token*.
 
@@ -48,6 +50,7 @@ def submit(
         user_id=user_id,
         receipt_format=definition.settings.get("receipt_format"),
         timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+        source=source,
     )
 
 

@@ -16,6 +16,12 @@ from alembic.operations import Operations
 from builder.fields.base import STORAGE_TYPES
 
 MULTI = "multi"
+
+#: record sources: the public form, the API, staff entering a paper or phone application,
+#: an import
+WEB, API, STAFF, IMPORT = "web", "api", "staff", "import"
+SOURCES = (WEB, API, STAFF, IMPORT)
+_LATER_SYSTEM_COLUMNS = ("assignee_id", "source", "deleted_at", "deleted_by")
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 RecordId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -55,7 +61,32 @@ def _system_columns() -> list[sa.Column]:
         sa.Column("updated_by", sa.Integer),
         sa.Column("form_version", sa.Integer, nullable=False),
         sa.Column("idempotency_token", sa.String(64), unique=True),
+        # the staff member in charge (担当者)
+        sa.Column("assignee_id", sa.Integer, index=True),
+        # how the record came in: one of SOURCES
+        sa.Column("source", sa.String(20), nullable=False, server_default=WEB),
+        # set when the record is moved to the trash; trashed records are in no list
+        sa.Column("deleted_at", sa.DateTime, index=True),
+        sa.Column("deleted_by", sa.Integer),
     ]
+
+
+def added_system_columns() -> list[sa.Column]:
+    """System columns that tables made before them lack; added on upgrade and publish."""
+    return [c for c in _system_columns() if c.name in _LATER_SYSTEM_COLUMNS]
+
+
+def add_missing_system_columns(connection: sa.Connection, table_name: str) -> None:
+    """Give an existing record table the system columns it was made without."""
+    present = {c["name"] for c in sa.inspect(connection).get_columns(table_name)}
+    operations = Operations(MigrationContext.configure(connection))
+    for column in added_system_columns():
+        if column.name not in present:
+            operations.add_column(table_name, column)
+            if column.index:
+                operations.create_index(
+                    f"ix_{table_name}_{column.name}", table_name, [column.name]
+                )
 
 
 def field_column(entry: dict) -> sa.Column:
@@ -105,6 +136,7 @@ def apply(
         tables.values.create(connection)
         to_index = [e for e in catalogue if e["kind"] != MULTI]
     else:
+        add_missing_system_columns(connection, tables.records.name)
         operations = Operations(MigrationContext.configure(connection))
         for entry in new:
             if entry["kind"] != MULTI:
