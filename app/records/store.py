@@ -7,7 +7,7 @@ type changed has an old (retired) and a new column under the same key.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -106,10 +106,14 @@ def insert(
     receipt_format: str | None = None,
     timezone: str = "Asia/Tokyo",
     source: str = record_tables.WEB,
+    after_add: Sequence[Callable[[Record], Record | None]] = (),
 ) -> tuple[Record, bool]:
     """Store one record; return it and whether it is new.
 
     A repeated *token* (double click, re-sent POST) returns the first record instead.
+    Each of *after_add* runs inside the insert's transaction with the new record (taking
+    seats, queueing mail); it may return a changed record, and an exception it raises
+    rolls the insert back.
     """
     try:
         return _insert(
@@ -121,6 +125,7 @@ def insert(
             receipt_format=receipt_format,
             timezone=timezone,
             source=source,
+            after_add=after_add,
         )
     except IntegrityError:
         db.session.rollback()
@@ -131,12 +136,17 @@ def insert(
 
 
 @write_transaction
-def _insert(form: Form, version_number: int, values: dict, **options) -> tuple[Record, bool]:
+def _insert(
+    form: Form, version_number: int, values: dict, *, after_add, **options
+) -> tuple[Record, bool]:
     if options["token"]:
         existing = find_by_token(form, options["token"])
         if existing:
             return existing, False
-    return add(form, version_number, values, **options), True
+    record = add(form, version_number, values, **options)
+    for step in after_add:
+        record = step(record) or record
+    return record, True
 
 
 def add(

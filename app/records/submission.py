@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
@@ -35,10 +37,12 @@ def submit(
     token: str | None = None,
     user_id: int | None = None,
     source: str = WEB,
+    after_add: Sequence[Callable[[store.Record], store.Record | None]] = (),
 ) -> tuple[store.Record, bool]:
     """Store *values* (field key -> value) as one record; idempotent per *token*.
 
-    An anonymous staff form keeps no user id, whoever sends the record.
+    An anonymous staff form keeps no user id, whoever sends the record. *after_add* steps
+    run in the insert's transaction (see ``store.insert``).
     """
     if _is_anonymous(definition):
         user_id = None
@@ -51,6 +55,7 @@ def submit(
         receipt_format=definition.settings.get("receipt_format"),
         timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
         source=source,
+        after_add=after_add,
     )
 
 
