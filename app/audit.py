@@ -65,6 +65,8 @@ RECORD_IMPORT = "record.import"
 RECORD_EXPORT = "record.export"
 AUDIT_EXPORT = "audit.export"
 AUDIT_PRUNE = "audit.prune"
+SITE_IDENTITY = "site.identity"
+FORM_EMBEDDING = "form.embedding"
 
 ACTION_LABELS = {
     LOGIN: _l("Log-in"),
@@ -96,6 +98,8 @@ ACTION_LABELS = {
     RECORD_EXPORT: _l("Records exported"),
     AUDIT_EXPORT: _l("Audit log exported"),
     AUDIT_PRUNE: _l("Old audit entries removed"),
+    SITE_IDENTITY: _l("Office name or logo changed"),
+    FORM_EMBEDDING: _l("Sites that may embed the form changed"),
 }
 
 #: the longest summary kept (JSON text); a longer one is cut and marked "truncated"

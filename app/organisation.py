@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from app import accounts, audit
@@ -276,3 +277,44 @@ def members(department: Department) -> list[User]:
             .order_by(User.username)
         )
     )
+
+
+PHONE_PATTERN = re.compile(r"\A\+?[0-9()\- ]{4,40}\Z")
+
+
+@write_transaction
+def set_department_contact(department: Department, phone: str, email: str, hours: str) -> None:
+    """Change how citizens reach *department* (shown on its public forms)."""
+    phone = clean_name(phone)
+    email = (email or "").strip()
+    hours = (hours or "").strip()
+    if phone and not PHONE_PATTERN.match(phone):
+        raise OrganisationError(
+            "contact_phone", _l("Enter a phone number of digits and hyphens, e.g. 03-1234-5678.")
+        )
+    if email:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise OrganisationError(
+                "contact_email", _l("Enter an e-mail address such as info@city.example.jp.")
+            ) from None
+    if len(hours) > 200:
+        raise OrganisationError("contact_hours", _l("At most %(n)d characters.", n=200))
+    before = _contact_facts(department)
+    department.contact_phone = phone or None
+    department.contact_email = email or None
+    department.contact_hours = hours or None
+    audit.record(
+        audit.DEPARTMENT_CHANGE,
+        detail={"department": department.name}
+        | audit.changes(before, _contact_facts(department)),
+    )
+
+
+def _contact_facts(department: Department) -> dict:
+    return {
+        "contact_phone": department.contact_phone,
+        "contact_email": department.contact_email,
+        "contact_hours": department.contact_hours,
+    }

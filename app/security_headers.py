@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 
 #: the policy's fixed part; frame-ancestors is added per view
 POLICY = (
@@ -56,13 +56,23 @@ def framed_by_own_pages(view: Callable) -> Callable:
 def embedding_origins(setting: str) -> tuple[str, ...]:
     """The origins of ATSUME_FRAME_ANCESTORS; ValueError names one that is not an origin."""
     origins = tuple(setting.split())
-    for origin in origins:
-        if not _ORIGIN.fullmatch(origin):
-            raise ValueError(
-                f"ATSUME_FRAME_ANCESTORS: {origin!r} is not an origin such as "
-                "https://www.city.example.jp"
-            )
+    bad = not_origins(origins)
+    if bad:
+        raise ValueError(
+            f"ATSUME_FRAME_ANCESTORS: {bad[0]!r} is not an origin such as "
+            "https://www.city.example.jp"
+        )
     return origins
+
+
+def not_origins(texts) -> list[str]:
+    """Those of *texts* that are not a site's origin (scheme, host and optional port)."""
+    return [text for text in texts if not _ORIGIN.fullmatch(text)]
+
+
+def allow_embedding_by(origins) -> None:
+    """Let *origins* too show this response in a frame (a form's own embedding sites)."""
+    g.atsume_embedders = tuple(origins or ())
 
 
 def _frame_ancestors() -> str:
@@ -71,7 +81,10 @@ def _frame_ancestors() -> str:
     if wanted == OWN_PAGES:
         return "'self'"
     if wanted == EMBEDDERS:
-        return " ".join(current_app.extensions["atsume_frame_ancestors"]) or "'none'"
+        origins = dict.fromkeys(
+            (*current_app.extensions["atsume_frame_ancestors"], *g.get("atsume_embedders", ()))
+        )
+        return " ".join(origins) or "'none'"
     return "'none'"
 
 

@@ -6,7 +6,16 @@ import datetime as dt
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +23,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, Forbidden, InternalServerError
 
-from app import roles
+from app import identity, roles
 from app.records.statuses import status_label
 from app.staff.blueprint import wants_json
 from builder.fields.base import FILTER_LABELS
@@ -85,7 +94,19 @@ def register(app: Flask) -> None:
             "other_language": _other_language_url if request else None,
             "url_with_query": url_with_query,
             "staff_enabled": roles.serves_staff(app.config["ATSUME_ROLE"]),
+            "site_identity": identity.current,
+            "form_contact": identity.contact_for,
         }
+
+    @app.route("/identity/logo")
+    def identity_logo():
+        """The office's logo; its address changes with its content, so it is cached long."""
+        path = identity.logo_path(identity.current())
+        if path is None:
+            abort(404)
+        response = send_file(path, mimetype=identity.current().logo_type, max_age=86400 * 30)
+        response.headers["Content-Disposition"] = "inline"
+        return response
 
     def _error(status: int, title: str, message: str):
         if request.path.startswith("/api/") or wants_json():

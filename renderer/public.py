@@ -18,7 +18,7 @@ from app.models import Form
 from app.models.types import utcnow
 from app.records.access import own_answer, submitted_receipt
 from app.records.submission import AlreadyAnswered, submit, submit_staff_answer
-from app.security_headers import embeddable
+from app.security_headers import allow_embedding_by, embeddable
 from app.staff.blueprint import must_enrol
 from renderer.form_class import (
     build_form_class,
@@ -71,6 +71,7 @@ def _published_form(slug: str) -> Form:
         abort(404)
     if former:
         abort(_forward(form.slug))
+    allow_embedding_by(form.embed_origins)
     definition = published_definition(form)
     if surveys.is_staff_form(definition):
         _check_respondent(definition)

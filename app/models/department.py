@@ -30,6 +30,10 @@ class Department(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     #: the department this one is part of (None: a top-level department)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    #: how citizens reach the department, shown on its public forms
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_hours: Mapped[str | None] = mapped_column(sa.String(200))
 
     parent: Mapped[Department | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Department]] = relationship(

@@ -43,6 +43,8 @@ class Form(db.Model):
     #: optional acceptance period (UTC); outside it the public form says it is closed
     opens_at: Mapped[dt.datetime | None]
     closes_at: Mapped[dt.datetime | None]
+    #: the sites that may show the public form in a frame (origins such as https://city.example)
+    embed_origins: Mapped[list | None] = mapped_column(JSONDocument)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app import identity
 from app.extensions import db
 from app.forms import operations
 from app.forms.published import published_definition
-from app.models import Department, Form, User
+from app.models import Department, Form, SiteSetting, User
 from app.passwords import generate_password, hash_password
 from app.records import store
 from app.records.submission import submit
@@ -18,6 +19,12 @@ from app.seed.answers import demo_answers
 
 SEED_DIR = Path(__file__).parent
 DEMO_DEPARTMENT = "総務課"
+DEMO_OFFICE = "みどり市（デモ）"
+DEMO_CONTACT = {
+    "contact_phone": "000-000-0000",
+    "contact_email": "somu@city.example.jp",
+    "contact_hours": "平日 8:30〜17:15",
+}
 DEMO_ADMIN = "admin"
 #: how the seed output names the command that gives a user a new one-time password
 RESET_COMMAND = "flask --app app atsume reset-password {username}"
@@ -36,10 +43,13 @@ def seed_demo(with_answers: bool = True) -> list[str]:
     lines = []
     department = db.session.scalar(sa.select(Department).where(Department.name == DEMO_DEPARTMENT))
     if department is None:
-        department = Department(name=DEMO_DEPARTMENT)
+        department = Department(name=DEMO_DEPARTMENT, **DEMO_CONTACT)
         db.session.add(department)
         db.session.commit()
         lines.append(f"Created department {DEMO_DEPARTMENT}.")
+    if db.session.get(SiteSetting, identity.ORGANISATION) is None:
+        db.session.add(SiteSetting(key=identity.ORGANISATION, value={"name": DEMO_OFFICE}))
+        db.session.commit()
     admin = db.session.scalar(sa.select(User).where(User.username == DEMO_ADMIN))
     if admin is None:
         password = generate_password()

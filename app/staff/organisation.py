@@ -119,9 +119,17 @@ def edit_department(department_id: int):
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            organisation.update_department(
-                department, request.form.get("name", ""), _department_choice("parent")
-            )
+            if request.form.get("part") == "contact":
+                organisation.set_department_contact(
+                    department,
+                    request.form.get("contact_phone", ""),
+                    request.form.get("contact_email", ""),
+                    request.form.get("contact_hours", ""),
+                )
+            else:
+                organisation.update_department(
+                    department, request.form.get("name", ""), _department_choice("parent")
+                )
         except OrganisationError as error:
             errors[error.field] = str(error.message)
         else:
