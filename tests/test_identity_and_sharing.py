@@ -132,22 +132,22 @@ def test_a_bad_contact_is_refused_next_to_its_field(
 
 def test_the_qr_code_carries_the_public_address(staff_client, make_form):
     form = make_form()
-    png = staff_client.get(f"/staff/forms/{form.id}/qr.png?download=1")
+    png = staff_client.get(f"/staff/forms/{form.id}/qr-code?format=png&download=1")
     assert png.status_code == 200 and png.mimetype == "image/png"
     assert png.data.startswith(b"\x89PNG")
     assert "attachment" in png.headers["Content-Disposition"]
-    svg = staff_client.get(f"/staff/forms/{form.id}/qr.svg")
+    svg = staff_client.get(f"/staff/forms/{form.id}/qr-code?format=svg")
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
     unpublished = make_form(dict(ELECTION, slug="draft-only"), publish=False)
-    assert staff_client.get(f"/staff/forms/{unpublished.id}/qr.png").status_code == 404
-    assert staff_client.get(f"/staff/forms/{form.id}/qr.gif").status_code == 404
+    assert staff_client.get(f"/staff/forms/{unpublished.id}/qr-code").status_code == 404
+    assert staff_client.get(f"/staff/forms/{form.id}/qr-code?format=gif").status_code == 404
 
 
 def test_the_qr_code_is_for_staff_of_the_form_only(client, other_staff, make_form):
     form = make_form()
-    assert client.get(f"/staff/forms/{form.id}/qr.png").status_code in (302, 401)
+    assert client.get(f"/staff/forms/{form.id}/qr-code").status_code in (302, 401)
     log_in(client, other_staff)
-    assert client.get(f"/staff/forms/{form.id}/qr.png").status_code == 403
+    assert client.get(f"/staff/forms/{form.id}/qr-code").status_code == 403
 
 
 def _frame_ancestors(response) -> str:

@@ -29,6 +29,9 @@ REQUIRED = {
     ("staff.form_detail", "GET"): rights.VIEW_FORM,
     ("staff.download_definition", "GET"): rights.VIEW_FORM,
     ("staff.versions", "GET"): rights.VIEW_FORM,
+    ("staff.share", "GET"): rights.VIEW_FORM,
+    ("staff.qr_code", "GET"): rights.VIEW_FORM,
+    ("staff.share", "POST"): rights.MANAGE,
     ("staff.duplicate", "GET"): rights.VIEW_FORM,
     ("staff.duplicate", "POST"): rights.VIEW_FORM,
     ("designer.preview", "GET"): rights.VIEW_FORM,
@@ -173,6 +176,8 @@ def _text(response) -> str:
     """The response as a person or script reads it (JSON with its escapes decoded)."""
     if response.is_json:
         return json.dumps(response.get_json(), ensure_ascii=False)
+    if response.mimetype.startswith("image/") and response.mimetype != "image/svg+xml":
+        return ""  # a picture (a QR code) carries no record values
     return response.get_data(as_text=True)
 
 

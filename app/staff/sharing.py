@@ -84,10 +84,11 @@ def share(form_id: int):
     ), 422 if error else 200
 
 
-@blueprint.route("/forms/<int:form_id>/qr.<kind>")
-def qr_code(form_id: int, kind: str):
-    """The public address as a QR code (PNG or SVG), to download for flyers."""
+@blueprint.route("/forms/<int:form_id>/qr-code")
+def qr_code(form_id: int):
+    """The public address as a QR code (``?format=png`` or ``svg``), to download for flyers."""
     form = form_or_404(form_id, rights.VIEW_FORM)
+    kind = request.args.get("format", "png")
     if kind not in QR_FORMATS or not form.is_published:
         abort(404)
     code = segno.make(public_address(form), error="m", micro=False)
