@@ -7,9 +7,11 @@ from app.staff import (  # noqa: F401 - attach their routes
     organisation,
     organisation_import,
     permissions,
+    record_workflow,
     records,
     reuse,
     settings,
+    trash_pages,
     two_factor,
     versions,
 )
