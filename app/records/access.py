@@ -123,6 +123,14 @@ class RecordAccess:
             return None
         return self.strip(record)
 
+    def ids(self, conditions: list) -> list[int]:
+        """The ids of the matching records (for bulk actions), in id order."""
+        return store.matching_ids(self.form, conditions)
+
+    def only(self, record_ids) -> list:
+        """The condition "one of these records" (ids of other forms match nothing)."""
+        return [self.tables.records.c.id.in_(sorted({int(i) for i in record_ids}))]
+
     def status_counts(self, conditions: list) -> dict[str, int]:
         """status key -> how many matching records have it (the trash not counted)."""
         return store.count_by_status(self.form, conditions)

@@ -374,3 +374,14 @@ def count_by_status(form: Form, conditions: list) -> dict[str, int]:
         .group_by(records.c.status)
     )
     return dict(rows.all())
+
+
+def matching_ids(form: Form, conditions: list) -> list[int]:
+    """The ids of the live records matching every condition, in id order."""
+    tables = tables_for(form)
+    records = tables.records
+    return list(
+        db.session.scalars(
+            sa.select(records.c.id).where(live(tables), *conditions).order_by(records.c.id)
+        )
+    )

@@ -3,7 +3,9 @@
 from app.staff import (  # noqa: F401 - attach their routes
     account,
     audit,
+    bulk,
     forms,
+    on_behalf,
     organisation,
     organisation_import,
     permissions,
@@ -14,6 +16,7 @@ from app.staff import (  # noqa: F401 - attach their routes
     trash_pages,
     two_factor,
     versions,
+    workflow_settings,
 )
 from app.staff.blueprint import blueprint
 

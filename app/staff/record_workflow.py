@@ -4,6 +4,7 @@ the status column, counts and filters of the list, and the source badge."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -122,24 +123,32 @@ def list_context(access: RecordAccess, args, gettext) -> dict:
     """The list's status chips (counts under the other current filters), labels, and
     the names of assignees."""
     form = access.form
-    others = MultiDict([(k, v) for k, v in args.items(multi=True) if k not in {"status", "page"}])
-    parsed = access.filters(others, gettext=gettext)
+    pairs = [(k, v) for k, v in args.items(multi=True) if k not in {"status", "page"}]
+    parsed = access.filters(MultiDict(pairs), gettext=gettext)
     counts = access.status_counts([] if parsed.errors else parsed.conditions)
     chosen = set(requested_statuses(args))
+
+    def chip(key: str, label: str, closed: bool) -> Chip:
+        return Chip(key, label, counts.get(key, 0), key in chosen, closed)
+
     chips = [
-        Chip(s.key, s.text(gettext), counts.get(s.key, 0), s.key in chosen, s.closed)
+        chip(s.key, s.text(gettext), s.closed)
         for s in workflow.known_statuses(form)
         if s.key != workflow.WAITLISTED or counts.get(s.key)
     ]
     listed = {c.key for c in chips}
-    chips += [
-        Chip(k, k, n, k in chosen, False) for k, n in sorted(counts.items()) if k not in listed
-    ]
+    chips += [chip(k, k, False) for k in sorted(counts) if k not in listed]
+    assignees = workflow.assignable_users(form)
     return {
         "status_chips": chips,
+        #: the list's arguments but the status (for the chips' links)
+        "other_filters": pairs,
         "status_labels": workflow.label_map(form, gettext),
         "status_total": sum(counts.values()),
+        "chosen_statuses": chosen,
         "record_rights": record_rights(form),
         "assignee_filter": args.get("assignee", ""),
-        "assignees": workflow.assignable_users(form),
+        "assignees": assignees,
+        "people": {u.id: u.display_name or u.username for u in assignees},
+        "filter_query": urlencode(pairs),
     }

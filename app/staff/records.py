@@ -79,6 +79,7 @@ def records(form_id: int):
         can_export=rights.can(current_user, rights.EXPORT, form),
         sortable=allowed_sorts,
         respondent=respondent_names(form),
+        **record_workflow.list_context(access, request.args, _),
     ), 422 if parsed.errors else 200
 
 
