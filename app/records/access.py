@@ -156,5 +156,7 @@ def submitted_receipt(form: Form, record_id: int) -> Record | None:
 
 def own_answer(form: Form, record_id: int) -> Record | None:
     """A staff member's own answer to a staff form, for them to change: every value,
-    since they gave it. The caller has checked that the answer is theirs."""
-    return store.get(form, record_id)
+    since they gave it (not once it is in the trash). The caller has checked that the
+    answer is theirs."""
+    record = store.get(form, record_id)
+    return record if record is not None and record.deleted_at is None else None

@@ -184,13 +184,17 @@ def _who_may(transition: Transition, user: User, members: set[int]) -> bool:
 
 
 def allowed_targets(form: Form, current: str, user: User | None) -> list[Status]:
-    """The statuses *user* may move a record in status *current* to (in the form's order)."""
+    """The statuses *user* may move a record in status *current* to (in the form's order).
+
+    ``waitlisted`` is offered only where the form lists it: event registration puts
+    records there itself.
+    """
     if not rights.can(user, rights.EDIT_RECORDS, form):
         return []
     moves = transitions(form)
     return [
         s
-        for s in known_statuses(form)
+        for s in statuses(form)
         if s.key != current and _may_move(form, current, s.key, user, moves, None)
     ]
 

@@ -144,6 +144,8 @@ def list_context(access: RecordAccess, args, gettext) -> dict:
         #: the list's arguments but the status (for the chips' links)
         "other_filters": pairs,
         "status_labels": workflow.label_map(form, gettext),
+        #: what a bulk status change offers: the form's own statuses
+        "bulk_statuses": [(s.key, s.text(gettext)) for s in workflow.statuses(form)],
         "status_total": sum(counts.values()),
         "chosen_statuses": chosen,
         "record_rights": record_rights(form),
