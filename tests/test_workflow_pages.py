@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from app import rights
 from app.extensions import db
 from app.forms.published import published_definition
 from app.models import AuditEvent, Grant, User
-from app.records import history, trash, workflow
+from app.records import history, time_limit, trash, workflow
 from app.records.access import RecordAccess
 from app.records.submission import submit
 
@@ -308,3 +309,30 @@ def test_entry_on_behalf_leaves_out_fields_the_user_may_not_set(
     admin = User.query.filter_by(username="staff").one()
     record = RecordAccess(admin, form).page([]).records[0]
     assert record.values["f_age"] is None
+
+
+# -- counting within a time limit -----------------------------------------------------------
+
+SLOW = sa.text(
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000)"
+    " SELECT count(*) FROM n"
+)
+
+
+def test_a_slow_count_is_stopped_and_the_transaction_goes_on(app, form, staff):
+    ids = _add(form, 2)
+    with pytest.raises(time_limit.TimeLimitExceeded):
+        with time_limit.limited(20):
+            db.session.execute(SLOW)
+    # the request's work goes on afterwards, and without the limit
+    assert RecordAccess(staff, form).status_counts([], 1000) == {"new": 2}
+    with time_limit.limited(0):
+        assert db.session.execute(sa.text("SELECT 1")).scalar() == 1
+    assert RecordAccess(staff, form).get(ids[0]) is not None
+
+
+def test_list_without_counts_when_counting_is_too_slow(app, form, staff_client, monkeypatch):
+    _add(form, 1)
+    monkeypatch.setattr(RecordAccess, "status_counts", lambda self, conditions, limit: None)
+    html = staff_client.get(f"/staff/forms/{form.id}/records").get_data(as_text=True)
+    assert "chip-count" not in html and "chip-note" in html

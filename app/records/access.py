@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from app import rights
 from app.models import Form, User
-from app.records import filters, store
+from app.records import filters, store, time_limit
 from app.records.columns import column_types
 from app.records.store import Page, Record
 from builder.fields.base import FieldType
@@ -131,9 +131,14 @@ class RecordAccess:
         """The condition "one of these records" (ids of other forms match nothing)."""
         return [self.tables.records.c.id.in_(sorted({int(i) for i in record_ids}))]
 
-    def status_counts(self, conditions: list) -> dict[str, int]:
-        """status key -> how many matching records have it (the trash not counted)."""
-        return store.count_by_status(self.form, conditions)
+    def status_counts(self, conditions: list, time_limit_ms: int = 0) -> dict[str, int] | None:
+        """status key -> how many matching records have it (the trash not counted); None
+        when counting takes longer than *time_limit_ms* (0: no limit)."""
+        try:
+            with time_limit.limited(time_limit_ms):
+                return store.count_by_status(self.form, conditions)
+        except time_limit.TimeLimitExceeded:
+            return None
 
     def count(self) -> int:
         """How many records the form has."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -125,7 +125,12 @@ def list_context(access: RecordAccess, args, gettext) -> dict:
     form = access.form
     pairs = [(k, v) for k, v in args.items(multi=True) if k not in {"status", "page"}]
     parsed = access.filters(MultiDict(pairs), gettext=gettext)
-    counts = access.status_counts([] if parsed.errors else parsed.conditions)
+    counts = access.status_counts(
+        [] if parsed.errors else parsed.conditions,
+        current_app.config["ATSUME_COUNT_TIME_LIMIT_MS"],
+    )
+    counted = counts is not None
+    counts = counts or {}
     chosen = set(requested_statuses(args))
 
     def chip(key: str, label: str, closed: bool) -> Chip:
@@ -147,6 +152,8 @@ def list_context(access: RecordAccess, args, gettext) -> dict:
         #: what a bulk status change offers: the form's own statuses
         "bulk_statuses": [(s.key, s.text(gettext)) for s in workflow.statuses(form)],
         "status_total": sum(counts.values()),
+        #: False when counting took too long (a very large form without filters)
+        "status_counted": counted,
         "chosen_statuses": chosen,
         "record_rights": record_rights(form),
         "assignee_filter": args.get("assignee", ""),
