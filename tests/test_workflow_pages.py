@@ -213,6 +213,19 @@ def test_bulk_on_the_filtered_set(app, form, staff, staff_client):
     assert sorted(_status_all(form, staff)) == ["done", "done", "new"]
 
 
+def test_bulk_on_the_filtered_set_keeps_the_status_filter(app, form, staff, staff_client):
+    ids = _add(form, 3)
+    workflow.change_status(form, ids[:1], "in_review", staff)
+    page = staff_client.get(f"/staff/forms/{form.id}/records?status=in_review&page=1")
+    assert 'name="filter" value="status=in_review"' in page.get_data(as_text=True)
+    done = _bulk(
+        staff_client, form, action="status:done", scope="filtered", filter="status=in_review",
+        confirmed="1",
+    )
+    assert done.status_code == 303
+    assert _status_all(form, staff) == ["done", "new", "new"]
+
+
 def test_refused_bulk_change_names_the_records_and_changes_nothing(app, form, staff, staff_client):
     form.workflow = {
         "statuses": workflow.default_document()["statuses"],

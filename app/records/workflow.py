@@ -285,11 +285,11 @@ def change_status(form: Form, record_ids: list[int], new_status: str, user: User
     moves = transitions(form)
     members = rights.member_department_ids(user) if moves else None
     rows = [r for r in _current(form, record_ids) if r.status != new_status]
-    refused = [
-        (r.receipt_no, r.status)
-        for r in rows
-        if not _may_move(form, r.status, new_status, user, moves, members)
-    ]
+    movable = {
+        current: _may_move(form, current, new_status, user, moves, members)
+        for current in {r.status for r in rows}
+    }
+    refused = [(r.receipt_no, r.status) for r in rows if not movable[r.status]]
     if refused:
         raise TransitionRefused(_refused_message(refused, new_status, form), refused)
     ids = [r.id for r in rows]

@@ -159,5 +159,6 @@ def list_context(access: RecordAccess, args, gettext) -> dict:
         "assignee_filter": args.get("assignee", ""),
         "assignees": assignees,
         "people": {u.id: u.display_name or u.username for u in assignees},
-        "filter_query": urlencode(pairs),
+        #: the list's filters, status included, for a bulk action on every matching record
+        "filter_query": urlencode([(k, v) for k, v in args.items(multi=True) if k != "page"]),
     }
