@@ -144,4 +144,7 @@ def test_workflow_settings_and_entry_on_behalf(pc, phone, live_server, make_form
     expect(mobile.locator(".source--staff")).to_have_count(1)
     shot(mobile, "list-phone")
     assert violations(mobile) == [], "records list on a phone"
+    mobile.goto(f"/staff/forms/{form.id}/workflow")
+    shot(mobile, "settings-phone")
+    assert violations(mobile) == [], "workflow settings on a phone"
     assert not live_server.errors
