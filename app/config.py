@@ -81,4 +81,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ATSUME_AUDIT_RETENTION_DAYS": int(env("ATSUME_AUDIT_RETENTION_DAYS", "1825")),
         # the longest an audit write waits for the database before it is retried later
         "ATSUME_AUDIT_WAIT_MS": int(env("ATSUME_AUDIT_WAIT_MS", "1000")),
+        # records stay this many days in the trash, then `atsume empty-trash` deletes them
+        "ATSUME_TRASH_DAYS": _number("ATSUME_TRASH_DAYS", 30, minimum=1),
+        # the longest the records list spends counting records per status (0: no limit);
+        # past it the status chips show without counts
+        "ATSUME_COUNT_TIME_LIMIT_MS": _number("ATSUME_COUNT_TIME_LIMIT_MS", 200),
     } | overrides

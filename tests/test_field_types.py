@@ -102,12 +102,19 @@ def _texts(html: str, tag: str) -> list[str]:
     ]
 
 
+def _without_workflow(html: str) -> str:
+    """The list's rows without their workflow cells (selection, status, assignee)."""
+    return re.sub(
+        r'<(td|th)[^>]*class="[^"]*workflow-cell[^"]*"[^>]*>.*?</\1>', "", html, flags=re.S
+    )
+
+
 def list_cells(html: str) -> list[str]:
-    return _texts(html[html.index("<tbody>") : html.index("</tbody>")], "td")
+    return _texts(_without_workflow(html[html.index("<tbody>") : html.index("</tbody>")]), "td")
 
 
 def list_headings(html: str) -> list[str]:
-    return _texts(html[html.index("<thead>") : html.index("</thead>")], "th")
+    return _texts(_without_workflow(html[html.index("<thead>") : html.index("</thead>")]), "th")
 
 
 def error_summary_links(html: str) -> list[str]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from app import rights
 from app.models import Form, User
-from app.records import filters, store
+from app.records import filters, store, time_limit
 from app.records.columns import column_types
 from app.records.store import Page, Record
 from builder.fields.base import FieldType
@@ -89,6 +89,7 @@ class RecordAccess:
             name_of=name_of,
             timezone=timezone,
             gettext=gettext,
+            user_id=getattr(self.user, "id", None),
         )
 
     def sortable(self, entries: list[dict] | None = None) -> list[dict]:
@@ -114,10 +115,30 @@ class RecordAccess:
         for record in store.iterate(self.form, conditions, chunk):
             yield self.strip(record)
 
-    def get(self, record_id: int) -> Record | None:
-        """One record, hidden values stripped; None if there is no such record."""
+    def get(self, record_id: int, *, trashed: bool = False) -> Record | None:
+        """One record, hidden values stripped; None if there is no such record, or if it
+        is in the trash (unless *trashed*: then its ``deleted_at`` tells it apart)."""
         record = store.get(self.form, record_id)
-        return self.strip(record) if record is not None else None
+        if record is None or (record.deleted_at is not None and not trashed):
+            return None
+        return self.strip(record)
+
+    def ids(self, conditions: list) -> list[int]:
+        """The ids of the matching records (for bulk actions), in id order."""
+        return store.matching_ids(self.form, conditions)
+
+    def only(self, record_ids) -> list:
+        """The condition "one of these records" (ids of other forms match nothing)."""
+        return [self.tables.records.c.id.in_(sorted({int(i) for i in record_ids}))]
+
+    def status_counts(self, conditions: list, time_limit_ms: int = 0) -> dict[str, int] | None:
+        """status key -> how many matching records have it (the trash not counted); None
+        when counting takes longer than *time_limit_ms* (0: no limit)."""
+        try:
+            with time_limit.limited(time_limit_ms):
+                return store.count_by_status(self.form, conditions)
+        except time_limit.TimeLimitExceeded:
+            return None
 
     def count(self) -> int:
         """How many records the form has."""
@@ -140,5 +161,7 @@ def submitted_receipt(form: Form, record_id: int) -> Record | None:
 
 def own_answer(form: Form, record_id: int) -> Record | None:
     """A staff member's own answer to a staff form, for them to change: every value,
-    since they gave it. The caller has checked that the answer is theirs."""
-    return store.get(form, record_id)
+    since they gave it (not once it is in the trash). The caller has checked that the
+    answer is theirs."""
+    record = store.get(form, record_id)
+    return record if record is not None and record.deleted_at is None else None

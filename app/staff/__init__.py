@@ -3,17 +3,22 @@
 from app.staff import (  # noqa: F401 - attach their routes
     account,
     audit,
+    bulk,
     forms,
     identity,
+    on_behalf,
     organisation,
     organisation_import,
     permissions,
+    record_workflow,
     records,
     reuse,
     settings,
     sharing,
+    trash_pages,
     two_factor,
     versions,
+    workflow_settings,
 )
 from app.staff.blueprint import blueprint
 
