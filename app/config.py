@@ -50,6 +50,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env("ATSUME_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "ATSUME_SUBMIT_RATE": env("ATSUME_SUBMIT_RATE", "120 per minute"),
+        # answers sent sooner than this after the form was opened are held back as automated
+        "ATSUME_MIN_FILL_SECONDS": float(env("ATSUME_MIN_FILL_SECONDS", "3")),
         "ATSUME_LOGIN_RATE": env("ATSUME_LOGIN_RATE", "10 per minute"),
         # wrong current passwords on the change-password page, per account
         "ATSUME_PASSWORD_RATE": env("ATSUME_PASSWORD_RATE", "5 per 15 minutes"),

@@ -20,6 +20,7 @@ from app.records.access import own_answer, submitted_receipt
 from app.records.submission import AlreadyAnswered, submit, submit_staff_answer
 from app.security_headers import allow_embedding_by, embeddable
 from app.staff.blueprint import must_enrol
+from renderer import spam_guard
 from renderer.form_class import (
     build_form_class,
     cleaned_values,
@@ -28,10 +29,16 @@ from renderer.form_class import (
     hidden_inputs,
     layout,
 )
+from renderer.prefill import prefill_formdata
 from renderer.widgets import aria
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_app_template_global(aria, "aria")
+
+
+@blueprint.app_template_global("spam_guard_inputs")
+def _spam_guard_inputs():
+    return spam_guard.guard_inputs(_("Leave this box empty"))
 
 #: what the thank-you ticket of a staff answer holds instead of a record id
 STAFF_TICKET = 0
@@ -157,6 +164,10 @@ def fill(slug: str):
             web_form = page["web_form"] = build_form_class(fields)(
                 formdata=formdata_from_values(staff_answer.previous, fields)
             )
+        elif request.args:
+            web_form = page["web_form"] = build_form_class(fields)(
+                formdata=prefill_formdata(request.args, fields)
+            )
         web_form.submission_token.data = uuid.uuid4().hex
         return render_template("public/form.html", **page)
 
@@ -165,12 +176,15 @@ def fill(slug: str):
         web_form.submission_token.data = uuid.uuid4().hex
     if action == "back":
         return render_template("public/form.html", **page)
+    if spam_guard.suspicious():
+        current_app.logger.info("Public form %s: an answer was held back as automated", slug)
+        return render_template("public/form.html", **page, held_back=True), 422
     if not web_form.validate():
         return render_template("public/form.html", **page), 422
 
     values = cleaned_values(web_form, fields)
     if action == "confirm" and definition.settings.get("confirm_page", True):
-        shown = [(ft, ft.display(values.get(ft.key))) for ft in fields]
+        shown = [(ft, ft.display(values.get(ft.key))) for ft in fields if ft.citizen_sees]
         return render_template(
             "public/confirm.html", **page, shown=shown, hidden=hidden_inputs(values, fields)
         )

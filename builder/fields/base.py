@@ -107,6 +107,8 @@ class FieldType:
     required_message: str = N_("This item is required.")
     #: how the list view asks for a filter value: text | number | date | choice
     filter_widget: str = "text"
+    #: whether the citizen sees the item (a hidden item is set from the address)
+    citizen_sees: bool = True
 
     def __init__(
         self,
