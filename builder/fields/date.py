@@ -152,8 +152,8 @@ class DateType(FieldType):
             return self.today, _("today")
         name = self.spec.get("reference_name")
         if name:
-            return day, _("%(name)s, %(date)s") % {"name": name, "date": self.display(day)}
-        return day, self.display(day)
+            return day, _("%(name)s, %(date)s") % {"name": name, "date": self._plain(day)}
+        return day, self._plain(day)
 
     def limits(self) -> tuple[Limit | None, Limit | None]:
         """The earliest and latest accepted dates: the tightest of all the limits set."""
@@ -192,7 +192,7 @@ class DateType(FieldType):
         return low, high
 
     def _limit_text(self, limit: Limit) -> str:
-        text = self.display(limit.day)
+        text = self._plain(limit.day)
         if limit.rule:
             return self._("%(date)s (%(rule)s)") % {"date": text, "rule": limit.rule}
         return text
@@ -261,10 +261,10 @@ class DateType(FieldType):
             options["widget"] = TextInput()
         return self.input_field(
             FlexibleDateField,
-            invalid_message=self._(
-                "Enter a date that exists, such as 2026-04-01, 令和8年4月1日 or R8.4.1."
+            invalid_message=(
+                self._("Enter a date that exists, such as 2026-04-01, 令和8年4月1日 or R8.4.1.")
                 if self.typed
-                else "Enter a date such as 2026-04-01."
+                else self._("Enter a date such as 2026-04-01.")
             ),
             **options,
         )
@@ -272,10 +272,13 @@ class DateType(FieldType):
     def form_input(self, value):
         return [] if value is None else [value.isoformat()]
 
+    def _plain(self, value) -> str:
+        return self._(DATE_DISPLAY).format(year=value.year, month=value.month, day=value.day)
+
     def display(self, value):
         if value is None:
             return ""
-        text = self._(DATE_DISPLAY).format(year=value.year, month=value.month, day=value.day)
+        text = self._plain(value)
         era = era_year_text(value) if self.spec.get("show_era") else ""
         return self._(DATE_WITH_ERA).format(date=text, era=era) if era else text
 
