@@ -72,11 +72,13 @@ def create_app(config: dict | None = None) -> Flask:
     from app.api import blueprint as api_blueprint
     from app.staff import blueprint as staff_blueprint
     from builder.designer import blueprint as designer_blueprint
+    from renderer.postal_codes import blueprint as postal_codes_blueprint
     from renderer.public import blueprint as public_blueprint
 
     # Every role has /f/ addresses (staff-only forms are served there too); which forms
     # each role serves is decided in renderer.public.
     app.register_blueprint(public_blueprint)
+    app.register_blueprint(postal_codes_blueprint)
     if roles.serves_staff(app.config["ATSUME_ROLE"]):
         app.register_blueprint(auth.blueprint)
         app.register_blueprint(staff_blueprint)

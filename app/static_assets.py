@@ -16,6 +16,7 @@ PUBLIC_ASSETS = frozenset(
     {
         "css/atsume.css",
         "js/public-form.js",
+        "js/postal-code.js",
         "js/submit-once.js",
         "favicon.svg",
         "favicon.ico",

@@ -167,7 +167,7 @@ def test_wave_dash_is_exported_as_the_cp932_tilde(staff_client, form, add):
     assert _by_receipt(_table(body.decode("cp932")))[receipt][3] == "9時～17時"
 
 
-FORMULAS = ["=1+2", "+81 3 1234", "-2+3", "@SUM(A1)", "＝１＋２", "＋α", "－マイナス", "＠住所"]
+FORMULAS = ["=1+2", "+81 3 1234", "-2+3", "@SUM(A1)", "＝1＋2", "＋α", "－マイナス", "＠住所"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp932"])

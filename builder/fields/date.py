@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from marshmallow import Schema, fields, validate
 from wtforms import DateField
 from wtforms import validators as v
+from wtforms.widgets import TextInput
 
+from builder.era import era_year_text, parse_era_date
 from builder.fields.base import Between, FieldType, FilterError
 from builder.i18n import N_
 from builder.normalise import nfkc
@@ -16,7 +18,10 @@ _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\Z")
 
 
 def parse_date(text: str) -> dt.date:
-    """Parse 2026-04-01, 2026/4/1 or 2026年4月1日 (full-width digits too)."""
+    """Parse 2026-04-01, 2026/4/1, 2026年4月1日, 令和8年4月1日 or R8.4.1 (full-width too)."""
+    era_date = parse_era_date(text)
+    if era_date is not None:
+        return era_date
     match = _DATE.match(nfkc(text or ""))
     if not match:
         raise ValueError(text)
@@ -25,6 +30,8 @@ def parse_date(text: str) -> dt.date:
 
 #: how a date is shown to people; translated per language (ja: {year}年{month}月{day}日)
 DATE_DISPLAY = N_("{year}-{month:02d}-{day:02d}")
+#: a date followed by its era year (ja: {date}（{era}）)
+DATE_WITH_ERA = N_("{date} ({era})")
 
 
 class FlexibleDateField(DateField):
@@ -45,7 +52,20 @@ class FlexibleDateField(DateField):
             raise ValueError(self.invalid_message) from None
 
 
+ENTRY_OPTIONS = [
+    ("picker", N_("Calendar (the browser's date picker)")),
+    ("text", N_("Typed (accepts 令和8年4月1日, R8.4.1 and 2026-04-01)")),
+]
+
+
 class DateSettings(Schema):
+    entry = fields.String(
+        validate=validate.OneOf([value for value, _label in ENTRY_OPTIONS]),
+        metadata={"label": N_("How the date is entered"), "options": ENTRY_OPTIONS},
+    )
+    show_era = fields.Boolean(
+        metadata={"label": N_("Show the Japanese era (令和8年) with the date")}
+    )
     min = fields.Date(metadata={"label": N_("Earliest date")})
     max = fields.Date(metadata={"label": N_("Latest date")})
     reference_date = fields.Date(
@@ -132,8 +152,8 @@ class DateType(FieldType):
             return self.today, _("today")
         name = self.spec.get("reference_name")
         if name:
-            return day, _("%(name)s, %(date)s") % {"name": name, "date": self.display(day)}
-        return day, self.display(day)
+            return day, _("%(name)s, %(date)s") % {"name": name, "date": self._plain(day)}
+        return day, self._plain(day)
 
     def limits(self) -> tuple[Limit | None, Limit | None]:
         """The earliest and latest accepted dates: the tightest of all the limits set."""
@@ -172,7 +192,7 @@ class DateType(FieldType):
         return low, high
 
     def _limit_text(self, limit: Limit) -> str:
-        text = self.display(limit.day)
+        text = self._plain(limit.day)
         if limit.rule:
             return self._("%(date)s (%(rule)s)") % {"date": text, "rule": limit.rule}
         return text
@@ -217,8 +237,17 @@ class DateType(FieldType):
 
         return super().validators() + [within]
 
+    @property
+    def typed(self) -> bool:
+        """Whether the date is typed as text (eras accepted) instead of picked."""
+        return self.spec.get("entry") == "text"
+
     def render_kw(self):
         kw = super().render_kw()
+        if self.typed:
+            kw.setdefault("placeholder", self._("e.g. 令和8年4月1日 or R8.4.1"))
+            kw["maxlength"] = 20
+            return kw
         low, high = self.limits()
         if low:
             kw["min"] = low.day.isoformat()
@@ -227,17 +256,31 @@ class DateType(FieldType):
         return kw
 
     def form_field(self):
+        options = {}
+        if self.typed:
+            options["widget"] = TextInput()
         return self.input_field(
-            FlexibleDateField, invalid_message=self._("Enter a date such as 2026-04-01.")
+            FlexibleDateField,
+            invalid_message=(
+                self._("Enter a date that exists, such as 2026-04-01, 令和8年4月1日 or R8.4.1.")
+                if self.typed
+                else self._("Enter a date such as 2026-04-01.")
+            ),
+            **options,
         )
 
     def form_input(self, value):
         return [] if value is None else [value.isoformat()]
 
+    def _plain(self, value) -> str:
+        return self._(DATE_DISPLAY).format(year=value.year, month=value.month, day=value.day)
+
     def display(self, value):
         if value is None:
             return ""
-        return self._(DATE_DISPLAY).format(year=value.year, month=value.month, day=value.day)
+        text = self._plain(value)
+        era = era_year_text(value) if self.spec.get("show_era") else ""
+        return self._(DATE_WITH_ERA).format(date=text, era=era) if era else text
 
     def export(self, value):
         return "" if value is None else value.isoformat()  # spreadsheets read ISO dates

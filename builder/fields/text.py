@@ -10,7 +10,7 @@ from wtforms import validators as v
 from builder.fields.base import Between, FieldType
 from builder.fields.purpose import PURPOSE_OPTIONS, PURPOSES, purpose_attributes
 from builder.i18n import N_, Msg
-from builder.normalise import nfkc, strip_text
+from builder.normalise import long_text, nfkc, postal_code, single_line_text
 from builder.patterns import MAX_PATTERN_LENGTH, PatternError, compile_pattern, matches_whole
 
 #: longest short text; keeps the value indexable on PostgreSQL (btree rows < 2.7 kB)
@@ -19,6 +19,8 @@ LONG_TEXT_LIMIT = 20000
 
 _KATAKANA = re.compile(r"[\u30A0-\u30FF\s]*\Z")
 _HIRAGANA = re.compile(r"[\u3040-\u309F\u30FC\s]*\Z")
+_POSTAL_CODE = re.compile(r"\A\d{3}-\d{4}\Z")
+POSTAL_CODE = "postal_code"
 
 
 WIDTHS = [
@@ -106,9 +108,11 @@ class TextType(FieldType):
             return [nfkc, lambda s: jaconv.hira2kata(s) if isinstance(s, str) else s]
         if kana == "hiragana":
             return [nfkc, lambda s: jaconv.kata2hira(s) if isinstance(s, str) else s]
+        if self.spec.get("purpose") == POSTAL_CODE:
+            return [postal_code]
         if self.spec.get("pattern"):
             return [nfkc]  # a postcode typed as ０２１－８５０１ must match [0-9-]
-        return [strip_text]
+        return [single_line_text]
 
     def validators(self):
         _ = self._
@@ -128,6 +132,12 @@ class TextType(FieldType):
             checks.append(v.Regexp(_HIRAGANA, message=_("Enter in hiragana.")))
         if self.spec.get("pattern"):
             checks.append(self._pattern_check())
+        elif self.spec.get("purpose") == POSTAL_CODE:
+            checks.append(
+                v.Regexp(
+                    _POSTAL_CODE, message=_("Enter a 7-digit postal code such as 020-8530.")
+                )
+            )
         return checks
 
     def _pattern_check(self):
@@ -154,6 +164,8 @@ class TextType(FieldType):
     def render_kw(self):
         kw = super().render_kw() | purpose_attributes(self.spec.get("purpose"))
         kw["maxlength"] = self.spec.get("max_length", 200)
+        if self.spec.get("purpose") == POSTAL_CODE:
+            kw["data-postal-code"] = "address"  # the browser fills the address from it
         return kw
 
     def form_field(self):
@@ -194,7 +206,7 @@ class TextareaType(TextType):
     template_macro = "textarea"
 
     def filters(self):
-        return [strip_text]
+        return [long_text]
 
     def validators(self):
         _ = self._
