@@ -63,6 +63,7 @@ RECORD_EDIT = "record.edit"
 RECORD_DELETE = "record.delete"
 RECORD_IMPORT = "record.import"
 RECORD_EXPORT = "record.export"
+RECORD_COMMENT = "record.comment"
 AUDIT_EXPORT = "audit.export"
 AUDIT_PRUNE = "audit.prune"
 
@@ -94,6 +95,7 @@ ACTION_LABELS = {
     RECORD_DELETE: _l("Record deleted"),
     RECORD_IMPORT: _l("Records imported"),
     RECORD_EXPORT: _l("Records exported"),
+    RECORD_COMMENT: _l("Comment on a record"),
     AUDIT_EXPORT: _l("Audit log exported"),
     AUDIT_PRUNE: _l("Old audit entries removed"),
 }

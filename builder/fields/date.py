@@ -234,6 +234,9 @@ class DateType(FieldType):
     def form_input(self, value):
         return [] if value is None else [value.isoformat()]
 
+    def from_history(self, value):
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
     def display(self, value):
         if value is None:
             return ""
