@@ -71,6 +71,8 @@ REQUIRED = {
     ("api.get_record", "GET"): rights.VIEW_RECORDS,
     ("api.export_records", "GET"): rights.EXPORT,
     ("api.create_record", "POST"): rights.ADD_RECORDS,
+    ("api.update_record", "PATCH"): rights.EDIT_RECORDS,
+    ("api.record_history", "GET"): rights.VIEW_RECORDS,
 }
 
 #: what a user needs to hold for each requirement
