@@ -64,6 +64,11 @@ RECORD_DELETE = "record.delete"
 RECORD_IMPORT = "record.import"
 RECORD_EXPORT = "record.export"
 RECORD_COMMENT = "record.comment"
+RECORD_STATUS = "record.status"
+RECORD_ASSIGN = "record.assign"
+RECORD_RESTORE = "record.restore"
+RECORD_PURGE = "record.purge"
+WORKFLOW_CHANGE = "form.workflow"
 AUDIT_EXPORT = "audit.export"
 AUDIT_PRUNE = "audit.prune"
 
@@ -96,6 +101,11 @@ ACTION_LABELS = {
     RECORD_IMPORT: _l("Records imported"),
     RECORD_EXPORT: _l("Records exported"),
     RECORD_COMMENT: _l("Comment on a record"),
+    RECORD_STATUS: _l("Record status changed"),
+    RECORD_ASSIGN: _l("Record assigned"),
+    RECORD_RESTORE: _l("Record restored from the trash"),
+    RECORD_PURGE: _l("Records deleted from the trash"),
+    WORKFLOW_CHANGE: _l("Workflow changed"),
     AUDIT_EXPORT: _l("Audit log exported"),
     AUDIT_PRUNE: _l("Old audit entries removed"),
 }

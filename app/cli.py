@@ -8,6 +8,7 @@ from flask_babel import force_locale
 
 from app import accounts, audit, audit_retention, lockout, organisation, second_factor, seed
 from app.models import Department, User
+from app.records import trash
 from app.tokens import create_token
 from app.transactions import write_transaction
 
@@ -177,6 +178,15 @@ def prune_audit_command():
         return
     deleted = audit_retention.prune(days)
     click.echo(f"Removed {deleted} audit entries older than {days} days.")
+
+
+@atsume.command("empty-trash")
+def empty_trash_command():
+    """Delete the records that have been in the trash longer than ATSUME_TRASH_DAYS."""
+    days = current_app.config["ATSUME_TRASH_DAYS"]
+    deleted = trash.empty_expired()
+    audit.record(audit.RECORD_PURGE, detail={"days": days, "deleted": deleted})
+    click.echo(f"Deleted {deleted} records that were in the trash for more than {days} days.")
 
 
 def register(app: Flask) -> None:

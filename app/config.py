@@ -81,4 +81,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ATSUME_AUDIT_RETENTION_DAYS": int(env("ATSUME_AUDIT_RETENTION_DAYS", "1825")),
         # the longest an audit write waits for the database before it is retried later
         "ATSUME_AUDIT_WAIT_MS": int(env("ATSUME_AUDIT_WAIT_MS", "1000")),
+        # records stay this many days in the trash, then `atsume empty-trash` deletes them
+        "ATSUME_TRASH_DAYS": _number("ATSUME_TRASH_DAYS", 30, minimum=1),
     } | overrides

@@ -276,3 +276,14 @@ def members(department: Department) -> list[User]:
             .order_by(User.username)
         )
     )
+
+
+def display_names(user_ids) -> dict[int, str]:
+    """user id -> the name to show (display name, else username), for the ids given."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(User.id, User.display_name, User.username).where(User.id.in_(ids))
+    )
+    return {row.id: row.display_name or row.username for row in rows}

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, Forbidden, InternalServerError
 
 from app import roles
-from app.records.statuses import status_label
+from app.records.workflow import status_label
 from app.staff.blueprint import wants_json
 from builder.fields.base import FILTER_LABELS
 from builder.storage_plan import ACTION_LABELS, subject
@@ -68,8 +68,8 @@ def register(app: Flask) -> None:
         return {"status": "ok"}
 
     @app.template_filter("status_label")
-    def _status_label(value):
-        return status_label(value, _)
+    def _status_label(value, form=None):
+        return status_label(form, value, _)
 
     @app.template_filter("local_time")
     def _local_time(value, fmt="%Y-%m-%d %H:%M"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app import rights
 from app.extensions import db
-from app.records import history
+from app.records import history, trash, workflow
 from app.tokens import create_token
 from tests.record_world import grant, make_world, stored
 
@@ -123,3 +123,66 @@ def test_history_user_is_null_for_no_user_and_hidden_fields_are_left_out(
             "changes": {"age": [41, 40]},
         }
     ]
+
+
+def _only_moves(form, *moves: tuple[str, str]) -> None:
+    """Give the form the default statuses with only these moves allowed."""
+    document = workflow.default_document()
+    document["transitions"] = [{"from": a, "to": b} for a, b in moves]
+    form.workflow = document
+    db.session.commit()
+
+
+def test_patch_status_with_values_in_one_transaction(api, staff, make_form):
+    form, record = make_world(make_form)
+    response = api.patch(
+        _url(form, record), json={"values": {"age": 50}, "status": workflow.IN_REVIEW}
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == workflow.IN_REVIEW and body["values"]["age"] == 50
+    items = api.get(_url(form, record, "/history")).get_json()["items"]
+    assert [i["changes"] for i in items] == [
+        {"age": [41, 50]},
+        {"status": ["new", "in_review"]},
+    ]
+    only_status = api.patch(_url(form, record), json={"status": workflow.DONE})
+    assert only_status.status_code == 200 and only_status.get_json()["status"] == "done"
+
+
+def test_refused_status_change_changes_nothing(api, staff, make_form):
+    form, record = make_world(make_form)
+    _only_moves(form, ("new", "in_review"))
+    response = api.patch(_url(form, record), json={"values": {"age": 50}, "status": workflow.DONE})
+    assert response.status_code in (409, 422)
+    assert response.get_json()["error"]
+    assert stored(form, staff, record.id)["age"] == 41
+    assert api.get(_url(form, record)).get_json()["status"] == "new"
+    assert history.entries(form, record.id) == []
+    unknown = api.patch(_url(form, record), json={"status": "nope"})
+    assert unknown.status_code in (409, 422)
+
+
+def test_delete_moves_to_the_trash(api, staff, make_form):
+    form, record = make_world(make_form)
+    response = api.delete(_url(form, record))
+    assert response.status_code == 204
+    assert api.get(_url(form, record)).status_code == 404
+    assert api.patch(_url(form, record), json={"values": {"age": 1}}).status_code == 404
+    assert api.get(_url(form, record, "/history")).status_code == 404
+    assert api.delete(_url(form, record)).status_code == 404
+    listing = api.get(f"/api/v1/forms/{form.id}/records").get_json()
+    assert listing["total"] == 0
+    [entry] = history.entries(form, record.id)
+    assert entry.kind == history.DELETED and entry.user_id == staff.id
+    trash.restore(form, [record.id], staff)
+    assert api.get(_url(form, record)).status_code == 200
+
+
+def test_delete_needs_the_delete_right(client, make_user, make_form, other_department):
+    form, record = make_world(make_form)
+    editor = make_user("editor", dept=other_department)
+    grant(form, editor, {rights.VIEW_RECORDS, rights.EDIT_RECORDS})
+    headers = {"Authorization": f"Bearer {create_token(editor)}"}
+    assert client.delete(_url(form, record), headers=headers).status_code == 403
+    assert client.get(_url(form, record), headers=headers).status_code == 200

@@ -62,6 +62,13 @@ REQUIRED = {
     ("staff.add_comment", "POST"): rights.VIEW_RECORDS,
     ("staff.delete_comment", "POST"): rights.VIEW_RECORDS,
     ("staff.mention_candidates", "GET"): rights.VIEW_RECORDS,
+    ("staff.set_record_status", "POST"): rights.EDIT_RECORDS,
+    ("staff.set_record_assignee", "POST"): rights.EDIT_RECORDS,
+    ("staff.trash_record", "POST"): rights.DELETE_RECORDS,
+    ("staff.trash_list", "GET"): rights.DELETE_RECORDS,
+    ("staff.restore_records", "POST"): rights.DELETE_RECORDS,
+    ("staff.delete_now", "GET"): rights.MANAGE,
+    ("staff.delete_now", "POST"): rights.MANAGE,
     ("api.get_form", "GET"): rights.VIEW_FORM,
     ("api.replace_draft", "PUT"): rights.MANAGE,
     ("api.publish", "POST"): rights.MANAGE,
@@ -73,6 +80,7 @@ REQUIRED = {
     ("api.create_record", "POST"): rights.ADD_RECORDS,
     ("api.update_record", "PATCH"): rights.EDIT_RECORDS,
     ("api.record_history", "GET"): rights.VIEW_RECORDS,
+    ("api.delete_record", "DELETE"): rights.DELETE_RECORDS,
 }
 
 #: what a user needs to hold for each requirement

@@ -9,12 +9,12 @@ from app import audit, rights
 from app.api.blueprint import blueprint, json_body, problem
 from app.api.records import _published, _record_json, validated_values
 from app.forms.published import bound_fields, published_definition
-from app.records import editing, timeline
+from app.records import editing, timeline, trash, workflow
 from app.records.access import RecordAccess
 from app.records.editing import RecordGone
 from app.transactions import write_transaction
 
-PATCH_MEMBERS = {"values"}
+PATCH_MEMBERS = {"values", "status"}
 
 
 def _live(access: RecordAccess, record_id: int):
@@ -41,6 +41,9 @@ def update_record(form_id: int, record_id: int):
     values = payload.get("values", {})
     if not isinstance(values, dict):
         errors["values"] = [_("Expected an object of field values.")]
+    status = payload.get("status")
+    if status is not None and not isinstance(status, str):
+        errors["status"] = [_("Expected a status key.")]
     if errors:
         return problem(422, _("The change has problems."), errors)
     access = editing.editor(g.api_user, form)
@@ -58,26 +61,57 @@ def update_record(form_id: int, record_id: int):
     columns = {e["key"]: e["column"] for e in form.storage if not e["retired"]}
     by_column = {columns[key]: value for key, value in checked.items()}
     try:
-        record, changed = _apply(access, record_id, by_column)
+        record, edited, moved = _apply(access, record_id, by_column, status)
     except RecordGone:
         return problem(404, _("No such record."))
-    if changed:
+    except workflow.TransitionRefused as refused:
+        return problem(409, refused.message, {"status": [refused.message]})
+    if edited:
         audit.record(
             audit.RECORD_EDIT,
             form=form,
             record_id=record_id,
             detail={"receipt_no": record.receipt_no, "fields": sorted(checked)},
         )
+    if moved:
+        audit.record(
+            audit.RECORD_STATUS,
+            form=form,
+            record_id=record_id,
+            detail={"receipt_no": record.receipt_no, "status": status},
+        )
     return _answer(form, record_id)
 
 
 @write_transaction
-def _apply(access: RecordAccess, record_id: int, by_column: dict):
-    """Store the values in one write transaction; return the record and whether
-    anything changed."""
+def _apply(access: RecordAccess, record_id: int, by_column: dict, status: str | None):
+    """Store the values and the status in one write transaction (a refused status
+    change rolls the values back); return the record, whether values changed and
+    whether the status did."""
     before = editing.latest_revision_id(access.form, record_id)
     record = editing.save(access, record_id, by_column, expected=None)
-    return record, editing.latest_revision_id(access.form, record_id) != before
+    edited = editing.latest_revision_id(access.form, record_id) != before
+    moved = False
+    if status is not None:
+        moved = workflow.change_status(access.form, [record_id], status, access.user) > 0
+    return record, edited, moved
+
+
+@blueprint.delete("/forms/<int:form_id>/records/<int:record_id>")
+def delete_record(form_id: int, record_id: int):
+    """Move the record to the trash (it can be restored there); 204."""
+    form = _published(form_id, rights.DELETE_RECORDS)
+    access = RecordAccess(g.api_user, form, rights.DELETE_RECORDS)
+    record = _live(access, record_id)
+    if record is None or not trash.move_to_trash(form, [record_id], g.api_user):
+        return problem(404, _("No such record."))
+    audit.record(
+        audit.RECORD_DELETE,
+        form=form,
+        record_id=record_id,
+        detail={"receipt_no": record.receipt_no, "trash": True},
+    )
+    return "", 204
 
 
 @blueprint.get("/forms/<int:form_id>/records/<int:record_id>/history")

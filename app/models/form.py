@@ -39,6 +39,9 @@ class Form(db.Model):
     )
     #: catalogue of the record table's columns (see builder.storage_plan)
     storage: Mapped[list] = mapped_column(JSONDocument, default=list)
+    #: the records' workflow (statuses, transitions, who may make them); None: the default.
+    #: Kept outside the definition: changing it needs no new version (app.records.workflow)
+    workflow: Mapped[dict | None] = mapped_column(JSONDocument)
     is_open: Mapped[bool] = mapped_column(default=True)
     #: optional acceptance period (UTC); outside it the public form says it is closed
     opens_at: Mapped[dt.datetime | None]

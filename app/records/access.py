@@ -89,6 +89,7 @@ class RecordAccess:
             name_of=name_of,
             timezone=timezone,
             gettext=gettext,
+            user_id=getattr(self.user, "id", None),
         )
 
     def sortable(self, entries: list[dict] | None = None) -> list[dict]:
@@ -114,10 +115,17 @@ class RecordAccess:
         for record in store.iterate(self.form, conditions, chunk):
             yield self.strip(record)
 
-    def get(self, record_id: int) -> Record | None:
-        """One record, hidden values stripped; None if there is no such record."""
+    def get(self, record_id: int, *, trashed: bool = False) -> Record | None:
+        """One record, hidden values stripped; None if there is no such record, or if it
+        is in the trash (unless *trashed*: then its ``deleted_at`` tells it apart)."""
         record = store.get(self.form, record_id)
-        return self.strip(record) if record is not None else None
+        if record is None or (record.deleted_at is not None and not trashed):
+            return None
+        return self.strip(record)
+
+    def status_counts(self, conditions: list) -> dict[str, int]:
+        """status key -> how many matching records have it (the trash not counted)."""
+        return store.count_by_status(self.form, conditions)
 
     def count(self) -> int:
         """How many records the form has."""

@@ -11,7 +11,13 @@ from app import audit
 from app.records import export
 from app.records.access import RecordAccess
 from app.records.respondents import respondent_names
-from app.records.statuses import status_label
+from app.records.workflow import label_map
+
+
+def _status_text(access: RecordAccess):
+    """status key -> label, translated once for the whole export."""
+    labels = label_map(access.form, _)
+    return lambda status: labels.get(status, status)
 
 
 def csv_columns(access: RecordAccess, types) -> export.ExportColumns:
@@ -22,7 +28,7 @@ def csv_columns(access: RecordAccess, types) -> export.ExportColumns:
         system_headings=(_("Receipt number"), _("Received at"), _("Status")),
         retired_label=_("retired"),
         timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
-        status_text=lambda status: status_label(status, _),
+        status_text=_status_text(access),
         respondent=(_("Respondent"), names) if (names := respondent_names(access.form)) else None,
     )
 

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from app import query_args
 from app.records.store import filter_target
 from app.records.tables import RecordTables
@@ -26,14 +28,57 @@ class ParsedFilters:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-#: filters on system columns: the receipt number and the day a record was received
-SYSTEM_FILTERS = ("receipt_no", "receipt_no.contains", "created_at.min", "created_at.max")
+#: filters on system columns: the receipt number, the day a record was received, its
+#: workflow status (several allowed: ``status=new&status=done`` or ``status=new,done``) and
+#: its assignee (a user id, ``me`` or ``none``)
+_RECEIPT_AND_DAY = ("receipt_no", "receipt_no.contains", "created_at.min", "created_at.max")
+SYSTEM_FILTERS = (*_RECEIPT_AND_DAY, "status", "assignee")
+#: the longest status key
+_STATUS_KEY_LENGTH = 40
+
+
+def requested_statuses(args) -> list[str]:
+    """The status keys a ``status`` argument asks for (repeated or comma-separated)."""
+    getlist = getattr(args, "getlist", None)
+    raw = getlist("status") if getlist else [args.get("status") or ""]
+    keys = []
+    for value in raw:
+        for key in (value or "").split(","):
+            key = key.strip()
+            if key and key not in keys:
+                keys.append(key)
+    return keys
+
+
+def _workflow(args, tables: RecordTables, parsed: ParsedFilters, user_id, gettext) -> None:
+    records = tables.records
+    keys = requested_statuses(args)
+    if keys:
+        parsed.values["status"] = ",".join(keys)
+        if any(len(k) > _STATUS_KEY_LENGTH for k in keys):
+            parsed.errors["status"] = gettext("There is no such status.")
+        else:
+            parsed.conditions.append(records.c.status.in_(keys))
+    raw = (args.get("assignee") or "").strip()
+    if not raw:
+        return
+    parsed.values["assignee"] = raw
+    if raw == "none":
+        parsed.conditions.append(records.c.assignee_id.is_(None))
+    elif raw == "me":
+        parsed.conditions.append(
+            records.c.assignee_id == user_id if user_id is not None else sa.false()
+        )
+    elif raw.isascii() and raw.isdigit() and len(raw) < 10:
+        parsed.conditions.append(records.c.assignee_id == int(raw))
+    else:
+        parsed.errors["assignee"] = gettext("Use a user id, “me” or “none”.")
 
 
 def _system(args, tables: RecordTables, parsed: ParsedFilters, timezone: str, gettext) -> None:
     records = tables.records
     zone = ZoneInfo(timezone)
-    for argument in SYSTEM_FILTERS:
+    for argument in _RECEIPT_AND_DAY:
         raw = (args.get(argument) or "").strip()
         if not raw:
             continue
@@ -68,10 +113,13 @@ def parse(
     name_of=lambda entry: entry["column"],
     timezone: str = "Asia/Tokyo",
     gettext=lambda s: s,
+    user_id: int | None = None,
 ) -> ParsedFilters:
-    """Turn request *args* into SQL conditions for the visible column *entries*."""
+    """Turn request *args* into SQL conditions for the visible column *entries*;
+    *user_id* is who ``assignee=me`` means."""
     parsed = ParsedFilters()
     _system(args, tables, parsed, timezone, gettext)
+    _workflow(args, tables, parsed, user_id, gettext)
     for entry in entries:
         field_type = types[entry["column"]]
         name = name_of(entry)

@@ -372,3 +372,15 @@ def count(form: Form) -> int:
     return db.session.execute(
         sa.select(sa.func.count()).select_from(tables.records).where(live(tables))
     ).scalar()
+
+
+def count_by_status(form: Form, conditions: list) -> dict[str, int]:
+    """status -> how many live records matching every condition have it."""
+    tables = tables_for(form)
+    records = tables.records
+    rows = db.session.execute(
+        sa.select(records.c.status, sa.func.count())
+        .where(live(tables), *conditions)
+        .group_by(records.c.status)
+    )
+    return dict(rows.all())

@@ -82,11 +82,18 @@ def add_missing_system_columns(connection: sa.Connection, table_name: str) -> No
     operations = Operations(MigrationContext.configure(connection))
     for column in added_system_columns():
         if column.name not in present:
-            operations.add_column(table_name, column)
-            if column.index:
-                operations.create_index(
-                    f"ix_{table_name}_{column.name}", table_name, [column.name]
-                )
+            # Alembic creates the index of an ``index=True`` column itself (with its own
+            # name on some versions), so the column is added plain and indexed here, once.
+            plain = sa.Column(
+                column.name, column.type, nullable=column.nullable,
+                server_default=column.server_default,
+            )
+            operations.add_column(table_name, plain)
+    indexes = {i["name"] for i in sa.inspect(connection).get_indexes(table_name)}
+    for column in added_system_columns():
+        name = f"ix_{table_name}_{column.name}"
+        if column.index and name not in indexes:
+            operations.create_index(name, table_name, [column.name])
 
 
 def field_column(entry: dict) -> sa.Column:

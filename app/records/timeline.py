@@ -18,9 +18,9 @@ from app.models import RecordComment, RecordRevision, User
 from app.records import comments as record_comments
 from app.records import history
 from app.records.access import RecordAccess
-from app.records.statuses import status_label
 from app.records.store import Record
 from app.records.tables import API, IMPORT, STAFF, WEB
+from app.records.workflow import status_label
 from builder.i18n import N_
 
 CREATION = "creation"
@@ -151,7 +151,7 @@ def build(
             except (TypeError, ValueError, ArithmeticError):
                 return str(value)
         if name == "status":
-            return status_label(value, gettext)
+            return status_label(access.form, value, gettext)
         if name == "assignee_id":
             return people.get(value, str(value))
         return str(value)

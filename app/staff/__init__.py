@@ -9,9 +9,11 @@ from app.staff import (  # noqa: F401 - attach their routes
     permissions,
     record_comments,
     record_edit,
+    record_workflow,
     records,
     reuse,
     settings,
+    trash_pages,
     two_factor,
     versions,
 )

@@ -15,6 +15,7 @@ from app.records.access import FieldNotVisible, RecordAccess
 from app.records.columns import column_heading
 from app.records.respondents import respondent_names
 from app.records.store import SYSTEM_SORTS
+from app.staff import record_workflow
 from app.staff.blueprint import blueprint, form_or_404
 
 
@@ -85,7 +86,7 @@ def records(form_id: int):
 def record_detail(form_id: int, record_id: int):
     access, types, _parsed = _view(form_id, rights.VIEW_RECORDS)
     form, entries = access.form, access.entries
-    record = access.get(record_id)
+    record = access.get(record_id, trashed=True)
     if record is None:
         abort(404)
     audit.record(
@@ -100,6 +101,7 @@ def record_detail(form_id: int, record_id: int):
         heading=lambda e: column_heading(e, _("retired")),
         definition=published_definition(form),
         respondent=respondent_names(form),
+        **record_workflow.detail_context(access, record),
     )
 
 
