@@ -1,13 +1,13 @@
 """Comments on records, and the colleagues they mention.
 
 Revision ID: 0012_comments
-Revises: 0010_record_history
+Revises: 0011_workflow
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_comments"
-down_revision = "0010_record_history"
+down_revision = "0011_workflow"
 branch_labels = None
 depends_on = None
 
