@@ -33,7 +33,7 @@ KIND_LABELS = {
     history.EDITED: N_("Edited"),
     history.STATUS: N_("Status changed"),
     history.ASSIGNED: N_("Assignee changed"),
-    history.DELETED: N_("Moved to the trash"),
+    history.DELETED: N_("Put in the trash"),
     history.RESTORED: N_("Restored from the trash"),
     history.IMPORTED: N_("Imported"),
     history.CANCELLED: N_("Cancelled"),
