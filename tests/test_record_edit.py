@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from app import rights
 from app.forms import operations
-from app.records import history
+from app.records import history, workflow
 from tests.conftest import log_in
 from tests.record_world import edit_page_fields, grant, make_world, stored
 
@@ -185,3 +185,12 @@ def test_detail_page_links_to_edit_and_history(staff_client, make_form):
     text = detail.get_data(as_text=True)
     assert _url(form, record) in text
     assert f"/staff/forms/{form.id}/records/{record.id}/history" in text
+
+
+def test_a_status_change_meanwhile_does_not_make_the_edit_stale(staff_client, staff, make_form):
+    form, record = make_world(make_form)
+    data = _page(staff_client, form, record)
+    workflow.change_status(form, [record.id], workflow.IN_REVIEW, staff)
+    data["f_name"] = ["山田一郎"]
+    assert _post(staff_client, form, record, data).status_code == 302
+    assert stored(form, staff, record.id)["name"] == "山田一郎"

@@ -8,7 +8,7 @@ import copy
 from app import rights
 from app.extensions import db
 from app.forms import operations
-from app.records import editing, history
+from app.records import editing, history, trash
 from tests.conftest import log_in
 from tests.record_world import grant, make_world, stored
 
@@ -147,3 +147,21 @@ def test_restore_needs_the_edit_right(client, staff, make_user, make_form, other
     assert "restore" not in _history(client, form, record).split("<main", 1)[1]
     response = _restore(client, form, record, 1, editing.revision_token(form, current))
     assert response.status_code == 403
+
+
+def test_a_trashed_records_history_stays_readable_but_it_cannot_change(
+    staff_client, staff, make_form
+):
+    form, record = make_world(make_form)
+    _edit(staff, form, record, name="二番目")
+    trash.move_to_trash(form, [record.id], staff)
+    text = _history(staff_client, form, record)
+    assert "timeline-entry--deleted" in text and "二番目" in text
+    assert "/restore" not in text
+    detail = staff_client.get(f"/staff/forms/{form.id}/records/{record.id}")
+    assert f"/records/{record.id}/edit" not in detail.get_data(as_text=True)
+    assert staff_client.get(f"/staff/forms/{form.id}/records/{record.id}/edit").status_code == 404
+    response = staff_client.post(
+        f"/staff/forms/{form.id}/records/{record.id}/comments", data={"body": "x"}
+    )
+    assert response.status_code == 404

@@ -151,6 +151,13 @@ def _revisions_since(form, record_id: int, token: str) -> list[RecordRevision]:
     return [r for r in history.entries(form, record_id) if r.id > seen]
 
 
+def _touches_fields(form, revision: RecordRevision) -> bool:
+    names = {e["column"] for e in form.storage or []} | {e["key"] for e in form.storage or []}
+    return revision.kind not in (history.STATUS, history.ASSIGNED) or bool(
+        names & set(revision.changes or {})
+    )
+
+
 @write_transaction
 def save(
     access: RecordAccess,
@@ -175,7 +182,10 @@ def save(
         raise RecordGone()
     current = live_record(access, record_id)
     if expected is not None and revision_token(form, current) != expected:
-        raise StaleEdit(current, _revisions_since(form, record_id, expected))
+        since = _revisions_since(form, record_id, expected)
+        if not since or any(_touches_fields(form, r) for r in since):
+            raise StaleEdit(current, since)
+        # only a status or assignee changed meanwhile: no value of the edit is stale
     types = access.types()
     changes = {
         column: [

@@ -142,7 +142,9 @@ def record_history(form_id: int, record_id: int):
     """Every change to the record (who, when, old → new), its creation and comments."""
     form = _published(form_id, rights.VIEW_RECORDS)
     access = RecordAccess(current_user, form)
-    record = _record(access, record_id)
+    record = access.get(record_id, trashed=True)  # the trash keeps its history readable
+    if record is None:
+        abort(404)
     entries = timeline.build(access, record, _)
     audit.record(
         audit.RECORD_VIEW,
@@ -155,7 +157,7 @@ def record_history(form_id: int, record_id: int):
         form=form,
         record=record,
         entries=entries,
-        can_edit=rights.can(current_user, rights.EDIT_RECORDS, form),
+        can_edit=record.deleted_at is None and rights.can(current_user, rights.EDIT_RECORDS, form),
         token=editing.revision_token(form, record),
         note_text=note_text,
     )
