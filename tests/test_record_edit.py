@@ -12,8 +12,9 @@ from werkzeug.datastructures import MultiDict
 from app import rights
 from app.forms import operations
 from app.records import history, workflow
+from app.records.submission import submit
 from tests.conftest import log_in
-from tests.record_world import edit_page_fields, grant, make_world, stored
+from tests.record_world import DOCUMENT, edit_page_fields, grant, make_world, stored
 
 
 def _url(form, record) -> str:
@@ -194,3 +195,18 @@ def test_a_status_change_meanwhile_does_not_make_the_edit_stale(staff_client, st
     data["f_name"] = ["山田一郎"]
     assert _post(staff_client, form, record, data).status_code == 302
     assert stored(form, staff, record.id)["name"] == "山田一郎"
+
+
+def test_a_default_choice_is_not_put_into_an_empty_stored_value(staff_client, staff, make_form):
+    document = copy.deepcopy(DOCUMENT)
+    document["slug"] = "with-default"
+    for field in document["fields"]:
+        if field["key"] == "ward":
+            field["default"] = "千厩"
+    form = make_form(document)
+    record, _new = submit(form, operations.load_draft(form), {"name": "山田"})
+    data = _page(staff_client, form, record)
+    assert "f_ward" not in data
+    data["f_name"] = ["山田二郎"]
+    assert _post(staff_client, form, record, data).status_code == 302
+    assert stored(form, staff, record.id)["ward"] is None

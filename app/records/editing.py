@@ -93,7 +93,9 @@ def plan(access: RecordAccess, definition: Definition, fields: list[FieldType], 
             continue
         result.columns[field_type.key] = entry["column"]
         if access.fields.can_change(field_type.key) and field_type.form_field() is not None:
-            spec = {**field_type.spec, "past_choices": entry.get("past_choices", [])}
+            # a default is for new answers: an edit shows what is stored, empty included
+            spec = {k: v for k, v in field_type.spec.items() if k != "default"}
+            spec["past_choices"] = entry.get("past_choices", [])
             remembering = type(field_type)(spec, field_type._, field_type.today)
             result.fields.append(remembering.keeping(record.values.get(entry["column"])))
         else:
