@@ -186,3 +186,18 @@ def test_delete_needs_the_delete_right(client, make_user, make_form, other_depar
     headers = {"Authorization": f"Bearer {create_token(editor)}"}
     assert client.delete(_url(form, record), headers=headers).status_code == 403
     assert client.get(_url(form, record), headers=headers).status_code == 200
+
+
+def test_status_only_editor_gets_the_receipt_without_values(
+    client, make_user, make_form, other_department
+):
+    form, record = make_world(make_form)
+    mover = make_user("mover", dept=other_department)
+    grant(form, mover, {rights.EDIT_RECORDS})
+    headers = {"Authorization": f"Bearer {create_token(mover)}"}
+    refused = client.patch(_url(form, record), headers=headers, json={"values": {"age": 1}})
+    assert refused.status_code == 422
+    response = client.patch(_url(form, record), headers=headers, json={"status": "done"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "done" and body["values"] == {}

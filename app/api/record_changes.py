@@ -25,8 +25,9 @@ def _live(access: RecordAccess, record_id: int):
 
 
 def _answer(form, record_id: int):
-    """The record as GET of one record shows it to the caller."""
-    reader = RecordAccess(g.api_user, form)
+    """The record as GET of one record shows it to the caller (its receipt and status,
+    without values, to one who may change records but not see them)."""
+    reader = RecordAccess(g.api_user, form, rights.EDIT_RECORDS)
     entries = [e for e in reader.entries if not e["retired"]]
     return _record_json(reader.get(record_id), entries, reader.types(_, entries))
 
