@@ -165,3 +165,20 @@ def test_a_trashed_records_history_stays_readable_but_it_cannot_change(
         f"/staff/forms/{form.id}/records/{record.id}/comments", data={"body": "x"}
     )
     assert response.status_code == 404
+
+
+def test_restore_is_offered_only_for_changes_the_reader_may_make(
+    client, staff, make_user, make_form, other_department
+):
+    form, record = make_world(make_form)
+    _edit(staff, form, record, memo="新しい秘密", name="二番目")
+    current = _edit(staff, form, record, name="三番目")
+    clerk = make_user("clerk", dept=other_department)
+    grant(form, clerk, {rights.VIEW_RECORDS, rights.EDIT_RECORDS}, {"memo": rights.HIDDEN})
+    log_in(client, clerk)
+    text = _history(client, form, record)
+    assert "秘密" not in text
+    assert 'name="number" value="2"' in text and 'name="number" value="1"' not in text
+    response = _restore(client, form, record, 1, editing.revision_token(form, current))
+    assert response.status_code == 302
+    assert stored(form, staff, record.id)["name"] == "三番目"

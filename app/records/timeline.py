@@ -102,6 +102,17 @@ class ChangeNames:
         """The catalogue entry a change name stands for; None for a system name."""
         return self.by_column.get(name) or self.by_key.get(name)
 
+    def restorable(self, revision: RecordRevision, visible: dict) -> bool:
+        """Whether the reader could restore *revision*: an edit or import whose every
+        change is to a field they see and may change (the form decides the rest)."""
+        entries = [self.entry(name) for name in revision.changes or {}]
+        return (
+            revision.kind in (history.EDITED, history.IMPORTED)
+            and bool(entries)
+            and len(visible) == len(entries)
+            and all(e is not None and self.access.fields.can_change(e["key"]) for e in entries)
+        )
+
     def readable(self, name: str) -> bool:
         entry = self.entry(name)
         return entry is None or entry["column"] in self.visible
@@ -192,8 +203,7 @@ def build(
                     if isinstance(pair, list | tuple) and len(pair) == 2
                 ],
                 note=revision.note,
-                restorable=revision.kind in (history.EDITED, history.IMPORTED)
-                and any(names.entry(name) is not None for name in changes),
+                restorable=names.restorable(revision, changes),
             )
         )
     for comment in notes:
