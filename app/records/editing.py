@@ -109,9 +109,14 @@ def touched(edit: EditPlan, formdata: MultiDict) -> list[FieldType]:
     return [
         ft
         for ft in edit.fields
-        if sorted(formdata.getlist(field_name(ft.key)))
-        != sorted(ft.form_input(edit.stored(ft.key)))
+        if _inputs(formdata.getlist(field_name(ft.key)))
+        != _inputs(ft.form_input(edit.stored(ft.key)))
     ]
+
+
+def _inputs(texts: list[str]) -> list[str]:
+    # browsers send a text area's line ends as CR LF whatever was stored
+    return sorted(text.replace("\r\n", "\n") for text in texts)
 
 
 def changed_values(edit: EditPlan, web_form, fields: list[FieldType]) -> dict:
