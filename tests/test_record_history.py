@@ -182,3 +182,14 @@ def test_restore_is_offered_only_for_changes_the_reader_may_make(
     response = _restore(client, form, record, 1, editing.revision_token(form, current))
     assert response.status_code == 302
     assert stored(form, staff, record.id)["name"] == "三番目"
+
+
+def test_a_long_text_shows_the_part_that_changed(staff_client, staff, make_form):
+    form, record = make_world(make_form)
+    before = "窓口で受け付けました。書類は後日郵送で提出されます。担当は市民課です。"
+    after = "窓口で受け付けました。書類は本日持参で提出されました。担当は市民課です。"
+    _edit(staff, form, record, memo=before)
+    _edit(staff, form, record, memo=after)
+    text = _history(staff_client, form, record)
+    assert "<del>後日郵送</del>" in text or "<del>後日郵送で</del>" in text
+    assert "<ins>本日持参</ins>" in text or "<ins>本日持参で</ins>" in text

@@ -9,6 +9,7 @@ from older writers, by key; system names (``status``, ``assignee_id``) are shown
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -48,11 +49,49 @@ SOURCE_LABELS = {
 SYSTEM_LABELS = {"status": N_("Status"), "assignee_id": N_("Assignee")}
 
 
+#: texts at least this long show which part changed, not only the whole before and after
+INLINE_DIFF_LENGTH = 30
+
+
 @dataclass
 class Change:
     label: str
     old: str
     new: str
+    #: for long texts: (changed, text) parts of the old and the new text
+    old_parts: list[tuple[bool, str]] = field(default_factory=list)
+    new_parts: list[tuple[bool, str]] = field(default_factory=list)
+
+    def __post_init__(self):
+        if min(len(self.old), len(self.new)) >= INLINE_DIFF_LENGTH:
+            self.old_parts, self.new_parts = text_diff(self.old, self.new)
+
+
+def text_diff(old: str, new: str) -> tuple[list[tuple[bool, str]], list[tuple[bool, str]]]:
+    """The parts of *old* and *new*, each marked whether it changed (character diff)."""
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    old_parts, new_parts = [], []
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if a2 > a1:
+            old_parts.append((op != "equal", old[a1:a2]))
+        if b2 > b1:
+            new_parts.append((op != "equal", new[b1:b2]))
+    return _joined(old_parts), _joined(new_parts)
+
+
+def _joined(parts: list[tuple[bool, str]], shortest: int = 3) -> list[tuple[bool, str]]:
+    """Parts with a short unchanged piece between two changes taken into the change, so
+    that 後日郵送 → 本日持参 reads as one change, not three."""
+    joined: list[tuple[bool, str]] = []
+    for index, (changed, text) in enumerate(parts):
+        between = 0 < index < len(parts) - 1 and parts[index + 1][0]
+        if not changed and between and len(text) < shortest and joined and joined[-1][0]:
+            changed = True
+        if joined and joined[-1][0] and changed:
+            joined[-1] = (True, joined[-1][1] + text)
+        else:
+            joined.append((changed, text))
+    return joined
 
 
 @dataclass
