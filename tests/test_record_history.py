@@ -193,3 +193,14 @@ def test_a_long_text_shows_the_part_that_changed(staff_client, staff, make_form)
     text = _history(staff_client, form, record)
     assert "<del>後日郵送</del>" in text or "<del>後日郵送で</del>" in text
     assert "<ins>本日持参</ins>" in text or "<ins>本日持参で</ins>" in text
+
+
+def test_an_import_noted_by_field_key_can_be_restored(staff_client, staff, make_form):
+    form, record = make_world(make_form)
+    history.note(form, record.id, history.IMPORTED, {"age": [41, 55]}, user_id=staff.id)
+    db.session.commit()
+    text = _history(staff_client, form, record)
+    assert "timeline-entry--imported" in text and "55" in text
+    response = _restore(staff_client, form, record, 1, editing.revision_token(form, record))
+    assert response.status_code == 302
+    assert stored(form, staff, record.id)["age"] == 55

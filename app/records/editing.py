@@ -231,11 +231,13 @@ def restore_values(
     if revision.kind not in RESTORABLE or not revision.changes:
         raise RestoreRefused([_("This entry has no field values to restore.")])
     by_column = {e["column"]: e for e in access.form.storage or []}
+    active = {e["key"]: e for e in access.form.storage or [] if not e["retired"]}
     by_key = {ft.key: ft for ft in fields}
     types = access.types(gettext, list(by_column.values()))
     values, problems = {}, []
-    for column, (_old, new) in revision.changes.items():
-        entry = by_column.get(column)
+    for name, (_old, new) in revision.changes.items():
+        # a change names a column; an older writer may have named the field's key
+        entry = by_column.get(name) or active.get(name)
         if entry is None or not access.fields.can_read(entry["key"]):
             raise RestoreRefused([_("This change includes items you may not change.")])
         if entry["retired"] or entry["key"] not in by_key:
@@ -243,14 +245,14 @@ def restore_values(
             continue
         if not access.fields.can_change(entry["key"]):
             raise RestoreRefused([_("This change includes items you may not change.")])
-        field_type = by_key[entry["key"]]
+        field_type, column = by_key[entry["key"]], entry["column"]
         value, message = _checked(field_type, new)
         if message:
             problems.append(
                 _(
                     "“%(label)s”: %(value)s cannot be restored: %(message)s",
                     label=field_type.title,
-                    value=types[column].display(types[column].from_history(new)) or "—",
+                    value=_shown(types[column], new),
                     message=message,
                 )
             )
@@ -259,6 +261,13 @@ def restore_values(
     if problems:
         raise RestoreRefused(problems)
     return values
+
+
+def _shown(field_type: FieldType, value) -> str:
+    try:
+        return field_type.display(field_type.from_history(value)) or "—"
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)
 
 
 def _checked(field_type: FieldType, value) -> tuple[object, str | None]:
