@@ -134,7 +134,7 @@ def list_records(form_id: int):
 def get_record(form_id: int, record_id: int):
     access, entries = _access(form_id)
     record = access.get(record_id)
-    if record is None or record.deleted_at is not None:  # the trash is no record
+    if record is None:
         return problem(404, _("No such record."))
     audit.record(
         audit.RECORD_VIEW,
