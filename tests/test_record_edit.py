@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import threading
 from decimal import Decimal
 
 from werkzeug.datastructures import MultiDict
 
 from app import rights
+from app.extensions import db
 from app.forms import operations
 from app.records import history, workflow
 from app.records.submission import submit
@@ -210,3 +212,35 @@ def test_a_default_choice_is_not_put_into_an_empty_stored_value(staff_client, st
     data["f_name"] = ["山田二郎"]
     assert _post(staff_client, form, record, data).status_code == 302
     assert stored(form, staff, record.id)["ward"] is None
+
+
+def test_two_edits_from_the_same_page_at_once_store_one(app, staff, make_user, make_form):
+    """Both pages carry the same revision; the row lock (or SQLite's write lock) makes the
+    second wait, see the first's change, and be refused."""
+    form, record = make_world(make_form)
+    clients = []
+    for name in ("staff", "kimura"):
+        client = app.test_client()
+        log_in(client, staff if name == "staff" else make_user(name))
+        clients.append(client)
+    pages = [_page(client, form, record) for client in clients]
+    statuses: list[int] = []
+
+    def post(client, data, new_name):
+        def work():
+            response = _post(client, form, record, {**data, "f_name": [new_name]})
+            statuses.append(response.status_code)
+
+        return work
+
+    threads = [
+        threading.Thread(target=post(client, data, f"山田{n}"))
+        for n, (client, data) in enumerate(zip(clients, pages, strict=True))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [302, 409]
+    db.session.rollback()  # read what the threads committed
+    assert len(history.entries(form, record.id)) == 1
