@@ -63,6 +63,7 @@ RECORD_EDIT = "record.edit"
 RECORD_DELETE = "record.delete"
 RECORD_IMPORT = "record.import"
 RECORD_EXPORT = "record.export"
+RECORD_COMMENT = "record.comment"
 RECORD_STATUS = "record.status"
 RECORD_ASSIGN = "record.assign"
 RECORD_RESTORE = "record.restore"
@@ -101,6 +102,7 @@ ACTION_LABELS = {
     RECORD_DELETE: _l("Record deleted"),
     RECORD_IMPORT: _l("Records imported"),
     RECORD_EXPORT: _l("Records exported"),
+    RECORD_COMMENT: _l("Comment on a record"),
     RECORD_STATUS: _l("Record status changed"),
     RECORD_ASSIGN: _l("Record assigned"),
     RECORD_RESTORE: _l("Record restored from the trash"),

@@ -58,6 +58,13 @@ REQUIRED = {
     ("staff.records", "GET"): rights.VIEW_RECORDS,
     ("staff.record_detail", "GET"): rights.VIEW_RECORDS,
     ("staff.export_csv", "GET"): rights.EXPORT,
+    ("staff.edit_record", "GET"): rights.EDIT_RECORDS,
+    ("staff.edit_record", "POST"): rights.EDIT_RECORDS,
+    ("staff.record_history", "GET"): rights.VIEW_RECORDS,
+    ("staff.restore_revision", "POST"): rights.EDIT_RECORDS,
+    ("staff.add_comment", "POST"): rights.VIEW_RECORDS,
+    ("staff.delete_comment", "POST"): rights.VIEW_RECORDS,
+    ("staff.mention_candidates", "GET"): rights.VIEW_RECORDS,
     ("staff.set_record_status", "POST"): rights.EDIT_RECORDS,
     ("staff.set_record_assignee", "POST"): rights.EDIT_RECORDS,
     ("staff.trash_record", "POST"): rights.DELETE_RECORDS,
@@ -79,6 +86,9 @@ REQUIRED = {
     ("api.get_record", "GET"): rights.VIEW_RECORDS,
     ("api.export_records", "GET"): rights.EXPORT,
     ("api.create_record", "POST"): rights.ADD_RECORDS,
+    ("api.update_record", "PATCH"): rights.EDIT_RECORDS,
+    ("api.record_history", "GET"): rights.VIEW_RECORDS,
+    ("api.delete_record", "DELETE"): rights.DELETE_RECORDS,
 }
 
 #: what a user needs to hold for each requirement

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 
@@ -143,6 +145,37 @@ def get_record(form_id: int, record_id: int):
     return _record_json(record, entries, access.types(_, entries))
 
 
+def validated_values(
+    payload: dict,
+    fields: list,
+    refused: Callable[[str], str | None],
+    *,
+    only_given: bool = False,
+) -> tuple[dict, dict]:
+    """(field key -> value to store, field key -> messages) for an API JSON object,
+    checked as the public form checks it. *refused* gives the message for a field the
+    caller may not set (None: allowed). With *only_given*, only the fields in *payload*
+    are checked (a partial change), so an item left out is not "required"."""
+    keys = {f.key for f in fields}
+    errors = {}
+    for name in payload:
+        message = _("Unknown field.") if name not in keys else refused(name)
+        if message:
+            errors[name] = [message]
+    checked = [f for f in fields if f.key in payload] if only_given else fields
+    formdata, type_errors = formdata_from_json(payload, checked)
+    errors.update({k: [v] for k, v in type_errors.items()})
+    if errors:
+        return {}, errors
+    web_form = build_form_class(checked)(formdata=formdata, meta={"csrf": False})
+    if not web_form.validate():
+        return {}, {
+            name.removeprefix(FIELD_PREFIX): messages
+            for name, messages in web_form.errors.items()
+        }
+    return cleaned_values(web_form, checked), {}
+
+
 @blueprint.post("/forms/<int:form_id>/records")
 def create_record(form_id: int):
     """Submit values as the public form would, with the same validation."""
@@ -150,27 +183,14 @@ def create_record(form_id: int):
     payload = json_body()
     definition = published_definition(form)
     fields = bound_fields(definition, _)
-    keys = {f.key for f in fields}
     access = rights.field_access(g.api_user, form)
-    errors = {
-        name: [_("Unknown field.") if name not in keys else _("You may not set this field.")]
-        for name in payload
-        if name not in keys or not access.can_set_on_add(name)
-    }
-    formdata, type_errors = formdata_from_json(payload, fields)
-    errors.update({k: [v] for k, v in type_errors.items()})
+    values, errors = validated_values(
+        payload,
+        fields,
+        lambda key: None if access.can_set_on_add(key) else _("You may not set this field."),
+    )
     if errors:
         return problem(422, _("The record has problems."), errors)
-    web_form = build_form_class(fields)(formdata=formdata, meta={"csrf": False})
-    if not web_form.validate():
-        return problem(
-            422,
-            _("The record has problems."),
-            {
-                name.removeprefix(FIELD_PREFIX): messages
-                for name, messages in web_form.errors.items()
-            },
-        )
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 60:
         return problem(400, _("The Idempotency-Key header is too long (at most 60)."))
@@ -178,7 +198,7 @@ def create_record(form_id: int):
     record, created = submit(
         form,
         definition,
-        cleaned_values(web_form, fields),
+        values,
         token=token,
         user_id=g.api_user.id,
         source=API,

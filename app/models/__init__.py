@@ -7,6 +7,7 @@ from app.models.form import Form, FormAddress, FormVersion
 from app.models.grant import Grant
 from app.models.login_session import LoginSession
 from app.models.login_throttle import LoginThrottle
+from app.models.record_comment import RecordComment, RecordMention
 from app.models.record_revision import RecordRevision
 from app.models.recovery_code import RecoveryCode
 from app.models.site_setting import SiteSetting
@@ -24,6 +25,8 @@ __all__ = [
     "Grant",
     "LoginSession",
     "LoginThrottle",
+    "RecordComment",
+    "RecordMention",
     "RecordRevision",
     "RecoveryCode",
     "SiteSetting",

@@ -2,7 +2,9 @@
 
 Every change to a record (edit, status, assignee, trash, restore, import, cancellation)
 adds a row in the same transaction as the change, so the history can never miss one.
-``changes`` maps a field key or a system name to ``[old, new]``.
+``changes`` maps a field's column name (``f_<key>``) or a system name to ``[old, new]``
+in JSON-safe values (dates as ISO text, decimals as text, multiple choice as a list); the
+API shows field keys.
 """
 
 from __future__ import annotations

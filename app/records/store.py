@@ -215,6 +215,16 @@ def update(
     return get(form, record_id)
 
 
+def lock(form: Form, record_id: int) -> bool:
+    """Hold one record's row until the caller's write transaction ends (a row lock on
+    PostgreSQL; SQLite's write transaction holds the file); False if there is none."""
+    records = tables_for(form).records
+    found = db.session.execute(
+        sa.select(records.c.id).where(records.c.id == record_id).with_for_update()
+    ).scalar()
+    return found is not None
+
+
 def _multi_columns(tables: RecordTables) -> set[str]:
     return {e["column"] for e in tables.catalogue if e["kind"] == MULTI}
 

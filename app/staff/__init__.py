@@ -10,6 +10,8 @@ from app.staff import (  # noqa: F401 - attach their routes
     organisation,
     organisation_import,
     permissions,
+    record_comments,
+    record_edit,
     record_workflow,
     records,
     reuse,

@@ -214,6 +214,26 @@ class FieldType:
             raise TypeError(self._("Expected a string."))
         return [str(value)]
 
+    # -- editing and history ------------------------------------------------
+    def keeping(self, value) -> FieldType:
+        """This field for editing a record that holds *value*: a type whose rules have
+        since changed (a removed choice) still offers the stored value."""
+        return self
+
+    def history_value(self, value):
+        """*value* as JSON for a record's history: dates as ISO text, decimals as text."""
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        return value
+
+    def from_history(self, value):
+        """The stored value that :meth:`history_value` wrote as *value*."""
+        return value
+
     # -- list filters and sorting -------------------------------------------
     def filter_options(self) -> list[tuple[str, str]]:
         """(value, label) pairs offered by a "choice" filter."""

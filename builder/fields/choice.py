@@ -106,6 +106,17 @@ class ChoiceMixin:
             raise TypeError(self._("Expected one of the choice values."))
         return [value]
 
+    def keeping(self, value):
+        """Also offer the stored choices the form no longer has, marked as such."""
+        chosen = value if isinstance(value, list) else [value]
+        offered = {c["value"] for c in self.choices}
+        missing = [x for x in chosen if x is not None and x not in offered]
+        if not missing:
+            return self
+        marked = self._("%(label)s (no longer offered)")
+        kept = [{"value": x, "label": marked % {"label": self.label_of(x)}} for x in missing]
+        return type(self)({**self.spec, "choices": self.choices + kept}, self._, self.today)
+
 
 class RadioType(ChoiceMixin, FieldType):
     """One choice among several, shown as radio buttons."""

@@ -275,6 +275,9 @@ class DateType(FieldType):
     def _plain(self, value) -> str:
         return self._(DATE_DISPLAY).format(year=value.year, month=value.month, day=value.day)
 
+    def from_history(self, value):
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
     def display(self, value):
         if value is None:
             return ""

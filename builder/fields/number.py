@@ -171,6 +171,9 @@ class NumberType(FieldType):
             return [format(value, "f")]
         return [str(value)]
 
+    def from_history(self, value):
+        return Decimal(value) if isinstance(value, str) else value
+
     def display(self, value):
         if value is None:
             return ""
