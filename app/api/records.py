@@ -15,7 +15,8 @@ from app.records.store import SYSTEM_SORTS
 from app.records.submission import submit
 from app.records.tables import API
 from builder.system_names import api_name
-from renderer.form_class import FIELD_PREFIX, build_form_class, cleaned_values, formdata_from_json
+from renderer import conditions
+from renderer.form_class import FIELD_PREFIX, build_form_class, formdata_from_json
 
 PAGING = {"limit", "offset", "sort"}
 MAX_LIMIT = 1000
@@ -162,7 +163,10 @@ def create_record(form_id: int):
     if errors:
         return problem(422, _("The record has problems."), errors)
     web_form = build_form_class(fields)(formdata=formdata, meta={"csrf": False})
-    if not web_form.validate():
+    # as on the public form, a question hidden by its display condition is neither
+    # checked nor stored: a value sent for it is ignored
+    hidden = conditions.hidden(definition, fields, web_form)
+    if not conditions.validate_keys(web_form, [f.key for f in fields if f.key not in hidden]):
         return problem(
             422,
             _("The record has problems."),
@@ -178,7 +182,7 @@ def create_record(form_id: int):
     record, created = submit(
         form,
         definition,
-        cleaned_values(web_form, fields),
+        conditions.visible_values(web_form, fields, hidden),
         token=token,
         user_id=g.api_user.id,
         source=API,
