@@ -66,9 +66,7 @@ class Rule:
 
 def _condition(raw) -> Condition:
     if not isinstance(raw, dict) or set(raw) - {"field", "op", "value"}:
-        raise RuleError(
-            N_("A condition has a question (field), a comparison (op) and a value.")
-        )
+        raise RuleError(N_("A condition has a question (field), a comparison (op) and a value."))
     key, op = raw.get("field"), raw.get("op")
     if not isinstance(key, str) or not key:
         raise RuleError(N_("Choose the question the condition depends on."))
@@ -233,9 +231,7 @@ def to_json(raw, types: Mapping[str, FieldType]) -> dict | None:
     return {"mode": rule.mode, "conditions": conditions}
 
 
-def describe(
-    raw, types: Mapping[str, FieldType], gettext: Callable[[str], str]
-) -> str:
+def describe(raw, types: Mapping[str, FieldType], gettext: Callable[[str], str]) -> str:
     """The rule in words: “「地区」が「花泉」” (joined with “and” / “or”)."""
     rule = _rule({"show_if": raw})
     if rule is None:
@@ -257,8 +253,6 @@ def describe(
             text = ""
         else:
             text = gettext("“%(value)s”") % {"value": field_type.condition_text(value)}
-        parts.append(
-            gettext(OP_PHRASES[condition.op]) % {"field": field_type.title, "value": text}
-        )
+        parts.append(gettext(OP_PHRASES[condition.op]) % {"field": field_type.title, "value": text})
     joiner = gettext(" and ") if rule.mode == "all" else gettext(" or ")
     return joiner.join(parts)

@@ -16,7 +16,10 @@ FORM = {
             "type": "radio",
             "label": "参加方法",
             "required": True,
-            "choices": [{"value": "venue", "label": "会場"}, {"value": "online", "label": "オンライン"}],
+            "choices": [
+                {"value": "venue", "label": "会場"},
+                {"value": "online", "label": "オンライン"},
+            ],
         },
         {
             "key": "venue_page",
@@ -37,7 +40,10 @@ FORM = {
                     "key": "days",
                     "type": "checkboxes",
                     "label": "参加日",
-                    "choices": [{"value": "d1", "label": "1日目"}, {"value": "d2", "label": "2日目"}],
+                    "choices": [
+                        {"value": "d1", "label": "1日目"},
+                        {"value": "d2", "label": "2日目"},
+                    ],
                 },
             ],
         },
