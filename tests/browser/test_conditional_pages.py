@@ -203,3 +203,90 @@ def test_a_skipped_page_and_keyboard_only_completion(pc, forms):
     columns = {e["key"]: e["column"] for e in form.storage}
     assert record.values[columns["seat"]] is None
     assert record.values[columns["email"]] == "hanako@example.jp"
+
+
+def test_the_designer_adds_a_rule_without_code(pc, live_server, make_user, shot):
+    from app.forms import operations
+    from tests.browser.test_designer import (
+        _demo_department,
+        expect_saved,
+        item,
+        log_in,
+        stored_draft,
+    )
+
+    user = make_user("sato", dept=_demo_department())
+    document = {
+        "title": "研修会参加申込",
+        "fields": [
+            {"key": "name", "type": "text", "label": "氏名", "required": True},
+            {
+                "key": "meal",
+                "type": "radio",
+                "label": "昼食",
+                "choices": [
+                    {"value": "yes", "label": "希望する"},
+                    {"value": "no", "label": "不要"},
+                ],
+            },
+            {"key": "allergy", "type": "text", "label": "アレルギー"},
+            {"key": "extra", "type": "section", "label": "追加の質問", "fields": []},
+        ],
+    }
+    form = operations.create_form(document, user)
+    page = pc.new_page()
+    log_in(page, "sato")
+    page.goto(f"/staff/forms/{form.id}/designer")
+    item(page, "アレルギー").locator(":scope > .item-card .item-select").click()
+    panel = page.locator("#properties-body")
+    panel.get_by_role("button", name="条件を追加").click()
+    question = panel.get_by_label("条件にする質問")
+    expect(question).to_be_focused()
+    question.select_option("meal")
+    expect(panel.get_by_label("比べ方")).to_have_value("eq")
+    panel.get_by_label("値", exact=True).select_option("yes")
+    expect_saved(page)
+    draft, _revision = stored_draft(form.id)
+    rule = draft["fields"][2]["show_if"]
+    assert rule == {"field": "meal", "op": "eq", "value": "yes"}
+    marker = item(page, "アレルギー").locator(":scope > .item-card .item-rule")
+    expect(marker).to_have_text("条件あり")
+    assert violations(page) == [], "designer with the rule editor"
+    # a second condition: the answer to 氏名 must be given as well
+    panel.get_by_role("button", name="条件を追加").click()
+    panel.locator("#prop-show_if-field-1").select_option("name")
+    panel.locator("#prop-show_if-op-1").select_option("filled")
+    panel.get_by_label("条件が複数あるとき").select_option("any")
+    expect_saved(page)
+    draft, _revision = stored_draft(form.id)
+    assert draft["fields"][2]["show_if"] == {
+        "any": [
+            {"field": "meal", "op": "eq", "value": "yes"},
+            {"field": "name", "op": "filled"},
+        ]
+    }
+    # the section becomes a page
+    item(page, "追加の質問").locator(":scope > .item-card .item-select").click()
+    panel.get_by_label("このセクションを1ページとして表示する").check()
+    expect_saved(page)
+    expect(item(page, "追加の質問").locator(":scope > .item-card .item-page")).to_have_text(
+        "ページ"
+    )
+    assert stored_draft(form.id)[0]["fields"][3]["page"] is True
+    shot(page, "designer-rule")
+    # the preview shows the behaviour: the question appears once 希望する is chosen
+    page.locator("#preview-toggle").click()
+    frame = page.frame_locator(".preview-frame--pc iframe")
+    expect(frame.get_by_label("アレルギー")).to_be_hidden()
+    frame.get_by_text("希望する", exact=True).click()
+    expect(frame.get_by_label("アレルギー")).to_be_visible()
+    # the first question has no earlier question to depend on
+    item(page, "氏名").locator(":scope > .item-card .item-select").click()
+    expect(panel.get_by_text("前に質問がまだありません")).to_be_visible()
+    # a problem the server finds shows on the item and the setting: the rule's question
+    # must come before the item
+    item(page, "アレルギー").locator(":scope > .item-card [data-action='up']").click()
+    error = item(page, "アレルギー").locator(":scope > .item-error")
+    expect(error).to_contain_text("表示する条件")
+    expect(error).to_contain_text("前にある質問だけです")
+    expect(page.locator("#save-state")).to_have_attribute("data-state", "invalid")
