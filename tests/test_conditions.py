@@ -286,3 +286,11 @@ def test_the_api_applies_the_same_rules(api, make_form):
     assert refused.status_code == 422
     assert "bus" in str(refused.get_json())
     assert store.count(form) == 1
+
+
+def test_a_designer_card_shows_an_item_with_a_rule(app):
+    from renderer.cards import render_card
+
+    with app.test_request_context():
+        html = render_card(FORM["fields"][2])
+    assert html is not None and "送迎バスの乗車場所" in html

@@ -204,3 +204,11 @@ def test_the_submit_checks_every_page_again(client, make_form):
     assert person.status == 422
     assert "氏名" in person.html and "1 / 2" in person.html
     assert store.count(form) == 0
+
+
+def test_the_designer_preview_shows_every_page(staff_client, make_form):
+    form = make_form(FORM)
+    html = staff_client.get(f"/staff/forms/{form.id}/preview").get_data(as_text=True)
+    assert "%(total)dページ中" not in html
+    for text in ("3ページ中 1ページ目", "3ページ中 3ページ目", "希望の席", "メールアドレス"):
+        assert text in html
