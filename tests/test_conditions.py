@@ -216,7 +216,7 @@ def test_the_form_carries_the_rules_for_the_browser(client, make_form):
     assert 'id="form-conditions"' in html
     assert 'data-condition="bus"' in html and 'data-condition="group"' in html
     # without a script every question shows, with the condition in words
-    assert "「地区」が「花泉」の場合に回答してください" in html
+    assert "次の場合に回答してください：「地区」が「花泉」" in html
     assert 'id="condition-status" aria-live="polite"' in html
 
 

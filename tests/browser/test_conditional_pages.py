@@ -290,3 +290,34 @@ def test_the_designer_adds_a_rule_without_code(pc, live_server, make_user, shot)
     expect(error).to_contain_text("表示する条件")
     expect(error).to_contain_text("前にある質問だけです")
     expect(page.locator("#save-state")).to_have_attribute("data-state", "invalid")
+
+
+def test_without_javascript_every_question_shows_with_its_condition(
+    browser, live_server, forms, shot
+):
+    from tests.browser.conftest import PHONE
+
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, **PHONE)
+    try:
+        page = context.new_page()
+        page.goto("/f/matsuri")
+        expect(page.get_by_label("送迎バスの乗車場所")).to_be_visible()
+        expect(
+            page.get_by_text("次の場合に回答してください：「お住まいの地区」が「花泉」")
+        ).to_be_visible()
+        shot(page, "no-script")
+        page.get_by_label("氏名").fill("一関 三郎")
+        page.get_by_text("一関", exact=True).tap()
+        page.get_by_label("送迎バスの乗車場所").select_option("st")  # does not apply
+        page.get_by_label("参加人数").fill("2")
+        page.get_by_role("button", name="入力内容の確認").tap()
+        expect(page.get_by_role("heading", name="入力内容の確認")).to_be_visible()
+        expect(page.locator(".review")).not_to_contain_text("送迎バス")
+        page.get_by_role("button", name="送信する").tap()
+        expect(page.get_by_text("受付番号", exact=True)).to_be_visible()
+    finally:
+        context.close()
+    form = forms["matsuri"]
+    record = store.query(form, []).records[0]
+    columns = {e["key"]: e["column"] for e in form.storage}
+    assert record.values[columns["bus"]] is None
