@@ -276,7 +276,9 @@ class _StaffAnswer:
 def _staff_answer(form: Form, definition, page: dict) -> _StaffAnswer:
     survey = surveys.Survey.of(definition)
     page["survey"] = survey
-    answered = surveys.respondent(form, current_user) if survey.one_answer_per_person else None
+    answered = (
+        surveys.respondent(form, current_user) if survey.one_answer_per_person else None
+    )
     previous = None
     if answered is not None and answered.record_id is not None and not survey.anonymous:
         record = own_answer(form, answered.record_id)
