@@ -37,11 +37,22 @@
     try { store.setItem(key, JSON.stringify(kept)); } catch (e) { /* full: nothing kept */ }
   }
 
+  // A page the server has just answered shows the answers as it read them (全角 digits
+  // made half-width...): keep those. What was typed since is restored on a reload, and on
+  // the form's first page when the address is opened again in this tab.
+  function reloaded() {
+    var entry = window.performance && performance.getEntriesByType
+      ? performance.getEntriesByType("navigation")[0] : null;
+    return Boolean(entry && (entry.type === "reload" || entry.type === "back_forward"));
+  }
+
   function restore() {
     var kept = read();
-    if (!kept || !kept.values) return;
+    if (!kept || !kept.values) return false;
+    var fresh = form.hasAttribute("data-fresh");
+    if (!fresh && !reloaded()) return false;
     if (kept.token !== token.value) {
-      if (!form.hasAttribute("data-fresh")) return;  // another filled-in form's answers
+      if (!fresh) return false;  // another filled-in form's answers
       token.value = kept.token;  // the same application, continued
     }
     answerInputs().forEach(function (node) {
@@ -50,9 +61,10 @@
       if (node.type === "checkbox" || node.type === "radio") node.checked = values.indexOf(node.value) >= 0;
       else node.value = values[0] || "";
     });
+    return true;
   }
 
-  restore();
+  if (!restore()) save();
   form.addEventListener("input", save);
   form.addEventListener("change", save);
   form.addEventListener("submit", function (event) {
