@@ -70,7 +70,7 @@ def shown_items(page: Page, hidden: set[str]) -> list[Layout]:
             for ft in item.fields
             if ft.key not in hidden or conditions.referenced(ft.spec.get("show_if")) & on_page
         ]
-        if kept or item.section:
+        if kept or (item.section and not item.fields):  # a section left empty is not shown
             out.append(Layout(item.section, kept))
     return out
 

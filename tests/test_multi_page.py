@@ -212,3 +212,18 @@ def test_the_designer_preview_shows_every_page(staff_client, make_form):
     assert "%(total)dページ中" not in html
     for text in ("3ページ中 1ページ目", "3ページ中 3ページ目", "希望の席", "メールアドレス"):
         assert text in html
+
+
+def test_a_page_section_starts_a_page_and_what_follows_stays_on_it():
+    from renderer.form_class import Layout
+    from renderer.pages import split
+
+    def section(key, page=False):
+        return Layout({"key": key, "type": "section", "page": page, "fields": []}, [])
+
+    loose = Layout(None, [])
+    pages = split([loose, section("a", page=True), loose, section("b"), section("c", page=True)])
+    assert [len(p.items) for p in pages] == [1, 3, 1]
+    assert [p.number for p in pages] == [1, 2, 3]
+    assert len(split([section("a", page=True), loose])) == 1  # a first page needs no break
+    assert len(split([loose, section("b")])) == 1
