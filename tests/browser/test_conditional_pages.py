@@ -258,6 +258,7 @@ def test_the_designer_adds_a_rule_without_code(pc, live_server, make_user, shot)
     panel.locator("#prop-show_if-op-1").select_option("filled")
     panel.get_by_label("条件が複数あるとき").select_option("any")
     expect_saved(page)
+    shot(page, "rule-editor")
     draft, _revision = stored_draft(form.id)
     assert draft["fields"][2]["show_if"] == {
         "any": [
