@@ -17,6 +17,8 @@ PUBLIC_ASSETS = frozenset(
         "css/atsume.css",
         "js/public-form.js",
         "js/postal-code.js",
+        "js/conditions.js",
+        "js/form-memory.js",
         "js/submit-once.js",
         "favicon.svg",
         "favicon.ico",

@@ -19,7 +19,7 @@ from functools import cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from builder import receipt_format
+from builder import conditions, receipt_format
 from builder.fields import Registry, registry
 from builder.fields.base import BaseSettings
 from builder.i18n import N_, Msg
@@ -118,6 +118,10 @@ class SectionSchema(Schema):
     type = fields.String(required=True)
     label = fields.String(load_default="")
     help = fields.String(load_default="")
+    #: the section is a page of its own (a multi-page form)
+    page = fields.Boolean()
+    #: display condition of the whole section (see builder.conditions)
+    show_if = fields.Raw(allow_none=True)
     fields = fields.List(fields.Raw(), required=True)
 
 
@@ -295,12 +299,46 @@ def load(
         errors["fields"] = field_errors
     if not errors and sum(1 for _ in _leaves(docs)) > MAX_FIELDS:
         errors["fields"] = [Msg("A form can have at most %(n)d items.", n=MAX_FIELDS)]
+    if not errors and not lenient:
+        rule_errors = _rule_problems(docs, specs, types)
+        if rule_errors:
+            errors["fields"] = rule_errors
     if errors:
         raise DefinitionError(errors)
     loader.fill_keys(docs, specs)
     normalised = DocumentSchema().dump(head)
     normalised["fields"] = docs
     return Definition(document=normalised, items=specs)
+
+
+def _rule_problems(docs: list, specs: list, types: Registry) -> dict:
+    """show_if problems, shaped like the document: each rule may only use earlier questions."""
+    earlier: dict = {}
+    errors: dict = {}
+
+    def visit(doc: dict, spec: dict, where: dict, index: int) -> None:
+        if spec.get("show_if") is None:
+            doc.pop("show_if", None)
+            spec.pop("show_if", None)
+        else:
+            problems = conditions.check(spec["show_if"], earlier)
+            if problems:
+                where.setdefault(index, {})["show_if"] = problems
+
+    for index, (doc, spec) in enumerate(zip(docs, specs, strict=True)):
+        visit(doc, spec, errors, index)
+        if spec["type"] == SECTION:
+            children: dict = {}
+            pairs = zip(doc["fields"], spec["fields"], strict=True)
+            for child_index, (child_doc, child_spec) in enumerate(pairs):
+                visit(child_doc, child_spec, children, child_index)
+                if child_spec.get("key"):
+                    earlier[child_spec["key"]] = types.bind(child_spec)
+            if children:
+                errors.setdefault(index, {})["fields"] = children
+        elif spec.get("key"):
+            earlier[spec["key"]] = types.bind(spec)
+    return errors
 
 
 def _with_usable_receipt_format(document: dict) -> dict:

@@ -71,6 +71,23 @@ MESSAGES = {
     "section_type": N_("Section"),
     "drag_handle": N_("Drag to move"),
     "edit": N_("Edit"),
+    "rule_add": N_("Add a condition"),
+    "rule_remove": N_("Remove this condition"),
+    "rule_field": N_("Question to check"),
+    "rule_op": N_("Comparison"),
+    "rule_value": N_("Value"),
+    "rule_values_help": N_("One value per line."),
+    "rule_mode": N_("With several conditions"),
+    "rule_mode_all": N_("Show when all of them are met"),
+    "rule_mode_any": N_("Show when any of them is met"),
+    "rule_none": N_("Always shown. Add a condition to show this item only for some answers."),
+    "rule_no_earlier": N_(
+        "A condition uses the answer to a question above this item; there is none yet."
+    ),
+    "rule_yes": N_("Agreed"),
+    "rule_no": N_("Not agreed"),
+    "rule_badge": N_("Conditional"),
+    "page_badge": N_("Page"),
 }
 
 blueprint = Blueprint("designer", __name__, url_prefix="/staff")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from marshmallow import fields, validate
 
+from builder.conditions import OP_LABELS
 from builder.definition import SECTION, _field_schema
 from builder.fields import Registry, registry
 from builder.i18n import N_
@@ -18,10 +19,19 @@ from builder.i18n import N_
 HIDDEN = {"type", "key"}
 #: settings shown first, whatever the type
 FIRST = ("label", "help", "required")
+#: settings shown last, whatever the type
+LAST = ("show_if",)
 
 SECTION_SETTINGS = [
     {"name": "label", "label": N_("Section title"), "widget": "text", "required": False},
     {"name": "help", "label": N_("Explanation"), "widget": "textarea", "required": False},
+    {
+        "name": "page",
+        "label": N_("Show this section as a page of its own"),
+        "widget": "checkbox",
+        "required": False,
+    },
+    {"name": "show_if", "label": N_("Show only if"), "widget": "conditions", "required": False},
 ]
 
 _WIDGETS = (
@@ -70,9 +80,11 @@ def describe(types: Registry = registry, _: Callable[[str], str] = lambda s: s) 
     palette = []
     for field_type in types.types():
         schema = _field_schema(field_type)
-        names = [n for n in FIRST if n in schema.fields] + [
-            n for n in schema.fields if n not in FIRST and n not in HIDDEN
-        ]
+        names = (
+            [n for n in FIRST if n in schema.fields]
+            + [n for n in schema.fields if n not in FIRST + LAST and n not in HIDDEN]
+            + [n for n in LAST if n in schema.fields]
+        )
         settings = [describe_setting(name, schema.fields[name], _) for name in names]
         palette.append(
             {
@@ -82,6 +94,8 @@ def describe(types: Registry = registry, _: Callable[[str], str] = lambda s: s) 
                 "icon": field_type.icon,
                 "settings": settings,
                 "starter": field_type.starter(_),
+                "condition_ops": [[op, _(OP_LABELS[op])] for op in field_type.condition_ops],
+                "condition_kind": field_type.condition_kind,
             }
         )
     palette.append(
@@ -92,6 +106,7 @@ def describe(types: Registry = registry, _: Callable[[str], str] = lambda s: s) 
             "icon": "section",
             "settings": [dict(s, label=_(s["label"])) for s in SECTION_SETTINGS],
             "starter": {"fields": []},
+            "condition_ops": [],
         }
     )
     return palette

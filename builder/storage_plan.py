@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "changed": N_("Settings changed"),
     "restored": N_("Restored"),
     "setting": N_("Form setting changed"),
+    "rules": N_("Display condition changed"),
+    "page": N_("Page break changed"),
 }
 
 #: form settings that reach the public form by publishing: (path in the document, label)
@@ -54,7 +56,8 @@ _SHOWN_VALUES = {"title", "settings.receipt_format", "settings.audience"}
 
 @dataclass
 class Change:
-    action: str  # added | retired | retyped | relabelled | changed | restored | setting
+    #: added | retired | retyped | relabelled | changed | restored | setting | rules | page
+    action: str
     #: the field key, or for a form setting its dotted path ("settings.thank_you")
     key: str
     label: str
@@ -127,6 +130,30 @@ def _remember_choices(column: dict, new_spec: dict) -> None:
         column.pop("past_choices", None)
 
 
+def _without_rule(document: dict) -> dict:
+    return {k: v for k, v in document.items() if k != "show_if"}
+
+
+def section_changes(old: dict, new: dict) -> list[Change]:
+    """Sections of the draft *new* whose display condition or page break differs from *old*."""
+    before = {
+        item.get("key"): item
+        for item in old.get("fields") or []
+        if isinstance(item, dict) and item.get("type") == "section"
+    }
+    changes = []
+    for item in new.get("fields") or []:
+        if item.get("type") != "section":
+            continue
+        was = before.get(item.get("key"), {})
+        label = item.get("label") or item.get("key", "")
+        if was.get("show_if") != item.get("show_if"):
+            changes.append(Change("rules", item["key"], label))
+        if bool(was.get("page")) != bool(item.get("page")):
+            changes.append(Change("page", item["key"], label))
+    return changes
+
+
 def plan(
     columns: list[dict],
     fields: list[FieldType],
@@ -186,10 +213,13 @@ def plan(
             current["retired"] = True
             add(ft, "retyped", f"{current['type']} → {ft.name}")
         else:
+            before = old_documents.get(ft.key, documents[ft.key])
             if current["label"] != ft.title:
                 changes.append(Change("relabelled", ft.key, ft.title, current["label"]))
-            elif old_documents.get(ft.key, documents[ft.key]) != documents[ft.key]:
+            elif _without_rule(before) != _without_rule(documents[ft.key]):
                 changes.append(Change("changed", ft.key, ft.title))
+            if before.get("show_if") != documents[ft.key].get("show_if"):
+                changes.append(Change("rules", ft.key, ft.title))
             _remember_choices(current, documents[ft.key])
             current.update(type=ft.name, label=ft.title, spec=documents[ft.key])
 

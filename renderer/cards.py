@@ -22,7 +22,10 @@ def render_card(item: dict) -> str | None:
     """*item* (a field, or a section without its fields) as HTML; None if it is not valid."""
     if not isinstance(item, dict):
         return None
-    probe = dict(item, fields=[]) if item.get("type") == definitions.SECTION else item
+    probe = dict(item, fields=[]) if item.get("type") == definitions.SECTION else dict(item)
+    # a card shows the item alone: its display condition names other items (the canvas
+    # marks items with conditions; the draft's checks report problems with them)
+    probe.pop("show_if", None)
     try:
         loaded = definitions.load({"title": "-", "fields": [probe]})
     except definitions.DefinitionError:

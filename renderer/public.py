@@ -20,15 +20,16 @@ from app.records.access import own_answer, submitted_receipt
 from app.records.submission import AlreadyAnswered, submit, submit_staff_answer
 from app.security_headers import allow_embedding_by, embeddable
 from app.staff.blueprint import must_enrol
-from renderer import spam_guard
+from renderer import conditions, pages, spam_guard
 from renderer.form_class import (
+    FIELD_PREFIX,
     build_form_class,
-    cleaned_values,
     field_name,
     formdata_from_values,
     hidden_inputs,
     layout,
 )
+from renderer.form_page import condition_context, page_extras
 from renderer.prefill import prefill_formdata
 from renderer.widgets import aria
 
@@ -125,17 +126,40 @@ def _forward(slug: str):
 def page_context(form: Form, definition, preview: bool = False) -> dict:
     """What public/form.html needs to show *definition* (also used for previews)."""
     fields = bound_fields(definition, _)
+    items = layout(definition, fields)
     return {
         "form": form,
         "definition": definition,
         "web_form": build_form_class(fields)(),
         "fields": fields,
-        "layout": layout(definition, fields),
+        "layout": items,
         "field_name": field_name,
         "preview": preview,
         "survey": None,
         "previous": None,
+        # a preview shows every page, one after the other
+        "preview_pages": pages.split(items) if preview else None,
+        "conditions": condition_context(definition, fields),
+        "paging": None,
+        "page_state": None,
     }
+
+
+def _show_page(form: Form, definition, page: dict, formdata, index: int, hidden, status=200):
+    """public/form.html showing page *index* of the form (the only one, for most forms)."""
+    page.update(
+        page_extras(
+            form.id,
+            definition,
+            page["fields"],
+            page["layout"],
+            page["web_form"],
+            formdata,
+            index,
+            hidden,
+        )
+    )
+    return render_template("public/form.html", **page), status
 
 
 def _submit_rate() -> str:
@@ -160,31 +184,60 @@ def fill(slug: str):
         return render_template("public/answered.html", **page), status
 
     if request.method == "GET":
+        formdata = None
         if staff_answer is not None and staff_answer.previous is not None:
-            web_form = page["web_form"] = build_form_class(fields)(
-                formdata=formdata_from_values(staff_answer.previous, fields)
-            )
+            formdata = formdata_from_values(staff_answer.previous, fields)
         elif request.args:
-            web_form = page["web_form"] = build_form_class(fields)(
-                formdata=prefill_formdata(request.args, fields)
-            )
+            formdata = prefill_formdata(request.args, fields)
+        if formdata is not None:
+            web_form = page["web_form"] = build_form_class(fields)(formdata=formdata)
         web_form.submission_token.data = uuid.uuid4().hex
-        return render_template("public/form.html", **page)
+        hidden = conditions.hidden(definition, fields, web_form)
+        return _show_page(form, definition, page, formdata, 0, hidden)
 
+    page_list = pages.split(page["layout"])
+    formdata, posted_page = pages.merged_formdata(form.id, request.form, page_list, fields)
+    if posted_page is not None:
+        web_form = page["web_form"] = build_form_class(fields)(formdata=formdata)
+    index = page_list.index(posted_page) if posted_page is not None else len(page_list) - 1
     action = request.form.get("action", "confirm")
     if not web_form.submission_token.data:
         web_form.submission_token.data = uuid.uuid4().hex
-    if action == "back":
-        return render_template("public/form.html", **page)
+    hidden = conditions.hidden(definition, fields, web_form)
+    if action == "back":  # from the confirmation page: its last page; else the same page
+        if posted_page is None:
+            index = pages.neighbour(page_list, len(page_list), -1, hidden) or 0
+        return _show_page(form, definition, page, formdata, index, hidden)
+    if action == "previous":
+        step = pages.neighbour(page_list, index, -1, hidden)
+        return _show_page(form, definition, page, formdata, index if step is None else step, hidden)
     if spam_guard.suspicious():
         current_app.logger.info("Public form %s: an answer was held back as automated", slug)
-        return render_template("public/form.html", **page, held_back=True), 422
-    if not web_form.validate():
-        return render_template("public/form.html", **page), 422
+        page["held_back"] = True
+        return _show_page(form, definition, page, formdata, index, hidden, 422)
+    on_page = [k for k in page_list[index].field_keys() if k not in hidden]
+    if action == "next" and posted_page is not None:
+        if not conditions.validate_keys(web_form, on_page):
+            return _show_page(form, definition, page, formdata, index, hidden, 422)
+        step = pages.neighbour(page_list, index, 1, hidden)
+        if step is not None:
+            return _show_page(form, definition, page, formdata, step, hidden)
+        action = "confirm"
+    visible = [ft.key for ft in fields if ft.key not in hidden]
+    if not conditions.validate_keys(web_form, visible):
+        wrong = {name.removeprefix(FIELD_PREFIX) for name in web_form.errors}
+        first = next((i for i, p in enumerate(page_list) if wrong & set(p.field_keys())), index)
+        first_keys = [k for k in page_list[first].field_keys() if k in visible]
+        conditions.validate_keys(web_form, first_keys)
+        return _show_page(form, definition, page, formdata, first, hidden, 422)
 
-    values = cleaned_values(web_form, fields)
+    values = conditions.visible_values(web_form, fields, hidden)
     if action == "confirm" and definition.settings.get("confirm_page", True):
-        shown = [(ft, ft.display(values.get(ft.key))) for ft in fields if ft.citizen_sees]
+        shown = [
+            (ft, ft.display(values.get(ft.key)))
+            for ft in fields
+            if ft.citizen_sees and ft.key not in hidden
+        ]
         return render_template(
             "public/confirm.html", **page, shown=shown, hidden=hidden_inputs(values, fields)
         )

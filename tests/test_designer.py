@@ -132,7 +132,13 @@ def test_designer_page_embeds_draft_revision_and_palette_of_every_type(staff_cli
     assert kana["widget"] == "select"
     assert [value for value, _label in kana["options"]] == ["", "katakana", "hiragana"]
     assert all(label for _value, label in kana["options"])
-    assert [s["name"] for s in palette["section"]["settings"]] == ["label", "help"]
+    assert [s["name"] for s in palette["section"]["settings"]] == [
+        "label",
+        "help",
+        "page",
+        "show_if",
+    ]
+    assert settings("radio")["show_if"]["widget"] == "conditions"
     # labels are translated for the (Japanese) page
     assert settings("radio")["choices"]["label"] == "選択肢"
 

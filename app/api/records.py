@@ -17,7 +17,8 @@ from app.records.store import SYSTEM_SORTS
 from app.records.submission import submit
 from app.records.tables import API
 from builder.system_names import api_name
-from renderer.form_class import FIELD_PREFIX, build_form_class, cleaned_values, formdata_from_json
+from renderer import conditions
+from renderer.form_class import FIELD_PREFIX, build_form_class, formdata_from_json
 
 PAGING = {"limit", "offset", "sort"}
 MAX_LIMIT = 1000
@@ -151,11 +152,14 @@ def validated_values(
     refused: Callable[[str], str | None],
     *,
     only_given: bool = False,
+    definition=None,
 ) -> tuple[dict, dict]:
     """(field key -> value to store, field key -> messages) for an API JSON object,
     checked as the public form checks it. *refused* gives the message for a field the
     caller may not set (None: allowed). With *only_given*, only the fields in *payload*
-    are checked (a partial change), so an item left out is not "required"."""
+    are checked (a partial change), so an item left out is not "required". With the
+    *definition*, a question hidden by its display condition is neither checked nor
+    stored, as on the public form: a value sent for it is ignored."""
     keys = {f.key for f in fields}
     errors = {}
     for name in payload:
@@ -168,12 +172,13 @@ def validated_values(
     if errors:
         return {}, errors
     web_form = build_form_class(checked)(formdata=formdata, meta={"csrf": False})
-    if not web_form.validate():
+    hidden = conditions.hidden(definition, checked, web_form) if definition else set()
+    if not conditions.validate_keys(web_form, [f.key for f in checked if f.key not in hidden]):
         return {}, {
             name.removeprefix(FIELD_PREFIX): messages
             for name, messages in web_form.errors.items()
         }
-    return cleaned_values(web_form, checked), {}
+    return conditions.visible_values(web_form, checked, hidden), {}
 
 
 @blueprint.post("/forms/<int:form_id>/records")
@@ -188,6 +193,7 @@ def create_record(form_id: int):
         payload,
         fields,
         lambda key: None if access.can_set_on_add(key) else _("You may not set this field."),
+        definition=definition,
     )
     if errors:
         return problem(422, _("The record has problems."), errors)

@@ -176,6 +176,7 @@ def _plan(form: Form) -> tuple[definitions.Definition, list, storage_plan.Plan]:
     if form.published_version:
         published = form.published_version.document
         plan.changes[:0] = storage_plan.settings_changes(published, loaded.document)
+        plan.changes += storage_plan.section_changes(published, loaded.document)
     return loaded, fields, plan
 
 

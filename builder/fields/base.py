@@ -19,6 +19,7 @@ from wtforms import validators as v
 from builder import itaiji
 from builder.fields.exact_decimal import ExactDecimal
 from builder.i18n import N_, Msg
+from builder.normalise import nfkc
 
 #: SQL column type per storage kind. A field keeps its column while its kind stays the same.
 STORAGE_TYPES: dict[str, Callable[[], sa.types.TypeEngine] | None] = {
@@ -84,6 +85,10 @@ class BaseSettings(Schema):
     )
     help = fields.String(load_default="", metadata={"label": N_("Help text"), "widget": "textarea"})
     required = fields.Boolean(load_default=False, metadata={"label": N_("Required")})
+    #: display condition; checked against the other items by builder.conditions
+    show_if = fields.Raw(
+        allow_none=True, metadata={"label": N_("Show only if"), "widget": "conditions"}
+    )
 
 
 class FieldType:
@@ -109,6 +114,11 @@ class FieldType:
     filter_widget: str = "text"
     #: whether the citizen sees the item (a hidden item is set from the address)
     citizen_sees: bool = True
+    #: the comparisons a display condition (show_if) may make on this field's answer
+    condition_ops: tuple[str, ...] = ("eq", "ne", "in", "filled")
+    #: how the browser reads the answer for display conditions: text | number | date |
+    #: choice | multi | bool
+    condition_kind: str = "text"
 
     def __init__(
         self,
@@ -233,6 +243,47 @@ class FieldType:
     def from_history(self, value):
         """The stored value that :meth:`history_value` wrote as *value*."""
         return value
+    # -- display conditions (show_if) -------------------------------------------
+    def condition_operand(self, value):
+        """The value a condition compares this field's answer with, as compared.
+
+        *value* comes from the definition; raise ValueError(message) when it cannot be used.
+        """
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            text = nfkc(str(value))
+            if text:
+                return text
+        raise ValueError(N_("Enter the value to compare with."))
+
+    def condition_answer(self, value):
+        """This field's answer (a stored value) as conditions compare it."""
+        return nfkc(value) if isinstance(value, str) else value
+
+    def condition_holds(self, op: str, answer, operand) -> bool:
+        """Whether *answer* (see ``condition_answer``) meets the comparison *op*."""
+        if op == "filled":
+            return answer not in (None, "", [], False)
+        if op == "eq":
+            return answer is not None and answer == operand
+        if op == "ne":
+            return not (answer is not None and answer == operand)
+        if op == "in":
+            return answer is not None and answer in operand
+        if answer is None or answer == "":
+            return False
+        if op == "gt":
+            return answer > operand
+        if op == "lt":
+            return answer < operand
+        return False
+
+    def condition_json(self, operand):
+        """*operand* as the browser's script compares it."""
+        return self.to_json(operand)
+
+    def condition_text(self, operand) -> str:
+        """*operand* as people read it in a condition ("「花泉」")."""
+        return self.display(operand)
 
     # -- list filters and sorting -------------------------------------------
     def filter_options(self) -> list[tuple[str, str]]:

@@ -65,6 +65,24 @@ class ChoiceMixin:
     filter_ops = ("eq",)
     filter_widget = "choice"
     required_message = N_("Please choose.")
+    condition_kind = "choice"
+
+    def condition_operand(self, value):
+        if isinstance(value, str) and value in {c["value"] for c in self.choices}:
+            return value
+        raise ValueError(
+            Msg(
+                "“%(value)s” is not one of the choices of “%(label)s”.",
+                value=str(value),
+                label=self.title,
+            )
+        )
+
+    def condition_answer(self, value):
+        return value
+
+    def condition_text(self, operand):
+        return self.label_of(operand)
 
     @classmethod
     def starter(cls, gettext):
@@ -213,6 +231,21 @@ class CheckboxesType(ChoiceMixin, FieldType):
 
         return super().validators() + [check]
 
+    condition_kind = "multi"
+
+    def condition_holds(self, op, answer, operand):
+        """A multiple choice "equals" a value when that value is among those chosen."""
+        chosen = set(answer or [])
+        if op == "filled":
+            return bool(chosen)
+        if op == "eq":
+            return operand in chosen
+        if op == "ne":
+            return operand not in chosen
+        if op == "in":
+            return bool(chosen & set(operand))
+        return False
+
     def form_field(self):
         return MultiCheckboxField(
             self.title,
@@ -271,6 +304,22 @@ class ConsentType(FieldType):
     storage_kind = "boolean"
     template_macro = "checkbox"
     filter_widget = "choice"
+    condition_ops = ("eq", "ne", "filled")
+    condition_kind = "bool"
+
+    def condition_operand(self, value):
+        if isinstance(value, bool):
+            return value
+        raise ValueError(N_("Compare with true (agreed) or false (not agreed)."))
+
+    def condition_answer(self, value):
+        return bool(value)
+
+    def condition_json(self, operand):
+        return operand
+
+    def condition_text(self, operand):
+        return self.display(operand)
 
     def filter_options(self):
         return [("y", self._("Agreed")), ("n", self._("Not agreed"))]

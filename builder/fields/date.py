@@ -135,6 +135,8 @@ class DateType(FieldType):
     filter_widget = "date"
     default_width = "medium"
     template_macro = "input"
+    condition_ops = ("eq", "ne", "in", "filled", "gt", "lt")
+    condition_kind = "date"
 
     @classmethod
     def check_settings(cls, spec):
@@ -287,6 +289,14 @@ class DateType(FieldType):
 
     def export(self, value):
         return "" if value is None else value.isoformat()  # spreadsheets read ISO dates
+
+    def condition_operand(self, value):
+        if isinstance(value, str):
+            try:
+                return parse_date(value)
+            except ValueError:
+                pass
+        raise ValueError(N_("Enter a date such as 2026-04-01 to compare with."))
 
     def filter_clause(self, column, op, raw):
         try:

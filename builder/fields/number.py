@@ -69,6 +69,8 @@ class NumberType(FieldType):
     filter_widget = "number"
     default_width = "short"
     template_macro = "input"
+    condition_ops = ("eq", "ne", "in", "filled", "gt", "lt")
+    condition_kind = "number"
 
     @property
     def storage_kind(self):  # type: ignore[override]
@@ -193,6 +195,17 @@ class NumberType(FieldType):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise TypeError(self._("Expected a number."))
         return [str(value)]
+
+    def condition_operand(self, value):
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            try:
+                return parse_number(numeric_text(str(value)))
+            except ValueError:
+                pass
+        raise ValueError(N_("Enter a number to compare with."))
+
+    def condition_answer(self, value):
+        return None if value is None else Decimal(value)
 
     def filter_clause(self, column, op, raw):
         try:

@@ -10,6 +10,10 @@ document.querySelectorAll("form[data-once]").forEach(function (form) {
       keep.value = pressed.value;
       form.appendChild(keep);
     }
+    // the answers kept in this tab for a reload (form-memory.js) are not needed any more
+    if (pressed && pressed.value === "submit" && form.dataset.forget) {
+      try { window.sessionStorage.removeItem(form.dataset.forget); } catch (e) { /* none kept */ }
+    }
     form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
   });
 });

@@ -43,6 +43,25 @@ var COPY_ICON = '<svg aria-hidden="true" width="18" height="18" viewBox="0 0 18 
   'stroke="currentColor" stroke-width="1.8"><rect x="6" y="6" width="9" height="9" rx="1.5"/>' +
   '<path d="M3 12V4.5A1.5 1.5 0 0 1 4.5 3H12"/></svg>';
 
+var RULE_ICON = '<svg aria-hidden="true" width="14" height="14" viewBox="0 0 14 14" fill="none" ' +
+  'stroke="currentColor" stroke-width="1.6"><path d="M2 2v4a3 3 0 0 0 3 3h7M9 6l3 3-3 3"/></svg>';
+
+// The marks that say an item has a display condition, or that a section is a page.
+export function itemMarks(item) {
+  var marks = [];
+  if (item.show_if) {
+    var rule = h("span", { class: "item-rule", "data-mark": "rule" }, [
+      h("span", { text: " " + M.rule_badge }),
+    ]);
+    rule.insertAdjacentHTML("afterbegin", RULE_ICON);
+    marks.push(rule);
+  }
+  if (item.type === "section" && item.page) {
+    marks.push(h("span", { class: "item-page", "data-mark": "page", text: M.page_badge }));
+  }
+  return marks;
+}
+
 export function copyButton(item) {
   var button = h("button", { type: "button", class: "icon-button", "data-action": "duplicate",
     "aria-label": M.duplicate + M.colon + (item.label || M.untitled), title: M.duplicate,
@@ -81,7 +100,7 @@ export function renderItem(item, section) {
       // shown by the preview when there is one, but always part of the button's name
       h("span", { class: "item-label", text: item.label || M.untitled }),
       item.required ? h("span", { class: "item-required", text: M.required }) : null,
-    ]),
+    ].concat(itemMarks(item))),
     tools,
     cardPreview(item),
   ]);
@@ -227,5 +246,8 @@ export function refreshCard(item) {
   var badge = node.querySelector(".item-required");
   if (item.required && !badge) node.querySelector(".item-select").appendChild(h("span", { class: "item-required", text: M.required }));
   if (!item.required && badge) badge.remove();
+  var button = node.querySelector(".item-select");
+  button.querySelectorAll("[data-mark]").forEach(function (mark) { mark.remove(); });
+  itemMarks(item).forEach(function (mark) { button.appendChild(mark); });
   refreshPreview(item);
 }

@@ -3,6 +3,7 @@ import { M, el, fmt, h, palette, state } from "./context.js";
 import { itemByKey } from "./model.js";
 import { refreshCard, select } from "./canvas.js";
 import { scheduleSave, setSaveState } from "./save.js";
+import { rulesEditor } from "./rules.js";
 
 // ---------------------------------------------------------------- properties
 export function settingProblem(key, name) {
@@ -94,6 +95,8 @@ export function inputFor(item, setting, id, describedBy) {
       return box;
     case "choices":
       return choicesEditor(item, setting, id, describedBy);
+    case "conditions":
+      return rulesEditor(item, setting, id, describedBy, function (rule) { setValue(item, setting, rule); });
     default:
       return h("input", Object.assign({ class: "input", type: "text", value: value || "",
         oninput: function (e) { setValue(item, setting, e.target.value); } }, common));
@@ -223,7 +226,7 @@ export function renderProperties() {
         h("label", { class: "inline-check" }, [control, document.createTextNode(" " + setting.label)]),
       ]);
     } else {
-      var isGroup = ["choices", "choice_multi"].indexOf(setting.widget) >= 0;
+      var isGroup = ["choices", "choice_multi", "conditions"].indexOf(setting.widget) >= 0;
       row = h("div", { class: "prop" + (problem ? " field--error" : "") }, [
         isGroup ? h("p", { class: "field-label", id: id + "-label", text: setting.label })
           : h("label", { class: "field-label", for: id, text: setting.label }),
