@@ -9,6 +9,7 @@ from app.models.login_session import LoginSession
 from app.models.login_throttle import LoginThrottle
 from app.models.record_revision import RecordRevision
 from app.models.recovery_code import RecoveryCode
+from app.models.seat import OnePerValue, Registration, SeatPool
 from app.models.survey_respondent import SurveyRespondent
 from app.models.template import Template
 from app.models.user import User
@@ -23,8 +24,11 @@ __all__ = [
     "Grant",
     "LoginSession",
     "LoginThrottle",
+    "OnePerValue",
     "RecordRevision",
     "RecoveryCode",
+    "Registration",
+    "SeatPool",
     "SurveyRespondent",
     "Template",
     "User",
