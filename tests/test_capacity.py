@@ -209,3 +209,37 @@ def test_api_answers_409_full_with_nothing_stored(api, make_form):
     assert second.status_code == 409
     assert second.get_json()["error"] == "full"
     assert len(_statuses(form)) == 1
+
+
+def test_settings_page_edits_the_event_settings(staff_client, make_form):
+    from tests.test_form_settings import _current, _fresh
+
+    form = make_form(event())
+    data = _current(staff_client, form)
+    data.update(
+        capacity_limit="30",
+        count_field="participants",
+        waitlist="y",
+        one_per="email",
+        cancel_link="y",
+        cancel_until="2026-12-24T17:00",
+        changeable_fields=["session", "participants"],
+    )
+    response = staff_client.post(f"/staff/forms/{form.id}/settings", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    settings = _fresh(form.id).draft["settings"]
+    assert settings["capacity"] == {"limit": 30, "count_field": "participants", "waitlist": True}
+    assert settings["one_per"] == "email"
+    assert settings["cancel_until"] == "2026-12-24T17:00"
+    assert settings["changeable_fields"] == ["session", "participants"]
+    page = staff_client.get(f"/staff/forms/{form.id}/settings").get_data(as_text=True)
+    assert 'value="30"' in page
+    # a bad value is shown next to its input, nothing saved
+    data.update(capacity_limit="0")
+    refused = staff_client.post(f"/staff/forms/{form.id}/settings", data=data)
+    assert refused.status_code == 422
+    assert 'id="capacity_limit-error"' in refused.get_data(as_text=True)
+    data.update(capacity_limit="30", changeable_fields=["email"])
+    refused = staff_client.post(f"/staff/forms/{form.id}/settings", data=data)
+    assert refused.status_code == 422
+    assert _fresh(form.id).draft["settings"]["changeable_fields"] == ["session", "participants"]
