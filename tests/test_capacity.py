@@ -243,3 +243,12 @@ def test_settings_page_edits_the_event_settings(staff_client, make_form):
     refused = staff_client.post(f"/staff/forms/{form.id}/settings", data=data)
     assert refused.status_code == 422
     assert _fresh(form.id).draft["settings"]["changeable_fields"] == ["session", "participants"]
+
+
+def test_staff_see_the_seats_taken_on_the_form_page(staff_client, make_form):
+    form = make_form(event(3, waitlist=True))
+    for _n in range(4):
+        apply(staff_client, form)
+    page = staff_client.get(f"/staff/forms/{form.id}").get_data(as_text=True)
+    assert 'id="seat-facts"' in page
+    assert "3 / 3" in page or "3 of 3" in page

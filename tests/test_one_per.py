@@ -69,3 +69,15 @@ def test_api_refuses_a_duplicate(api, make_form):
     second = api.post(url, json={"name": "b", "session": "eve", "email": "A@x.jp"})
     assert second.status_code == 422
     assert "email" in second.get_json()["errors"]
+
+
+def test_one_per_chosen_later_counts_the_applications_already_there(client, make_form, staff):
+    from app.forms import operations
+
+    form = make_form(event())
+    assert apply(client, form, email="a@example.jp").status_code == 303
+    assert apply(client, form, email="a@example.jp").status_code == 303  # allowed then
+    operations.save_draft(form, event(one_per="email"))
+    operations.publish(form, staff)
+    assert _count(form) == 1
+    assert apply(client, form, email="A@example.jp", action="confirm").status_code == 422

@@ -112,6 +112,35 @@ def hold_value(form: Form, definition: Definition, key: str, value, record_id: i
         raise Duplicate(key) from None
 
 
+def sync_one_per(form: Form, definition: Definition) -> None:
+    """Rebuild the held one-per values from the records (in the publish transaction), so a
+    field chosen for "one application per value" after applications arrived counts them:
+    the oldest application with a value holds it; cancelled ones hold none."""
+    db.session.execute(sa.delete(OnePerValue).where(OnePerValue.form_id == form.id))
+    key = Rules.of(definition).one_per
+    entry = next(
+        (e for e in form.storage or [] if e["key"] == key and not e["retired"]), None
+    )
+    if entry is None:
+        return
+    records = tables_for(form).records
+    rows = db.session.connection().execute(
+        sa.select(records.c.id, records.c[entry["column"]])
+        .where(records.c.status != CANCELLED)
+        .order_by(records.c.id)
+    )
+    held: dict[str, int] = {}
+    for record_id, value in rows:
+        digest = identity_digest(definition, key, value)
+        if digest is not None and digest not in held:
+            held[digest] = record_id
+    if held:
+        db.session.execute(
+            sa.insert(OnePerValue),
+            [{"form_id": form.id, "digest": d, "record_id": r} for d, r in held.items()],
+        )
+
+
 def is_taken(form: Form, definition: Definition, key: str, value) -> bool:
     """Whether an application already holds *value* of the one-per field (an early check
     for the form page; the hold at submit is what decides)."""

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.events import links, registration, seats
-from app.events.rules import FORM_POOL, Rules, choice_pool
+from app.events.rules import FORM_POOL, WAITLISTED, Rules, choice_pool
+from app.extensions import db
+from app.forms.published import published_definition
 from app.models import Form
+from app.records.store import tables_for
 from builder.definition import Definition
 from builder.fields.base import FieldType
 
@@ -126,3 +130,36 @@ def after_submit(form: Form, record) -> AfterSubmit:
         position=registration.waitlist_position(form, record),
         link=links.cancel_url(form, record),
     )
+
+
+@dataclass(frozen=True)
+class SeatLine:
+    """One pool on the staff's form page: what it is, seats taken and its limit."""
+
+    label: str
+    taken: int
+    limit: int
+
+
+def seat_summary(form: Form) -> tuple[list[SeatLine], int]:
+    """The form's seat pools as staff see them, and how many applications wait."""
+    definition = published_definition(form)
+    rules = Rules.of(definition)
+    if not rules.limited:
+        return [], 0
+    taken = seats.taken(form)
+    lines = []
+    if rules.limit is not None:
+        lines.append(SeatLine(_("Whole form"), taken.get(FORM_POOL, 0), rules.limit))
+    for spec in definition.fields():
+        for value, limit in rules.choice_limits.get(spec["key"], {}).items():
+            label = next(c["label"] for c in spec["choices"] if c["value"] == value)
+            pool = choice_pool(spec["key"], value)
+            lines.append(SeatLine(f"{spec['label']}: {label}", taken.get(pool, 0), limit))
+    records = tables_for(form).records
+    waiting = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(records)
+        .where(records.c.status == WAITLISTED, records.c.deleted_at.is_(None))
+    )
+    return lines, waiting or 0
