@@ -119,9 +119,23 @@ def test_race_lost_at_submit_keeps_answers_on_the_confirmation_step(client, make
     )
     db.session.commit()
     response = apply(client, form, session="am")
-    # the validator sees the full choice first: the form comes back with the message
-    assert response.status_code in (409, 422)
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert 'id="confirm-form"' in text and 'role="alert"' in text
+    assert 'name="f_name" value="山田 花子"' in text  # the answers are kept
     assert len(_statuses(form)) == 0
+
+
+def test_whole_form_filled_since_the_confirmation_page(client, make_form):
+    form = make_form(event(1))
+    confirm = apply(client, form, action="confirm")
+    assert confirm.status_code == 200
+    assert apply(client, form, name="先客").status_code == 303
+    lost = apply(client, form)
+    assert lost.status_code == 409
+    text = lost.get_data(as_text=True)
+    assert 'id="confirm-form"' in text and 'role="alert"' in text
+    assert len(_statuses(form)) == 1
 
 
 def test_full_step_refuses_inside_the_insert_transaction(app, make_form):

@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 
 from app import roles
 from app.events import links, registration
-from app.events.rules import CANCELLED, Rules
-from app.events.view import full_message, refusal_errors
+from app.events.rules import CANCELLED, SEATLESS, Rules
+from app.events.view import annotate, full_message, refusal_errors
 from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
 from app.models import Form
@@ -103,6 +103,8 @@ def change(slug: str, token: str):
         ft for ft in bound_fields(definition, _) if ft.key in set(rules.changeable_fields)
     ]
     values = registration.values_by_key(form, record)
+    held = rules.needs(values) if record.status not in SEATLESS else {}
+    annotate(form, definition, fields, own=held)
     form_class = build_form_class(fields)
     if request.method == "GET":
         web_form = form_class(formdata=formdata_from_values(values, fields))

@@ -37,13 +37,19 @@ class Availability:
         return self.full and not self.waitlist
 
 
-def annotate(form: Form, definition: Definition, fields: list[FieldType]) -> Availability:
+def annotate(
+    form: Form, definition: Definition, fields: list[FieldType], own: dict[str, int] | None = None
+) -> Availability:
     """Give each choice field the seats left of its limited choices (full ones show
-    満員 and cannot be chosen), and return the form's availability."""
+    満員 and cannot be chosen), and return the form's availability. *own* (pool -> n) are
+    seats the applicant holds already (changing an application): they count as free."""
     rules = Rules.of(definition)
     if not rules.limited:
         return Availability()
     left = seats.left(form)
+    for pool, n in (own or {}).items():
+        if pool in left:
+            left[pool] += n
     for field_type in fields:
         limited = rules.choice_limits.get(field_type.key)
         if limited:
@@ -60,6 +66,12 @@ def annotate(form: Form, definition: Definition, fields: list[FieldType]) -> Ava
         waitlist=rules.waitlist,
         show_remaining=rules.show_remaining,
     )
+
+
+def defer_seats(fields: list[FieldType]) -> None:
+    """Let the fields accept any choice: the seats are checked by the step that stores."""
+    for field_type in fields:
+        field_type.set_seats({})
 
 
 def check_answers(form: Form, definition: Definition, values: dict) -> dict[str, list[str]]:
