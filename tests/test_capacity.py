@@ -266,3 +266,15 @@ def test_staff_see_the_seats_taken_on_the_form_page(staff_client, make_form):
     page = staff_client.get(f"/staff/forms/{form.id}").get_data(as_text=True)
     assert 'id="seat-facts"' in page
     assert "3 / 3" in page or "3 of 3" in page
+
+
+def test_settings_page_adds_no_event_settings_to_a_form_without_them(staff_client, make_form):
+    from tests.conftest import ELECTION
+    from tests.test_form_settings import _current, _fresh
+
+    form = make_form(ELECTION)
+    data = _current(staff_client, form)
+    response = staff_client.post(f"/staff/forms/{form.id}/settings", data=data)
+    assert response.status_code == 302
+    settings = _fresh(form.id).draft["settings"]
+    assert not {"capacity", "one_per", "cancel_link", "changeable_fields"} & set(settings)

@@ -98,8 +98,28 @@ def offer_fields(page, draft: dict, gettext) -> None:
     ]
 
 
-def settings_from(page) -> dict:
-    """The event settings as the definition stores them, from the page."""
+def settings_from(page, before: dict) -> dict:
+    """The event settings as the definition stores them, from the page; a setting left
+    at its default is not added to a form that did not have it (*before*)."""
+    chosen = _chosen(page)
+    return {
+        name: value
+        for name, value in chosen.items()
+        if name in before or value != _DEFAULTS[name]
+    }
+
+
+_DEFAULTS = {
+    "capacity": {"limit": None, "count_field": None, "waitlist": False},
+    "show_remaining": False,
+    "one_per": None,
+    "cancel_link": False,
+    "cancel_until": None,
+    "changeable_fields": [],
+}
+
+
+def _chosen(page) -> dict:
     return {
         "capacity": {
             "limit": page.capacity_limit.data,

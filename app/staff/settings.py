@@ -245,7 +245,7 @@ def form_settings(form_id: int):
             respondents=department_names(page.respondents.data),
             one_answer_per_person=page.one_answer_per_person.data,
             anonymous=page.anonymous.data,
-            **event_settings.settings_from(page),
+            **event_settings.settings_from(page, settings),
         )
         slug = document["slug"]
         acceptance = Acceptance(
