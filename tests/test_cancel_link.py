@@ -127,3 +127,15 @@ def test_no_link_when_the_form_offers_none(client, make_form):
     thanks = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "/entry/" not in thanks
     assert links.cancel_url(form, _only_record(form)) is None
+
+
+def test_links_stop_changing_anything_when_the_form_no_longer_offers_them(
+    client, make_form, staff
+):
+    form = make_form(event())
+    url = _applied(client, form, session="am")
+    operations.save_draft(form, event(cancel_link=False))
+    operations.publish(form, staff)
+    assert client.post(url + "/cancel").status_code == 410
+    assert _only_record(form).status == "new"
+    assert client.get(url).status_code == 200

@@ -57,7 +57,8 @@ def _opened(slug: str, token: str):
     record = access.application(form, record_id) if record_id is not None else None
     if record is None or record.deleted_at is not None:
         return form, definition, None, _link_error(form, definition, expired=False)
-    if links.expired(form) and request.endpoint != "events.entry":
+    closed = links.expired(form) or not Rules.of(definition).cancel_link
+    if closed and request.endpoint != "events.entry":
         return form, definition, None, _link_error(form, definition, expired=True)
     return form, definition, record, None
 
@@ -83,7 +84,7 @@ def entry(slug: str, token: str):
         token=token,
         shown=_shown(form, definition, record),
         position=registration.waitlist_position(form, record),
-        expired=links.expired(form),
+        expired=links.expired(form) or not rules.cancel_link,
         changeable=bool(rules.changeable_fields) and record.status != CANCELLED,
         cancelled=record.status == CANCELLED,
     )
