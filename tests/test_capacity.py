@@ -278,3 +278,10 @@ def test_settings_page_adds_no_event_settings_to_a_form_without_them(staff_clien
     assert response.status_code == 302
     settings = _fresh(form.id).draft["settings"]
     assert not {"capacity", "one_per", "cancel_link", "changeable_fields"} & set(settings)
+
+
+def test_publish_preview_names_capacity_changes(make_form):
+    form = make_form(event(10))
+    operations.save_draft(form, event(20))
+    changes = [c for c in operations.preview_publish(form).changes if c.action == "setting"]
+    assert [(c.key, c.detail) for c in changes] == [("settings.capacity.limit", "10 → 20")]
