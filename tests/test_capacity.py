@@ -285,3 +285,19 @@ def test_publish_preview_names_capacity_changes(make_form):
     operations.save_draft(form, event(20))
     changes = [c for c in operations.preview_publish(form).changes if c.action == "setting"]
     assert [(c.key, c.detail) for c in changes] == [("settings.capacity.limit", "10 → 20")]
+
+
+def test_api_refuses_a_full_choice_and_too_many_people(api, make_form):
+    form = make_form(event(4, count_field="participants"))
+    url = f"/api/v1/forms/{form.id}/records"
+    for _n in range(2):
+        assert api.post(url, json={"name": "a", "session": "am"}).status_code == 201
+    full = api.post(url, json={"name": "b", "session": "am"})
+    assert full.status_code == 409
+    body = full.get_json()
+    assert body["error"] == "full" and body["pool"] == "session=am"
+    assert "session" in body["errors"]
+    too_many = api.post(url, json={"name": "c", "session": "pm", "participants": 5})
+    assert too_many.status_code == 422
+    assert "participants" in too_many.get_json()["errors"]
+    assert len(_statuses(form)) == 2
