@@ -133,3 +133,39 @@ def test_records_hold_seats_by_status(make_form, staff):
     records = [_apply(form) for _ in range(4)]
     registration.release_and_promote(form, records[1], staff)
     assert seats.recount(form, Rules.of(published_definition(form))) == {"form": 3}
+
+
+def _staff_sets_status(form, record, status, user):
+    """What a general status change does: write the status and keep the seats right, in
+    one transaction."""
+    from app.transactions import write_transaction
+
+    @write_transaction
+    def change():
+        before = access.application(form, record.id)
+        registration._set_status(form, record.id, status, user.id)
+        return registration.status_changed(form, before, status, user)
+
+    return change()
+
+
+def test_staff_status_changes_keep_the_seats_right(make_form, staff):
+    import pytest
+
+    form = make_form(event(2, waitlist=True))
+    first, second = _apply(form), _apply(form)
+    waiting = _apply(form)
+    with pytest.raises(registration.Full):
+        _staff_sets_status(form, waiting, "new", staff)  # no seat: refused, nothing changed
+    assert _status(form, waiting) == "waitlisted"
+    # back on the list, the first application is still the oldest there: promoted again
+    promoted = _staff_sets_status(form, first, "waitlisted", staff)
+    assert [r.id for r in promoted] == [first.id]
+    assert seats.taken(form)["form"] == 2
+    registration.release_and_promote(form, access.application(form, second.id), staff)
+    assert seats.taken(form)["form"] == 2
+    assert _status(form, waiting) == "new"
+    # a cancelled application comes back only if there is room
+    with pytest.raises(registration.Full):
+        _staff_sets_status(form, access.application(form, second.id), "done", staff)
+    assert _status(form, second) == "cancelled"
