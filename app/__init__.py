@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import auth, cli, views
     from app.api import blueprint as api_blueprint
+    from app.events.public import blueprint as events_blueprint
     from app.staff import blueprint as staff_blueprint
     from builder.designer import blueprint as designer_blueprint
     from renderer.postal_codes import blueprint as postal_codes_blueprint
@@ -79,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     # each role serves is decided in renderer.public.
     app.register_blueprint(public_blueprint)
     app.register_blueprint(postal_codes_blueprint)
+    app.register_blueprint(events_blueprint)
     if roles.serves_staff(app.config["ATSUME_ROLE"]):
         app.register_blueprint(auth.blueprint)
         app.register_blueprint(staff_blueprint)

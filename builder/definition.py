@@ -19,7 +19,7 @@ from functools import cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from builder import conditions, receipt_format
+from builder import conditions, event_settings, receipt_format
 from builder.fields import Registry, registry
 from builder.fields.base import BaseSettings
 from builder.i18n import N_, Msg
@@ -51,7 +51,7 @@ def _valid_receipt_format(value: str) -> None:
         raise ValidationError(exc.args[0]) from None
 
 
-class FormSettingsSchema(Schema):
+class FormSettingsSchema(event_settings.EventSettingsMixin, Schema):
     class Meta:
         unknown = RAISE
 
@@ -303,6 +303,7 @@ def load(
         rule_errors = _rule_problems(docs, specs, types)
         if rule_errors:
             errors["fields"] = rule_errors
+        errors.update(_event_problems(head["settings"], specs, types))
     if errors:
         raise DefinitionError(errors)
     loader.fill_keys(docs, specs)
@@ -339,6 +340,16 @@ def _rule_problems(docs: list, specs: list, types: Registry) -> dict:
         elif spec.get("key"):
             earlier[spec["key"]] = types.bind(spec)
     return errors
+
+
+def _event_problems(settings: dict, specs: list, types: Registry) -> dict:
+    found = {
+        spec["key"]: (types.get(spec["type"]), spec)
+        for spec in _leaves(specs)
+        if spec.get("key") and spec.get("type") in types
+    }
+    problems = event_settings.check(settings, found)
+    return {"settings": problems} if problems else {}
 
 
 def _with_usable_receipt_format(document: dict) -> dict:

@@ -88,6 +88,12 @@ MESSAGES = {
     "rule_no": N_("Not agreed"),
     "rule_badge": N_("Conditional"),
     "page_badge": N_("Page"),
+    "choice_seats": N_("Seats of “%(label)s” (empty: no limit)"),
+    "seats": N_("Seats"),
+    "seats_help": N_(
+        "Seats: a number limits that choice (e.g. a session of 20); when it is full, it "
+        "shows 満員."
+    ),
 }
 
 blueprint = Blueprint("designer", __name__, url_prefix="/staff")

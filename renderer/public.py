@@ -11,6 +11,9 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app import audit, roles, surveys
+from app.events import registration
+from app.events import view as event_view
+from app.events.rules import FORM_POOL
 from app.extensions import limiter
 from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
@@ -127,7 +130,9 @@ def page_context(form: Form, definition, preview: bool = False) -> dict:
     """What public/form.html needs to show *definition* (also used for previews)."""
     fields = bound_fields(definition, _)
     items = layout(definition, fields)
+    seats = event_view.Availability() if preview else event_view.annotate(form, definition, fields)
     return {
+        "seats": seats,
         "form": form,
         "definition": definition,
         "web_form": build_form_class(fields)(),
@@ -182,6 +187,8 @@ def fill(slug: str):
     if staff_answer is not None and staff_answer.closed_to_me:
         status = 200 if request.method == "GET" else 409
         return render_template("public/answered.html", **page), status
+    if page["seats"].closed_by_capacity and request.method == "GET":
+        return render_template("public/full.html", form=form, definition=definition)
 
     if request.method == "GET":
         formdata = None
@@ -215,6 +222,10 @@ def fill(slug: str):
         current_app.logger.info("Public form %s: an answer was held back as automated", slug)
         page["held_back"] = True
         return _show_page(form, definition, page, formdata, index, hidden, 422)
+    if action == "submit":
+        # the atomic step at submit decides on seats: a race lost since the confirmation
+        # page comes back there, with the answers
+        event_view.defer_seats(fields)
     on_page = [k for k in page_list[index].field_keys() if k not in hidden]
     if action == "next" and posted_page is not None:
         if not conditions.validate_keys(web_form, on_page):
@@ -232,6 +243,14 @@ def fill(slug: str):
         return _show_page(form, definition, page, formdata, first, hidden, 422)
 
     values = conditions.visible_values(web_form, fields, hidden)
+    problems = event_view.check_answers(form, definition, values)
+    if problems:
+        _add_errors(web_form, problems)
+        wrong = set(problems)
+        first = next((i for i, p in enumerate(page_list) if wrong & set(p.field_keys())), index)
+        return _show_page(form, definition, page, formdata, first, hidden, 422)
+    if page["seats"].closed_by_capacity:
+        return _refused(page, values, registration.Full(FORM_POOL))
     if action == "confirm" and definition.settings.get("confirm_page", True):
         shown = [
             (ft, ft.display(values.get(ft.key)))
@@ -243,7 +262,16 @@ def fill(slug: str):
         )
     token = web_form.submission_token.data
     if staff_answer is None:
-        record, _created = submit(form, definition, values, token=token)
+        try:
+            record, _created = submit(
+                form,
+                definition,
+                values,
+                token=token,
+                after_add=registration.after_add_steps(form, definition),
+            )
+        except registration.Refused as exc:
+            return _refused(page, values, exc)
     else:
         try:
             record = _store_staff_answer(form, definition, values, staff_answer.survey, token)
@@ -253,6 +281,28 @@ def fill(slug: str):
     # next to the person's address, which would undo an anonymous survey.
     ticket = receipt_ticket(form, record.id if staff_answer is None else STAFF_TICKET)
     return redirect(url_for(".thanks", slug=slug, ticket=ticket), 303)
+
+
+def _add_errors(web_form, problems: dict[str, list[str]]) -> None:
+    for key, messages in problems.items():
+        bound = web_form._fields.get(field_name(key))
+        if bound is not None:
+            bound.errors = [*bound.errors, *messages]
+
+
+def _refused(page: dict, values: dict, exc: registration.Refused):
+    """The application the event rules refused at submit: the answers stay, with why."""
+    _add_errors(page["web_form"], event_view.refusal_errors(exc, page["definition"]))
+    if isinstance(exc, registration.Full):
+        shown = [(ft, ft.display(values.get(ft.key))) for ft in page["fields"] if ft.citizen_sees]
+        return render_template(
+            "public/confirm.html",
+            **page,
+            shown=shown,
+            hidden=hidden_inputs(values, page["fields"]),
+            problem=event_view.full_message(exc),
+        ), 409
+    return render_template("public/form.html", **page), 409
 
 
 @blueprint.route("/f/<slug>/thanks/<ticket>")
@@ -276,7 +326,12 @@ def thanks(slug: str, ticket: str):
     if record is None:
         abort(404)
     return render_template(
-        "public/thanks.html", form=form, definition=definition, record=record, survey=None
+        "public/thanks.html",
+        form=form,
+        definition=definition,
+        record=record,
+        survey=None,
+        event=event_view.after_submit(form, record),
     )
 
 

@@ -10,6 +10,7 @@ from app.models.login_throttle import LoginThrottle
 from app.models.record_comment import RecordComment, RecordMention
 from app.models.record_revision import RecordRevision
 from app.models.recovery_code import RecoveryCode
+from app.models.seat import OnePerValue, Registration, SeatPool
 from app.models.site_setting import SiteSetting
 from app.models.survey_respondent import SurveyRespondent
 from app.models.template import Template
@@ -25,10 +26,13 @@ __all__ = [
     "Grant",
     "LoginSession",
     "LoginThrottle",
+    "OnePerValue",
     "RecordComment",
     "RecordMention",
     "RecordRevision",
     "RecoveryCode",
+    "Registration",
+    "SeatPool",
     "SiteSetting",
     "SurveyRespondent",
     "Template",

@@ -165,3 +165,10 @@ def own_answer(form: Form, record_id: int) -> Record | None:
     answer is theirs."""
     record = store.get(form, record_id)
     return record if record is not None and record.deleted_at is None else None
+
+
+def application(form: Form, record_id: int) -> Record | None:
+    """An application with every value, for the event rules (seats, waiting list,
+    cancellation) and for the applicant who opened their private link (checked by the
+    caller: the link's signature and the record's secret)."""
+    return store.get(form, record_id)

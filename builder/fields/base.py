@@ -119,6 +119,8 @@ class FieldType:
     #: how the browser reads the answer for display conditions: text | number | date |
     #: choice | multi | bool
     condition_kind: str = "text"
+    #: whether "one application per value" may use this field (an e-mail, a name ...)
+    identifies_applicant: bool = True
 
     def __init__(
         self,
@@ -150,6 +152,11 @@ class FieldType:
     def starter(cls, gettext: Callable[[str], str]) -> dict:
         """Settings of a field just dropped on the canvas (besides type, key and label)."""
         return {}
+
+    @classmethod
+    def counts_seats(cls, spec: dict) -> bool:
+        """Whether this field's answer can be the number of seats an application takes."""
+        return False
 
     @classmethod
     def check_settings(cls, spec: dict) -> dict:
@@ -194,6 +201,17 @@ class FieldType:
         if data in ("", None):
             return None
         return data
+
+    def set_seats(
+        self, left: dict[str, int], *, waitlist: bool = False, show_remaining: bool = False
+    ) -> None:
+        """Take the seats left per choice value (types with limited choices show them)."""
+
+    def applicant_identity(self, value) -> str | None:
+        """*value* as compared for "one application per value" (None: not answered)."""
+        if value is None or value == "":
+            return None
+        return nfkc(str(value)).strip().casefold()
 
     def form_input(self, value) -> list[str]:
         """The request strings that reproduce *value* when posted back to the form."""

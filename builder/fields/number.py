@@ -72,6 +72,10 @@ class NumberType(FieldType):
     condition_ops = ("eq", "ne", "in", "filled", "gt", "lt")
     condition_kind = "number"
 
+    @classmethod
+    def counts_seats(cls, spec):
+        return not spec.get("decimals")
+
     @property
     def storage_kind(self):  # type: ignore[override]
         return "decimal" if self.spec.get("decimals") else "integer"
