@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.events import seats
@@ -17,7 +18,7 @@ from app.extensions import db
 from app.forms.published import published_definition
 from app.models import Form, OnePerValue, Registration, User
 from app.models.types import utcnow
-from app.records import access, history, store
+from app.records import access, history, store, workflow
 from app.records.store import Record, tables_for
 from app.transactions import write_transaction
 from builder.definition import Definition
@@ -326,3 +327,34 @@ def waitlist_position(form: Form, record: Record) -> int | None:
             records.c.id <= record.id,
         )
     )
+
+
+def _keep_seats_on_status_change(
+    form: Form, moves: list[tuple[int, str]], new_status: str, user: User
+) -> None:
+    """A staff status change (one record or many) frees, takes and promotes seats as the
+    applicant's own cancellation would; a move the seats cannot take is refused."""
+    definition = published_definition(form)
+    rules = Rules.of(definition)
+    if not (rules.limited or rules.one_per):
+        return
+    for record_id, _status in moves:
+        before = access.application(form, record_id)
+        if before is None:
+            continue
+        try:
+            status_changed(form, before, new_status, user, definition)
+        except Full:
+            raise workflow.TransitionRefused(
+                _l("%(receipt)s cannot take a seat: the event is full.", receipt=before.receipt_no)
+            ) from None
+        except Duplicate:
+            raise workflow.TransitionRefused(
+                _l(
+                    "%(receipt)s cannot come back: another application has the same answer.",
+                    receipt=before.receipt_no,
+                )
+            ) from None
+
+
+workflow.STATUS_CHANGE_STEPS.append(_keep_seats_on_status_change)

@@ -269,6 +269,12 @@ def _refused_message(refused: list[tuple[str, str]], target: str, form: Form) ->
     )
 
 
+#: steps that run in a status change's transaction, before the records move, with
+#: ``(form, [(record id, its status now), ...], new status, user)``; a step refuses the
+#: change by raising TransitionRefused (event registration keeps seats right through one)
+STATUS_CHANGE_STEPS: list[Callable[[Form, list[tuple[int, str]], str, User], None]] = []
+
+
 @write_transaction
 def change_status(form: Form, record_ids: list[int], new_status: str, user: User) -> int:
     """Move the records to *new_status*; return how many changed.
@@ -292,6 +298,8 @@ def change_status(form: Form, record_ids: list[int], new_status: str, user: User
     refused = [(r.receipt_no, r.status) for r in rows if not movable[r.status]]
     if refused:
         raise TransitionRefused(_refused_message(refused, new_status, form), refused)
+    for step in STATUS_CHANGE_STEPS:
+        step(form, [(r.id, r.status) for r in rows], new_status, user)
     ids = [r.id for r in rows]
     _update(form, ids, user, status=new_status)
     history.note_many(
