@@ -65,6 +65,7 @@ RECORD_IMPORT = "record.import"
 RECORD_EXPORT = "record.export"
 AUDIT_EXPORT = "audit.export"
 AUDIT_PRUNE = "audit.prune"
+MAIL_RESEND = "mail.resend"
 
 ACTION_LABELS = {
     LOGIN: _l("Log-in"),
@@ -96,6 +97,7 @@ ACTION_LABELS = {
     RECORD_EXPORT: _l("Records exported"),
     AUDIT_EXPORT: _l("Audit log exported"),
     AUDIT_PRUNE: _l("Old audit entries removed"),
+    MAIL_RESEND: _l("E-mail sent again"),
 }
 
 #: the longest summary kept (JSON text); a longer one is cut and marked "truncated"

@@ -14,6 +14,7 @@ from app import audit, roles, surveys
 from app.extensions import limiter
 from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
+from app.mail.notify import submission_step
 from app.models import Form
 from app.models.types import utcnow
 from app.records.access import own_answer, submitted_receipt
@@ -175,7 +176,9 @@ def fill(slug: str):
         )
     token = web_form.submission_token.data
     if staff_answer is None:
-        record, _created = submit(form, definition, values, token=token)
+        record, _created = submit(
+            form, definition, values, token=token, after_add=[submission_step(form, definition)]
+        )
     else:
         try:
             record = _store_staff_answer(form, definition, values, staff_answer.survey, token)

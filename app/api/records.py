@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app import audit, query_args, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
 from app.forms.published import bound_fields, published_definition
+from app.mail.notify import submission_step
 from app.records import download, export
 from app.records.access import FieldNotVisible, RecordAccess
 from app.records.filters import SYSTEM_FILTERS
@@ -182,6 +183,7 @@ def create_record(form_id: int):
         token=token,
         user_id=g.api_user.id,
         source=API,
+        after_add=[submission_step(form, definition)],
     )
     if created:
         audit.record(

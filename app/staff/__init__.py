@@ -6,6 +6,7 @@ from app.staff import (  # noqa: F401 - attach their routes
     forms,
     organisation,
     organisation_import,
+    outbox,
     permissions,
     records,
     reuse,

@@ -107,6 +107,8 @@ class FieldType:
     required_message: str = N_("This item is required.")
     #: how the list view asks for a filter value: text | number | date | choice
     filter_widget: str = "text"
+    #: whether a value is an e-mail address that mail can be sent to (the auto-reply)
+    mail_address: bool = False
 
     def __init__(
         self,
