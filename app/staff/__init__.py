@@ -4,6 +4,7 @@ from app.staff import (  # noqa: F401 - attach their routes
     account,
     audit,
     forms,
+    mail_settings,
     organisation,
     organisation_import,
     outbox,
