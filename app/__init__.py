@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import auth, cli, views
     from app.api import blueprint as api_blueprint
+    from app.events.public import blueprint as events_blueprint
     from app.staff import blueprint as staff_blueprint
     from builder.designer import blueprint as designer_blueprint
     from renderer.public import blueprint as public_blueprint
@@ -77,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Every role has /f/ addresses (staff-only forms are served there too); which forms
     # each role serves is decided in renderer.public.
     app.register_blueprint(public_blueprint)
+    app.register_blueprint(events_blueprint)
     if roles.serves_staff(app.config["ATSUME_ROLE"]):
         app.register_blueprint(auth.blueprint)
         app.register_blueprint(staff_blueprint)

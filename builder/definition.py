@@ -19,7 +19,7 @@ from functools import cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from builder import receipt_format
+from builder import event_settings, receipt_format
 from builder.fields import Registry, registry
 from builder.fields.base import BaseSettings
 from builder.i18n import N_, Msg
@@ -52,7 +52,7 @@ def _valid_receipt_format(value: str) -> None:
         raise ValidationError(exc.args[0]) from None
 
 
-class FormSettingsSchema(Schema):
+class FormSettingsSchema(event_settings.EventSettingsMixin, Schema):
     class Meta:
         unknown = RAISE
 
@@ -298,12 +298,24 @@ def load(
         errors["fields"] = field_errors
     if not errors and sum(1 for _ in _leaves(docs)) > MAX_FIELDS:
         errors["fields"] = [Msg("A form can have at most %(n)d items.", n=MAX_FIELDS)]
+    if not errors and not lenient:
+        errors.update(_event_problems(head["settings"], specs, types))
     if errors:
         raise DefinitionError(errors)
     loader.fill_keys(docs, specs)
     normalised = DocumentSchema().dump(head)
     normalised["fields"] = docs
     return Definition(document=normalised, items=specs)
+
+
+def _event_problems(settings: dict, specs: list, types: Registry) -> dict:
+    found = {
+        spec["key"]: (types.get(spec["type"]), spec)
+        for spec in _leaves(specs)
+        if spec.get("key") and spec.get("type") in types
+    }
+    problems = event_settings.check(settings, found)
+    return {"settings": problems} if problems else {}
 
 
 def _with_usable_receipt_format(document: dict) -> dict:

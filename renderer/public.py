@@ -11,6 +11,9 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app import audit, roles, surveys
+from app.events import registration
+from app.events import view as event_view
+from app.events.links import cancel_url
 from app.extensions import limiter
 from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
@@ -118,7 +121,9 @@ def _forward(slug: str):
 def page_context(form: Form, definition, preview: bool = False) -> dict:
     """What public/form.html needs to show *definition* (also used for previews)."""
     fields = bound_fields(definition, _)
+    seats = event_view.Availability() if preview else event_view.annotate(form, definition, fields)
     return {
+        "seats": seats,
         "form": form,
         "definition": definition,
         "web_form": build_form_class(fields)(),
@@ -151,6 +156,9 @@ def fill(slug: str):
     if staff_answer is not None and staff_answer.closed_to_me:
         status = 200 if request.method == "GET" else 409
         return render_template("public/answered.html", **page), status
+    if page["seats"].closed_by_capacity:
+        status = 200 if request.method == "GET" else 409
+        return render_template("public/full.html", form=form, definition=definition), status
 
     if request.method == "GET":
         if staff_answer is not None and staff_answer.previous is not None:
@@ -169,6 +177,10 @@ def fill(slug: str):
         return render_template("public/form.html", **page), 422
 
     values = cleaned_values(web_form, fields)
+    problems = event_view.check_answers(form, definition, values)
+    if problems:
+        _add_errors(web_form, problems)
+        return render_template("public/form.html", **page), 422
     if action == "confirm" and definition.settings.get("confirm_page", True):
         shown = [(ft, ft.display(values.get(ft.key))) for ft in fields]
         return render_template(
@@ -176,9 +188,19 @@ def fill(slug: str):
         )
     token = web_form.submission_token.data
     if staff_answer is None:
-        record, _created = submit(
-            form, definition, values, token=token, after_add=[submission_step(form, definition)]
-        )
+        try:
+            record, _created = submit(
+                form,
+                definition,
+                values,
+                token=token,
+                after_add=[
+                    *registration.after_add_steps(form, definition),
+                    submission_step(form, definition, cancel_url),
+                ],
+            )
+        except registration.Refused as exc:
+            return _refused(page, values, exc)
     else:
         try:
             record = _store_staff_answer(form, definition, values, staff_answer.survey, token)
@@ -188,6 +210,28 @@ def fill(slug: str):
     # next to the person's address, which would undo an anonymous survey.
     ticket = receipt_ticket(form, record.id if staff_answer is None else STAFF_TICKET)
     return redirect(url_for(".thanks", slug=slug, ticket=ticket), 303)
+
+
+def _add_errors(web_form, problems: dict[str, list[str]]) -> None:
+    for key, messages in problems.items():
+        bound = web_form._fields.get(field_name(key))
+        if bound is not None:
+            bound.errors = [*bound.errors, *messages]
+
+
+def _refused(page: dict, values: dict, exc: registration.Refused):
+    """The application the event rules refused at submit: the answers stay, with why."""
+    _add_errors(page["web_form"], event_view.refusal_errors(exc, page["definition"]))
+    if isinstance(exc, registration.Full):
+        shown = [(ft, ft.display(values.get(ft.key))) for ft in page["fields"]]
+        return render_template(
+            "public/confirm.html",
+            **page,
+            shown=shown,
+            hidden=hidden_inputs(values, page["fields"]),
+            problem=event_view.full_message(exc),
+        ), 409
+    return render_template("public/form.html", **page), 409
 
 
 @blueprint.route("/f/<slug>/thanks/<ticket>")
@@ -211,7 +255,12 @@ def thanks(slug: str, ticket: str):
     if record is None:
         abort(404)
     return render_template(
-        "public/thanks.html", form=form, definition=definition, record=record, survey=None
+        "public/thanks.html",
+        form=form,
+        definition=definition,
+        record=record,
+        survey=None,
+        event=event_view.after_submit(form, record),
     )
 
 

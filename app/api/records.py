@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
 from app import audit, query_args, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
+from app.events import registration
+from app.events import view as event_view
+from app.events.links import cancel_url
 from app.forms.published import bound_fields, published_definition
 from app.mail.notify import submission_step
 from app.records import download, export
@@ -176,15 +179,30 @@ def create_record(form_id: int):
     if len(key) > 60:
         return problem(400, _("The Idempotency-Key header is too long (at most 60)."))
     token = f"api:{key}" if key else None
-    record, created = submit(
-        form,
-        definition,
-        cleaned_values(web_form, fields),
-        token=token,
-        user_id=g.api_user.id,
-        source=API,
-        after_add=[submission_step(form, definition)],
-    )
+    values = cleaned_values(web_form, fields)
+    event_problems = event_view.check_answers(form, definition, values)
+    if event_problems:
+        return problem(422, _("The record has problems."), event_problems)
+    try:
+        record, created = submit(
+            form,
+            definition,
+            values,
+            token=token,
+            user_id=g.api_user.id,
+            source=API,
+            after_add=[
+                *registration.after_add_steps(form, definition),
+                submission_step(form, definition, cancel_url),
+            ],
+        )
+    except registration.Full as exc:
+        return _refused("full", _("The event is full: nothing was stored."), exc, definition)
+    except registration.Duplicate as exc:
+        return _refused(
+            "duplicate", _("An application with this answer exists: nothing was stored."),
+            exc, definition,
+        )
     if created:
         audit.record(
             audit.RECORD_CREATE,
@@ -197,6 +215,19 @@ def create_record(form_id: int):
         return _record_json(record, [], {}), status  # the receipt, without values
     reader, entries = _access(form_id)
     return _record_json(reader.strip(record), entries, reader.types(_, entries)), status
+
+
+def _refused(error: str, message: str, exc: registration.Refused, definition):
+    """409 for an application the event rules refused (``{"error": "full", ...}``)."""
+    body = {"error": error, "message": message}
+    if isinstance(exc, registration.Full):
+        body["pool"] = exc.pool
+    errors = event_view.refusal_errors(exc, definition)
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = 409
+    return response
 
 
 EXPORT_ARGUMENTS = {"format", "encoding", "replace"}

@@ -10,6 +10,8 @@ import secrets
 import sqlalchemy as sa
 
 from app import rights
+from app.events import seats
+from app.events.rules import Rules
 from app.extensions import db
 from app.models import Form, FormAddress, FormVersion, Grant, User
 from app.models.types import utcnow
@@ -222,6 +224,7 @@ def publish(form: Form, user: User | None = None) -> FormVersion:
         form.published_version_id = version.id
         form.storage = plan.catalogue()
         form.title = loaded.title
+        seats.sync(form, Rules.of(loaded))
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -10,6 +10,7 @@ from app.models.login_throttle import LoginThrottle
 from app.models.outbox_message import OutboxMessage
 from app.models.record_revision import RecordRevision
 from app.models.recovery_code import RecoveryCode
+from app.models.seat import OnePerValue, Registration, SeatPool
 from app.models.survey_respondent import SurveyRespondent
 from app.models.template import Template
 from app.models.user import User
@@ -24,9 +25,12 @@ __all__ = [
     "Grant",
     "LoginSession",
     "LoginThrottle",
+    "OnePerValue",
     "OutboxMessage",
     "RecordRevision",
     "RecoveryCode",
+    "Registration",
+    "SeatPool",
     "SurveyRespondent",
     "Template",
     "User",

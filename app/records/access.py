@@ -142,3 +142,10 @@ def own_answer(form: Form, record_id: int) -> Record | None:
     """A staff member's own answer to a staff form, for them to change: every value,
     since they gave it. The caller has checked that the answer is theirs."""
     return store.get(form, record_id)
+
+
+def application(form: Form, record_id: int) -> Record | None:
+    """An application with every value, for the event rules (seats, waiting list,
+    cancellation) and for the applicant who opened their private link (checked by the
+    caller: the link's signature and the record's secret)."""
+    return store.get(form, record_id)

@@ -19,6 +19,7 @@ from wtforms import validators as v
 from builder import itaiji
 from builder.fields.exact_decimal import ExactDecimal
 from builder.i18n import N_, Msg
+from builder.normalise import nfkc
 
 #: SQL column type per storage kind. A field keeps its column while its kind stays the same.
 STORAGE_TYPES: dict[str, Callable[[], sa.types.TypeEngine] | None] = {
@@ -107,6 +108,8 @@ class FieldType:
     required_message: str = N_("This item is required.")
     #: how the list view asks for a filter value: text | number | date | choice
     filter_widget: str = "text"
+    #: whether "one application per value" may use this field (an e-mail, a name ...)
+    identifies_applicant: bool = True
     #: whether a value is an e-mail address that mail can be sent to (the auto-reply)
     mail_address: bool = False
 
@@ -140,6 +143,11 @@ class FieldType:
     def starter(cls, gettext: Callable[[str], str]) -> dict:
         """Settings of a field just dropped on the canvas (besides type, key and label)."""
         return {}
+
+    @classmethod
+    def counts_seats(cls, spec: dict) -> bool:
+        """Whether this field's answer can be the number of seats an application takes."""
+        return False
 
     @classmethod
     def check_settings(cls, spec: dict) -> dict:
@@ -184,6 +192,17 @@ class FieldType:
         if data in ("", None):
             return None
         return data
+
+    def set_seats(
+        self, left: dict[str, int], *, waitlist: bool = False, show_remaining: bool = False
+    ) -> None:
+        """Take the seats left per choice value (types with limited choices show them)."""
+
+    def applicant_identity(self, value) -> str | None:
+        """*value* as compared for "one application per value" (None: not answered)."""
+        if value is None or value == "":
+            return None
+        return nfkc(str(value)).strip().casefold()
 
     def form_input(self, value) -> list[str]:
         """The request strings that reproduce *value* when posted back to the form."""

@@ -22,8 +22,10 @@ class ChoiceList(fields.Field):
         for item in value:
             if isinstance(item, str):
                 item = {"value": item.strip(), "label": item.strip()}
-            if not isinstance(item, dict) or set(item) - {"value", "label"}:
-                raise ValidationError(N_("Each choice is a text or a value and a label."))
+            if not isinstance(item, dict) or set(item) - {"value", "label", "capacity"}:
+                raise ValidationError(
+                    N_("Each choice is a text or a value, a label and optionally seats.")
+                )
             choice_value = str(item.get("value", item.get("label", ""))).strip()
             label = str(item.get("label", choice_value)).strip()
             if not choice_value or not label:
@@ -35,7 +37,19 @@ class ChoiceList(fields.Field):
                     Msg("The choice “%(value)s” appears twice.", value=choice_value)
                 )
             seen.add(choice_value)
-            choices.append({"value": choice_value, "label": label})
+            choice = {"value": choice_value, "label": label}
+            capacity = item.get("capacity")
+            if capacity is not None:
+                if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
+                    raise ValidationError(
+                        Msg(
+                            "The seats of the choice “%(label)s” must be a whole number of "
+                            "1 or more.",
+                            label=label,
+                        )
+                    )
+                choice["capacity"] = capacity
+            choices.append(choice)
         if not choices:
             raise ValidationError(N_("Add at least one choice."))
         return choices
@@ -65,6 +79,14 @@ class ChoiceMixin:
     filter_ops = ("eq",)
     filter_widget = "choice"
     required_message = N_("Please choose.")
+    identifies_applicant = False
+    #: choice value -> seats left, for choices with their own capacity (set where the form
+    #: is shown: full choices are marked 満員 and cannot be chosen)
+    seats_left: dict[str, int] | None = None
+    #: whether a full choice still takes applications (on the waiting list)
+    waitlist: bool = False
+    #: whether the seats left are shown next to each limited choice
+    show_remaining: bool = False
 
     @classmethod
     def starter(cls, gettext):
@@ -85,7 +107,41 @@ class ChoiceMixin:
         return [(c["value"], c["label"]) for c in self.choices]
 
     def select_choices(self) -> list[SelectChoice]:
-        return [SelectChoice(c["value"], c["label"]) for c in self.choices]
+        return [self._select_choice(c) for c in self.choices]
+
+    def _select_choice(self, choice: dict) -> SelectChoice:
+        left = (self.seats_left or {}).get(choice["value"])
+        if left is None:
+            return SelectChoice(choice["value"], choice["label"])
+        _ = self._
+        if left <= 0 and self.waitlist:
+            note, attributes = _("Full: waiting list"), {}
+        elif left <= 0:
+            note, attributes = _("Full"), {"disabled": True}
+        elif self.show_remaining:
+            note, attributes = _("%(n)d seats left") % {"n": left}, {}
+        else:
+            return SelectChoice(choice["value"], choice["label"])
+        return SelectChoice(choice["value"], f"{choice['label']}（{note}）", attributes)
+
+    def set_seats(self, left, *, waitlist=False, show_remaining=False):
+        self.seats_left = dict(left)
+        self.waitlist, self.show_remaining = waitlist, show_remaining
+
+    def full_choices(self) -> set[str]:
+        """The choice values that have no seat left (refused unless on the waiting list)."""
+        if self.waitlist:
+            return set()
+        return {value for value, left in (self.seats_left or {}).items() if left <= 0}
+
+    def check_seats(self, chosen) -> None:
+        """Refuse a full choice (a page opened before it filled up, or a tampered one)."""
+        full = self.full_choices() & set(chosen)
+        if full:
+            names = "、".join(self.label_of(value) for value in sorted(full))
+            raise v.ValidationError(
+                self._("%(choice)s is full. Please choose another.") % {"choice": names}
+            )
 
     def label_of(self, value) -> str:
         """The label of a choice value, also of a choice since removed from the form."""
@@ -136,6 +192,8 @@ class RadioType(ChoiceMixin, FieldType):
     def validate_choice_value(self, form, field):
         if field.data not in (None, "") and field.data not in {c["value"] for c in self.choices}:
             raise v.ValidationError(self._("Choose one of the choices."))
+        if field.data not in (None, ""):
+            self.check_seats([field.data])
 
     def validators(self):
         return super().validators() + [self.validate_choice_value]
@@ -199,6 +257,7 @@ class CheckboxesType(ChoiceMixin, FieldType):
                 raise v.ValidationError(_("Choose at least %(n)d.") % {"n": low})
             if high and len(chosen) > high:
                 raise v.ValidationError(_("Choose at most %(n)d.") % {"n": high})
+            self.check_seats(chosen)
 
         return super().validators() + [check]
 
@@ -258,6 +317,7 @@ class ConsentType(FieldType):
     group = "choice"
     settings_schema = ConsentSettings
     storage_kind = "boolean"
+    identifies_applicant = False
     template_macro = "checkbox"
     filter_widget = "choice"
 

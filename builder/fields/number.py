@@ -70,6 +70,10 @@ class NumberType(FieldType):
     default_width = "short"
     template_macro = "input"
 
+    @classmethod
+    def counts_seats(cls, spec):
+        return not spec.get("decimals")
+
     @property
     def storage_kind(self):  # type: ignore[override]
         return "decimal" if self.spec.get("decimals") else "integer"

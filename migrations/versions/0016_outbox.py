@@ -1,13 +1,13 @@
 """The e-mail outbox: messages written with their record, sent by a worker.
 
 Revision ID: 0016_outbox
-Revises: 0010_record_history
+Revises: 0015_seats
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_outbox"
-down_revision = "0010_record_history"
+down_revision = "0015_seats"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,267 @@
+"""Applications to an event: seats, the waiting list, one application per value, and
+cancellation with promotion from the waiting list, each in one transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.events import seats
+from app.events.rules import ACCEPTED, CANCELLED, FORM_POOL, SEATLESS, WAITLISTED, Rules
+from app.extensions import db
+from app.forms.published import published_definition
+from app.models import Form, OnePerValue, Registration, User
+from app.models.types import utcnow
+from app.records import access, history, store
+from app.records.store import Record, tables_for
+from app.transactions import write_transaction
+from builder.definition import Definition
+from builder.fields import registry
+
+
+class Refused(Exception):
+    """An application (or a change) that the event's rules refuse; nothing was stored."""
+
+
+class Full(Refused):
+    """No seats left in *pool* (the whole form, or one choice)."""
+
+    def __init__(self, pool: str):
+        super().__init__(pool)
+        self.pool = pool
+
+    @property
+    def field_key(self) -> str | None:
+        """The field whose choice is full (None: the whole form is)."""
+        return None if self.pool == FORM_POOL else self.pool.split("=", 1)[0]
+
+
+class Duplicate(Refused):
+    """Another application has the same answer to the one-per-value field."""
+
+    def __init__(self, field_key: str):
+        super().__init__(field_key)
+        self.field_key = field_key
+
+
+#: steps run in the promotion's transaction for each promoted application, with the form
+#: and the record (e.g. queueing the e-mail that tells the applicant)
+promotion_steps: list[Callable[[Form, Record], None]] = []
+
+
+def values_by_key(form: Form, record: Record) -> dict:
+    """The record's values keyed by field key (current columns only)."""
+    columns = {e["column"]: e["key"] for e in form.storage or [] if not e["retired"]}
+    return {columns[c]: v for c, v in record.values.items() if c in columns}
+
+
+def identity_digest(definition: Definition, key: str, value) -> str | None:
+    """The one-per-value digest of *value* for field *key*, or None when not answered."""
+    spec = next((s for s in definition.fields() if s["key"] == key), None)
+    if spec is None:
+        return None
+    text = registry.bind(spec).applicant_identity(value)
+    if text is None:
+        return None
+    return hashlib.sha256(f"{key}\0{text}".encode()).hexdigest()
+
+
+def after_add_steps(form: Form, definition: Definition) -> list[Callable[[Record], Record]]:
+    """Steps for ``store.insert(after_add=...)``: hold the one-per value, take the seats
+    (or put the application on the waiting list), and make the applicant's link secret.
+
+    Each raises ``Refused`` (rolling the insert back) when the rules refuse the application.
+    """
+    rules = Rules.of(definition)
+    if not (rules.limited or rules.one_per or rules.cancel_link):
+        return []
+
+    def step(record: Record) -> Record:
+        values = values_by_key(form, record)
+        if rules.one_per:
+            hold_value(form, definition, rules.one_per, values.get(rules.one_per), record.id)
+        full = seats.take(form, rules.needs(values))
+        if full is not None:
+            if not rules.waitlist:
+                raise Full(full)
+            _set_status(form, record.id, WAITLISTED, None)
+            record = dataclasses.replace(record, status=WAITLISTED)
+        if rules.cancel_link:
+            db.session.add(
+                Registration(form_id=form.id, record_id=record.id, secret=secrets.token_urlsafe(24))
+            )
+        return record
+
+    return [step]
+
+
+def hold_value(form: Form, definition: Definition, key: str, value, record_id: int) -> None:
+    """Hold *value* of the one-per field for *record_id*; Duplicate if another holds it."""
+    digest = identity_digest(definition, key, value)
+    if digest is None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(OnePerValue(form_id=form.id, digest=digest, record_id=record_id))
+    except IntegrityError:
+        raise Duplicate(key) from None
+
+
+def is_taken(form: Form, definition: Definition, key: str, value) -> bool:
+    """Whether an application already holds *value* of the one-per field (an early check
+    for the form page; the hold at submit is what decides)."""
+    digest = identity_digest(definition, key, value)
+    if digest is None:
+        return False
+    return (
+        db.session.scalar(
+            sa.select(OnePerValue.record_id).where(
+                OnePerValue.form_id == form.id, OnePerValue.digest == digest
+            )
+        )
+        is not None
+    )
+
+
+def _set_status(form: Form, record_id: int, status: str, user_id: int | None, *, only_from=None):
+    """Set a record's status; with *only_from*, only if it has one of those (rowcount)."""
+    records = tables_for(form).records
+    statement = records.update().where(records.c.id == record_id)
+    if only_from is not None:
+        statement = statement.where(records.c.status.in_(only_from))
+    result = db.session.connection().execute(
+        statement.values(status=status, updated_at=utcnow(), updated_by=user_id)
+    )
+    return result.rowcount == 1
+
+
+@write_transaction
+def release_and_promote(
+    form: Form, record: Record, user: User | None, definition: Definition | None = None
+) -> list[Record]:
+    """Cancel *record*: status "cancelled", its seats and one-per value freed, and the
+    first waitlisted applications in order that now fit promoted, in one transaction.
+
+    *user* is the staff member (None: the applicant, through the private link). Returns
+    the promoted records (to e-mail them); an application cancelled already changes
+    nothing and returns [].
+    """
+    definition = definition or published_definition(form)
+    rules = Rules.of(definition)
+    current = access.application(form, record.id)
+    user_id = user.id if user is not None else None
+    if current is None or current.status == CANCELLED:
+        return []
+    if not _set_status(form, current.id, CANCELLED, user_id, only_from=[current.status]):
+        return []  # changed meanwhile (another cancellation won)
+    history.note(
+        form, current.id, history.CANCELLED, {"status": [current.status, CANCELLED]},
+        user_id=user_id,
+    )
+    if current.status not in SEATLESS:
+        seats.release(form, rules.needs(values_by_key(form, current)))
+    db.session.execute(
+        sa.delete(OnePerValue).where(
+            OnePerValue.form_id == form.id, OnePerValue.record_id == current.id
+        )
+    )
+    return promote(form, rules, user_id)
+
+
+def promote(form: Form, rules: Rules, user_id: int | None = None) -> list[Record]:
+    """Promote waitlisted applications, oldest first, that fit in the seats left (in the
+    caller's write transaction); return them."""
+    if not rules.waitlist or not rules.limited:
+        return []
+    records = tables_for(form).records
+    waiting = db.session.connection().execute(
+        sa.select(records.c.id)
+        .where(records.c.status == WAITLISTED, records.c.deleted_at.is_(None))
+        .order_by(records.c.id)
+    ).scalars().all()
+    promoted = []
+    for record_id in waiting:
+        left = seats.left(form)
+        if left.get(FORM_POOL, 1) <= 0:
+            break
+        record = access.application(form, record_id)
+        if seats.take(form, rules.needs(values_by_key(form, record))) is not None:
+            continue  # does not fit (more people, or a choice still full): the next may
+        if not _set_status(form, record_id, ACCEPTED, user_id, only_from=[WAITLISTED]):
+            seats.release(form, rules.needs(values_by_key(form, record)))
+            continue
+        history.note(
+            form, record_id, history.PROMOTED, {"status": [WAITLISTED, ACCEPTED]},
+            user_id=user_id,
+        )
+        record = dataclasses.replace(record, status=ACCEPTED)
+        for step in promotion_steps:
+            step(form, record)
+        promoted.append(record)
+    return promoted
+
+
+@write_transaction
+def change(
+    form: Form, definition: Definition, record: Record, values: dict, user: User | None = None
+) -> Record:
+    """Change *values* (field key -> value) of an application, re-taking its seats in the
+    same transaction: Full (nothing changed) when the new choice has no seats left."""
+    rules = Rules.of(definition)
+    current = access.application(form, record.id)
+    if current is None or current.status == CANCELLED:
+        raise Refused("cancelled")
+    before = values_by_key(form, current)
+    after = {**before, **values}
+    if current.status not in SEATLESS:
+        seats.release(form, rules.needs(before))
+        full = seats.take(form, rules.needs(after))
+        if full is not None:
+            raise Full(full)
+    columns = {e["key"]: e["column"] for e in form.storage if not e["retired"]}
+    changed = {
+        columns[key]: value for key, value in values.items()
+        if key in columns and before.get(key) != value
+    }
+    if not changed:
+        return current
+    user_id = user.id if user is not None else None
+    updated = store.update(
+        form, current.id, form.published_version.number, changed, user_id=user_id
+    )
+    history.note(
+        form,
+        current.id,
+        history.EDITED,
+        {column: [_plain(current.values.get(column)), _plain(v)] for column, v in changed.items()},
+        user_id=user_id,
+    )
+    return updated
+
+
+def _plain(value):
+    """A value as JSON keeps it in the history."""
+    if value is None or isinstance(value, (str, int, float, bool, list)):
+        return value
+    return str(value)
+
+
+def waitlist_position(form: Form, record: Record) -> int | None:
+    """The application's place on the waiting list (1: next), or None if not waiting."""
+    if record.status != WAITLISTED:
+        return None
+    records = tables_for(form).records
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(records)
+        .where(
+            records.c.status == WAITLISTED,
+            records.c.deleted_at.is_(None),
+            records.c.id <= record.id,
+        )
+    )

@@ -1,0 +1,211 @@
+"""Seats: a whole-form limit, per-choice limits, a count field; full is full."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.events import seats
+from app.extensions import db
+from app.forms import operations
+from app.models import SeatPool
+from app.records import store
+from builder import definition as definitions
+from tests.event_forms import apply, event
+
+
+def _statuses(form):
+    records = store.tables_for(form).records
+    return db.session.execute(sa.select(records.c.status).order_by(records.c.id)).scalars().all()
+
+
+def test_definition_contract_is_accepted_and_kept():
+    loaded = definitions.load(event(100, count_field="participants", one_per="email"))
+    settings = loaded.document["settings"]
+    assert settings["capacity"] == {"limit": 100, "count_field": "participants", "waitlist": False}
+    assert settings["one_per"] == "email"
+    choices = loaded.document["fields"][2]["choices"]
+    assert choices[0] == {"value": "am", "label": "午前の部", "capacity": 2}
+    assert "capacity" not in choices[2]
+
+
+def _capacity(**changes):
+    return lambda document: document["settings"]["capacity"].update(changes)
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "words"),
+    [
+        (_capacity(limit=0), ("capacity", "limit"), "1"),
+        (_capacity(count_field="name"), ("capacity", "count_field"), "number"),
+        (_capacity(count_field="nope"), ("capacity", "count_field"), "nope"),
+        (lambda d: d["settings"].update(one_per="session"), ("one_per",), "session"),
+        (lambda d: d["settings"].update(one_per="ghost"), ("one_per",), "ghost"),
+        (lambda d: d["fields"][2]["choices"][0].update(capacity=0), None, "1 or more"),
+        (lambda d: d["fields"][2]["choices"][0].update(capacity="5"), None, "whole number"),
+    ],
+)
+def test_bad_event_settings_are_refused_with_clear_messages(change, path, words):
+    document = event(10)
+    change(document)
+    with pytest.raises(definitions.DefinitionError) as raised:
+        definitions.load(document)
+    errors = raised.value.errors
+    if path is None:
+        text = str(errors["fields"])
+    else:
+        found = errors["settings"]
+        for part in path:
+            found = found[part]
+        text = str(found)
+    assert words in text
+
+
+def test_whole_form_limit_refuses_when_full_and_shows_the_full_page(client, make_form):
+    form = make_form(event(2))
+    assert apply(client, form).status_code == 303
+    assert apply(client, form).status_code == 303
+    refused = apply(client, form)
+    assert refused.status_code == 409
+    assert _statuses(form) == ["new", "new"]
+    page = client.get(f"/f/{form.slug}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'id="public-form"' not in text
+    assert "This event is full" in text or "定員" in text
+
+
+def test_count_field_takes_that_many_seats(client, make_form):
+    form = make_form(event(5, count_field="participants"))
+    assert apply(client, form, participants="3").status_code == 303
+    lost = apply(client, form, participants="3")
+    assert lost.status_code == 409  # only 2 left: the confirmation step says so
+    assert "山田 花子" in lost.get_data(as_text=True)  # the answers are kept
+    assert apply(client, form, participants="2").status_code == 303
+    assert seats.taken(form)["form"] == 5
+    assert len(_statuses(form)) == 2
+
+
+def test_count_field_bounds(client, make_form):
+    form = make_form(event(5, count_field="participants"))
+    too_many = apply(client, form, participants="7")
+    assert too_many.status_code == 422
+    assert "At most 5" in too_many.get_data(as_text=True) or "5" in too_many.get_data(as_text=True)
+    assert _statuses(form) == []
+    assert apply(client, form).status_code == 303  # not answered: one seat
+    assert seats.taken(form)["form"] == 1
+
+
+def test_full_choice_shows_full_and_disabled_and_a_tampered_post_is_refused(client, make_form):
+    form = make_form(event())
+    for _ in range(2):
+        assert apply(client, form, session="am").status_code == 303
+    page = client.get(f"/f/{form.slug}").get_data(as_text=True)
+    assert "午前の部（" in page
+    assert 'value="am" disabled' in page or ('disabled' in page and 'value="am"' in page)
+    assert "午後の部（" in page  # seats left shown
+    tampered = apply(client, form, session="am", action="confirm")
+    assert tampered.status_code == 422
+    assert "午前の部" in tampered.get_data(as_text=True)
+    assert len(_statuses(form)) == 2
+    assert apply(client, form, session="pm").status_code == 303
+
+
+def test_race_lost_at_submit_keeps_answers_on_the_confirmation_step(client, make_form, app):
+    form = make_form(event())
+    # the page was validated when seats were left; another applicant took the last one
+    db.session.execute(
+        sa.update(SeatPool).where(SeatPool.pool == "session=am").values(taken=2)
+    )
+    db.session.commit()
+    response = apply(client, form, session="am")
+    # the validator sees the full choice first: the form comes back with the message
+    assert response.status_code in (409, 422)
+    assert len(_statuses(form)) == 0
+
+
+def test_full_step_refuses_inside_the_insert_transaction(app, make_form):
+    from app.events import registration
+    from app.forms.published import published_definition
+    from app.records.submission import submit
+
+    form = make_form(event())
+    definition = published_definition(form)
+    steps = registration.after_add_steps(form, definition)
+    values = {"name": "a", "session": "am"}
+    submit(form, definition, values, after_add=steps)
+    submit(form, definition, values, after_add=steps)
+    with pytest.raises(registration.Full) as raised:
+        submit(form, definition, values, after_add=steps)
+    assert raised.value.pool == "session=am"
+    assert len(_statuses(form)) == 2
+    assert seats.taken(form)["session=am"] == 2
+
+
+def test_checkbox_choices_take_seats_in_each_chosen_pool(app, make_form):
+    from app.events import registration
+    from app.forms.published import published_definition
+    from app.records.submission import submit
+
+    document = event()
+    document["fields"].append(
+        {
+            "key": "days",
+            "type": "checkboxes",
+            "label": "日程",
+            "choices": [
+                {"value": "d1", "label": "1日目", "capacity": 1},
+                {"value": "d2", "label": "2日目", "capacity": 5},
+            ],
+        }
+    )
+    form = make_form(document)
+    definition = published_definition(form)
+    steps = registration.after_add_steps(form, definition)
+    submit(form, definition, {"name": "a", "days": ["d1", "d2"]}, after_add=steps)
+    with pytest.raises(registration.Full):
+        submit(form, definition, {"name": "b", "days": ["d1", "d2"]}, after_add=steps)
+    assert seats.taken(form)["days=d2"] == 1  # the partial take was given back
+    submit(form, definition, {"name": "c", "days": ["d2"]}, after_add=steps)
+    assert seats.taken(form)["days=d2"] == 2
+
+
+def test_republish_recounts_and_a_lowered_limit_cancels_nothing(client, make_form, staff):
+    form = make_form(event(10, count_field="participants"))
+    for n in ("3", "3", "2"):
+        assert apply(client, form, participants=n).status_code == 303
+    assert seats.taken(form)["form"] == 8
+    document = event(5, count_field="participants")
+    operations.save_draft(form, document)
+    operations.publish(form, staff)
+    assert seats.taken(form)["form"] == 8
+    assert seats.left(form)["form"] == -3
+    assert _statuses(form) == ["new", "new", "new"]
+    assert apply(client, form).status_code == 409
+    # counting by people no more: each application is one seat
+    operations.save_draft(form, event(5))
+    operations.publish(form, staff)
+    assert seats.taken(form)["form"] == 3
+    # a choice limit added later counts the applications already there
+    document = event(5)
+    document["fields"][2]["choices"][2]["capacity"] = 4
+    operations.save_draft(form, document)
+    operations.publish(form, staff)
+    assert seats.taken(form)["session=eve"] == 3
+
+
+def test_remaining_seats_are_shown_when_the_form_says_so(client, make_form):
+    form = make_form(event(3))
+    apply(client, form)
+    text = client.get(f"/f/{form.slug}").get_data(as_text=True)
+    assert "seats-left" in text
+
+
+def test_api_answers_409_full_with_nothing_stored(api, make_form):
+    form = make_form(event(1))
+    first = api.post(f"/api/v1/forms/{form.id}/records", json={"name": "a", "session": "eve"})
+    assert first.status_code == 201, first.get_json()
+    second = api.post(f"/api/v1/forms/{form.id}/records", json={"name": "b", "session": "eve"})
+    assert second.status_code == 409
+    assert second.get_json()["error"] == "full"
+    assert len(_statuses(form)) == 1
