@@ -298,6 +298,8 @@ def _insert(batch: list[dict], wait_ms: int) -> None:
 
 @sa.event.listens_for(Session, "after_commit")
 def _write_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the entries wait for the transaction itself
     pending = session.info.pop(_PENDING, None)
     if pending:
         try:
@@ -308,4 +310,6 @@ def _write_pending(session: Session) -> None:
 
 @sa.event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # only a savepoint was rolled back
     session.info.pop(_PENDING, None)  # the action did not happen

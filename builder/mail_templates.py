@@ -27,9 +27,11 @@ RECEIPT_NO = "receipt_no"
 FORM_TITLE = "form_title"
 ANSWERS = "answers"
 CANCEL_URL = "cancel_url"
+#: the application's status (受付, キャンセル待ち …)
+STATUS = "status"
 #: the staff notification only: the record's page for staff
 RECORD_URL = "record_url"
-SYSTEM_PLACEHOLDERS = (RECEIPT_NO, FORM_TITLE, ANSWERS, CANCEL_URL)
+SYSTEM_PLACEHOLDERS = (RECEIPT_NO, FORM_TITLE, STATUS, ANSWERS, CANCEL_URL)
 STAFF_PLACEHOLDERS = (*SYSTEM_PLACEHOLDERS, RECORD_URL)
 
 MAX_SUBJECT = 200

@@ -294,3 +294,50 @@ def test_with_redis_a_job_is_queued_at_commit_and_an_rq_worker_sends(
 
 def _fail(record):
     raise RuntimeError("refused")
+
+
+def test_an_event_auto_reply_carries_the_private_link_and_promotion_mails_follow(
+    app, client, make_form
+):
+    from app.events import registration
+    from app.forms.published import published_definition
+    from app.records import store
+    from tests.event_forms import apply, event
+
+    document = event(1, waitlist=True, cancel_link=True)
+    document["settings"]["mail"] = {"auto_reply": {"enabled": True, "field": "email"}}
+    form = make_form(document)
+    assert apply(client, form, email="first@example.jp").status_code == 303
+    assert apply(client, form, email="second@example.jp").status_code == 303
+    first, second = _messages()
+    assert first.to == "first@example.jp" and second.to == "second@example.jp"
+    assert f"/f/{form.slug}/entry/" in first.body  # the link to see, change or cancel
+    # {{status}}: the second one is on the waiting list (its label comes from the statuses)
+    assert "状態: 新規" in first.body and "状態: 新規" not in second.body
+
+    entry_path = first.body.split("http://localhost", 1)[1].split()[0]
+    assert client.get(entry_path).status_code == 200  # the link in the mail opens
+
+    records = sorted({m.record_id for m in (first, second)})
+    cancelled = store.get(form, records[0])
+    with app.test_request_context():  # as on the applicant's cancel page
+        promoted = registration.release_and_promote(
+            form, cancelled, None, published_definition(form)
+        )
+    assert [r.id for r in promoted] == [records[1]]
+    promotion = _messages()[-1]
+    assert promotion.kind == "promotion" and promotion.to == "second@example.jp"
+    assert f"/f/{form.slug}/entry/" in promotion.body
+
+
+def test_a_mail_problem_never_loses_the_application(client, event_form, monkeypatch):
+    from app.mail import compose
+    from app.records import store
+
+    def broken(*args, **kwargs):
+        raise ValueError("template trouble")
+
+    monkeypatch.setattr(compose, "submission_messages", broken)
+    response = _send_public(client, event_form)
+    assert response.status_code == 303
+    assert store.count(event_form) == 1 and _messages() == []

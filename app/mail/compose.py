@@ -6,6 +6,7 @@ language, and kept whole in the outbox: sending later needs no record and no rig
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,10 +17,13 @@ from werkzeug.routing import BuildError
 
 from app.forms.published import bound_fields
 from app.models import Form
+from app.records.statuses import status_label
 from app.records.store import Record
 from builder import mail_templates as templates
 from builder.definition import Definition
 from builder.fields import registry
+
+log = logging.getLogger(__name__)
 
 #: what a message is
 AUTO_REPLY = "auto_reply"
@@ -52,7 +56,8 @@ def default_templates() -> dict:
             "body": _(
                 "Thank you for applying.\n"
                 "We have received your application as follows.\n\n"
-                "Receipt number: {{receipt_no}}\n\n"
+                "Receipt number: {{receipt_no}}\n"
+                "Status: {{status}}\n\n"
                 "{{answers}}\n\n"
                 "To see, change or cancel your application: {{cancel_url}}\n\n"
                 "This message was sent automatically; replies to it are not read."
@@ -101,6 +106,7 @@ def placeholder_values(
     values: dict[str, object],
     receipt_no: str,
     *,
+    status: str = "new",
     cancel_url: str | None = None,
     record_url: str | None = None,
 ) -> dict[str, str]:
@@ -118,6 +124,7 @@ def placeholder_values(
     return shown | {
         templates.RECEIPT_NO: receipt_no,
         templates.FORM_TITLE: definition.title,
+        templates.STATUS: status_label(status, _),
         templates.ANSWERS: "\n".join(lines),
         templates.CANCEL_URL: cancel_url or "",
         templates.RECORD_URL: record_url or "",
@@ -154,6 +161,18 @@ def _plausible_address(address: str) -> bool:
         and not any(c in address for c in "\r\n,<>;\"")
         and len(address) <= 254
     )
+
+
+def _link(cancel_link: CancelLink | None, form: Form, record: Record) -> str | None:
+    """The record's private link; None without one, or outside a request with no
+    SERVER_NAME to build it (the message goes without the link)."""
+    if cancel_link is None:
+        return None
+    try:
+        return cancel_link(form, record)
+    except RuntimeError:
+        log.warning("no address for the private link of record %s (set SERVER_NAME)", record.id)
+        return None
 
 
 def _headers(settings: dict) -> dict:
@@ -198,12 +217,13 @@ def submission_messages(
     with force_locale(_office_locale()):
         defaults = default_templates()
         values = values_of(form, definition, record)
-        cancel_url = cancel_link(form, record) if cancel_link else None
+        cancel_url = _link(cancel_link, form, record)
         shown = placeholder_values(
             form,
             definition,
             values,
             record.receipt_no,
+            status=record.status,
             cancel_url=cancel_url,
             record_url=_record_url(form, record),
         )
@@ -244,7 +264,8 @@ def promotion_message(
             definition,
             values,
             record.receipt_no,
-            cancel_url=cancel_link(form, record) if cancel_link else None,
+            status=record.status,
+            cancel_url=_link(cancel_link, form, record),
         )
         return _message(
             PROMOTION, [recipient], settings["promotion"], default_templates()["promotion"],

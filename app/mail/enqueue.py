@@ -73,6 +73,8 @@ def enqueue(url: str, name: str, message_id: int, attempts: int) -> None:
 
 @sa.event.listens_for(Session, "after_commit")
 def _queue_jobs(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the jobs wait for the transaction itself
     for (url, name), message_id, attempts in session.info.pop(_PENDING, None) or []:
         try:
             enqueue(url, name, message_id, attempts)
@@ -82,6 +84,8 @@ def _queue_jobs(session: Session) -> None:
 
 @sa.event.listens_for(Session, "after_rollback")
 def _drop_jobs(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: a job for a message it undid finds nothing to send
     session.info.pop(_PENDING, None)
 
 

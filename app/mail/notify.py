@@ -3,13 +3,30 @@ rows in the caller's transaction and never sends."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from app.events import registration
+from app.events.links import cancel_url
+from app.extensions import db
 from app.forms.published import published_definition
 from app.mail import compose, outbox
 from app.models import Form
 from app.records.store import Record
 from builder.definition import Definition
+
+log = logging.getLogger(__name__)
+
+
+def _without_failing(what: str, record: Record, queue: Callable[[], bool | None]) -> bool:
+    """Run *queue* in a savepoint: a problem with the mail is logged and undone, and never
+    fails (so never rolls back) the record's transaction; whether it queued."""
+    try:
+        with db.session.begin_nested():
+            return queue() is not False
+    except Exception:  # noqa: BLE001 - the application must be stored whatever the mail does
+        log.exception("could not queue the %s of record %s", what, record.id)
+        return False
 
 
 def submission_step(
@@ -22,8 +39,11 @@ def submission_step(
     """
 
     def queue_mail(record: Record) -> None:
-        drafts = compose.submission_messages(form, definition, record, cancel_link)
-        outbox.queue(drafts, form, record.id)
+        def queue() -> None:
+            drafts = compose.submission_messages(form, definition, record, cancel_link)
+            outbox.queue(drafts, form, record.id)
+
+        _without_failing("mail", record, queue)
 
     return queue_mail
 
@@ -33,9 +53,23 @@ def queue_promotion_mail(
 ) -> bool:
     """Queue the "your place is confirmed" message to a record promoted from the waiting
     list, in the caller's transaction; whether there was an address to send it to."""
-    definition = published_definition(form)
-    draft = compose.promotion_message(form, definition, record, cancel_link) if definition else None
-    if draft is None:
-        return False
-    outbox.queue([draft], form, record.id)
-    return True
+    def queue() -> bool:
+        definition = published_definition(form)
+        draft = compose.promotion_message(form, definition, record, cancel_link)
+        if draft is None:
+            return False
+        outbox.queue([draft], form, record.id)
+        return True
+
+    return _without_failing("promotion mail", record, queue)
+
+
+def _promotion_mail(form: Form, record: Record) -> None:
+    queue_promotion_mail(form, record, cancel_url)
+
+
+def send_promotion_mail() -> None:
+    """Have every promotion from a waiting list queue its e-mail (in the promotion's
+    transaction); called once by ``create_app``, harmless when repeated."""
+    if _promotion_mail not in registration.promotion_steps:
+        registration.promotion_steps.append(_promotion_mail)

@@ -44,6 +44,7 @@ def sample_values(
         definition,
         values,
         receipt,
+        status=latest.status if latest is not None else "new",
         cancel_url=_("https://(the applicant's private link)"),
         record_url=_("https://(the record's page for staff)"),
     )
