@@ -4,12 +4,14 @@ when ATSUME_REDIS_URL is set. Several may run at once (each message is taken onc
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
-from flask import current_app
+from flask import Flask, current_app
 from rq import SimpleWorker
 
+from app.extensions import db
 from app.mail import enqueue, outbox
 
 log = logging.getLogger(__name__)
@@ -47,12 +49,38 @@ def rq_worker() -> SimpleWorker:
     return SimpleWorker([queue], connection=queue.connection)
 
 
+def sweep() -> int:
+    """Take back stuck messages and queue jobs for due ones (retries, lost jobs)."""
+    outbox.take_back_stuck()
+    return enqueue.sweep()
+
+
+def _sweep_every(app: Flask, interval: float, stop: threading.Event) -> None:
+    with app.app_context():
+        while not stop.wait(interval):
+            try:
+                sweep()
+            except Exception:  # noqa: BLE001 - tried again at the next sweep
+                log.exception("the outbox sweep failed; trying again")
+            finally:
+                db.session.remove()
+
+
 def serve_rq(interval: float, once: bool = False) -> None:
-    """Serve RQ jobs; between idle spells, sweep the outbox for due messages without a job."""
-    while True:
-        outbox.take_back_stuck()
-        enqueue.sweep()
-        if once:
-            rq_worker().work(burst=True)
-            return
-        rq_worker().work(max_idle_time=max(int(interval), 1))
+    """Serve RQ jobs in this process until stopped (Ctrl+C, SIGTERM: RQ's warm shut-down),
+    sweeping the outbox every *interval* seconds in a side thread; *once*: sweep, run the
+    jobs queued and return."""
+    sweep()
+    if once:
+        rq_worker().work(burst=True)
+        return
+    stop = threading.Event()
+    app = current_app._get_current_object()
+    sweeper = threading.Thread(
+        target=_sweep_every, args=(app, interval, stop), name="outbox-sweep", daemon=True
+    )
+    sweeper.start()
+    try:
+        rq_worker().work()
+    finally:
+        stop.set()
