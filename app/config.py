@@ -109,6 +109,8 @@ def _mail_settings(instance_path: str) -> dict:
         "ATSUME_MAIL_USER": env("ATSUME_MAIL_USER", ""),
         "ATSUME_MAIL_PASSWORD": env("ATSUME_MAIL_PASSWORD", ""),
         "ATSUME_MAIL_TIMEOUT": _number("ATSUME_MAIL_TIMEOUT", 30, minimum=1),
+        # a CA certificate file to check the server's certificate (an office's own CA)
+        "ATSUME_MAIL_CA_FILE": env("ATSUME_MAIL_CA_FILE", "").strip(),
         "ATSUME_MAIL_FROM": env("ATSUME_MAIL_FROM", "noreply@localhost").strip(),
         "ATSUME_MAIL_FROM_NAME": env("ATSUME_MAIL_FROM_NAME", "").strip(),
         "ATSUME_MAIL_DIR": env("ATSUME_MAIL_DIR", "") or str(Path(instance_path) / "mail"),

@@ -341,3 +341,31 @@ def test_a_mail_problem_never_loses_the_application(client, event_form, monkeypa
     response = _send_public(client, event_form)
     assert response.status_code == 303
     assert store.count(event_form) == 1 and _messages() == []
+
+
+def test_recipient_and_subject_are_hidden_from_whom_the_item_is_hidden(
+    app, client, make_user, other_department, login, make_form
+):
+    from app.models import Grant
+
+    document = copy.deepcopy(EVENT)
+    document["settings"]["mail"]["auto_reply"]["subject"] = "{{name}} 様 受付 {{receipt_no}}"
+    form = make_form(document)
+    _send_public(client, form)
+    manager = make_user("manager", dept=other_department)
+    db.session.add(
+        Grant(
+            form_id=form.id,
+            user_id=manager.id,
+            rights=["manage", "view_records"],
+            fields={"mail": "hidden", "name": "hidden"},
+        )
+    )
+    db.session.commit()
+    login(manager)
+    reply = _messages()[0]
+    for url in ("/staff/outbox", f"/staff/forms/{form.id}/records/{reply.record_id}"):
+        text = client.get(url).get_data(as_text=True)
+        assert "taro@example.jp" not in text and "山田太郎" not in text, url
+        assert "（非表示）" in text or "(hidden)" in text, url
+        assert "kikaku@city.example.jp" in text, url  # the staff notification shows no item

@@ -155,3 +155,85 @@ def test_mail_settings_come_from_the_environment(monkeypatch, tmp_path):
     config = load_config(str(tmp_path), {"SECRET_KEY": "x"})
     assert config["ATSUME_MAIL_BACKEND"] == "file"
     assert config["ATSUME_MAIL_DIR"] == str(tmp_path / "mail")
+
+
+def _certificate(tmp_path):
+    """A self-signed certificate for "localhost" (key and certificate files)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def _server_context(cert_file, key_file):
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+def _message():
+    message = email.message.EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@example.jp", "b@example.jp", "暗号化"
+    message.set_content("本文", charset="utf-8", cte="base64")
+    return message
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_encrypted_connections_check_the_certificate(tmp_path, security):
+    from aiosmtpd.controller import Controller
+
+    from tests.mail_server import Recorder, free_port
+
+    cert_file, key_file = _certificate(tmp_path)
+    context = _server_context(cert_file, key_file)
+    recorder, port = Recorder(), free_port()
+    if security == "tls":
+        controller = Controller(recorder, hostname="127.0.0.1", port=port, ssl_context=context)
+    else:
+        controller = Controller(
+            recorder, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+        )
+    controller.start()
+    try:
+        trusted = backends.SMTPBackend(
+            "localhost", port, security, timeout=5, ca_file=str(cert_file)
+        )
+        trusted.send(_message())
+        assert [m["Subject"] for _f, _t, m in recorder.received] == ["暗号化"]
+        # without the office's CA the certificate is not trusted: nothing is sent
+        untrusted = backends.SMTPBackend("localhost", port, security, timeout=5)
+        with pytest.raises(backends.TemporaryFailure, match="CERTIFICATE_VERIFY_FAILED|SSL"):
+            untrusted.send(_message())
+        assert len(recorder.received) == 1
+    finally:
+        controller.stop()

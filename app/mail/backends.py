@@ -42,12 +42,16 @@ class SMTPBackend:
     """Sends through an SMTP server: plain, STARTTLS or TLS from the start, with a log-in
     when a user is set."""
 
-    def __init__(self, host, port, security="starttls", user="", password="", timeout=30):
+    def __init__(
+        self, host, port, security="starttls", user="", password="", timeout=30, ca_file=""
+    ):
         self.host, self.port, self.security = host, port, security
         self.user, self.password, self.timeout = user, password, timeout
+        #: certificates to trust besides the system's (an office's own CA)
+        self.ca_file = ca_file
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.ca_file or None)
         if self.security == "tls":
             return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
@@ -117,6 +121,7 @@ def from_config(config) -> SMTPBackend | FileBackend | ConsoleBackend:
             config["ATSUME_MAIL_USER"],
             config["ATSUME_MAIL_PASSWORD"],
             config["ATSUME_MAIL_TIMEOUT"],
+            config["ATSUME_MAIL_CA_FILE"],
         )
     if kind == "console":
         return ConsoleBackend()
