@@ -6,7 +6,10 @@ PYBABEL := $(VENV)/bin/pybabel
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup run test lint bench messages
+WORKERS ?= 4
+TIMEOUT ?= 30
+
+.PHONY: setup run serve test lint bench messages
 
 setup: $(VENV)/.installed static/vendor/Sortable.min.js translations
 
@@ -29,6 +32,13 @@ run: setup
 	$(FLASK) db upgrade
 	$(FLASK) atsume seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production-style server: several gunicorn worker processes (WORKERS, default 4); a
+# request that runs longer than TIMEOUT seconds (default 30) restarts its worker.
+serve: setup
+	$(FLASK) db upgrade
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --timeout $(TIMEOUT) \
+		--access-logfile - 'app:create_app()'
 
 test: setup
 	$(VENV)/bin/ruff check .

@@ -74,6 +74,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # origins (space-separated) that may show public forms in a frame; none by default
         "ATSUME_FRAME_ANCESTORS": env("ATSUME_FRAME_ANCESTORS", ""),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # the public address of the site, for links made outside a request (e-mail)
+        "ATSUME_PUBLIC_URL": env("ATSUME_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
         "ATSUME_PAGE_SIZE": 50,
         # how many reverse proxies set X-Forwarded-For/-Proto in front of the app (0: none)
         "ATSUME_PROXIES": int(env("ATSUME_PROXIES", "0")),

@@ -71,6 +71,12 @@ MESSAGES = {
     "section_type": N_("Section"),
     "drag_handle": N_("Drag to move"),
     "edit": N_("Edit"),
+    "choice_seats": N_("Seats of “%(label)s” (empty: no limit)"),
+    "seats": N_("Seats"),
+    "seats_help": N_(
+        "Seats: a number limits that choice (e.g. a session of 20); when it is full, it "
+        "shows 満員."
+    ),
 }
 
 blueprint = Blueprint("designer", __name__, url_prefix="/staff")

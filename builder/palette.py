@@ -56,6 +56,8 @@ def describe_setting(name: str, field: fields.Field, _: Callable[[str], str]) ->
     }
     if field.metadata.get("options"):
         setting["options"] = [[value, _(label)] for value, label in field.metadata["options"]]
+    if field.metadata.get("seats"):
+        setting["seats"] = True  # each choice may have its own seats (event registration)
     default = field.load_default
     if isinstance(default, (int, float, str)) and not isinstance(default, bool) and default != "":
         setting["default"] = default  # shown in the empty box: what applies if left empty

@@ -47,9 +47,28 @@ PUBLISHED_SETTINGS = (
         N_("One answer per person (changeable until it closes)"),
     ),
     (("settings", "anonymous"), N_("Anonymous (answers are stored without names)")),
+    (("settings", "capacity", "limit"), N_("Capacity of the whole form (empty: no limit)")),
+    (("settings", "capacity", "count_field"), N_("Seats each application takes")),
+    (("settings", "capacity", "waitlist"), N_("When full, accept applications on a waiting list")),
+    (("settings", "show_remaining"), N_("Show the seats left (「残り3席」)")),
+    (("settings", "one_per"), N_("One application per")),
+    (
+        ("settings", "cancel_link"),
+        N_("Give applicants a private link to check, change or cancel their application"),
+    ),
+    (("settings", "cancel_until"), N_("Changes and cancellations until (the event date)")),
+    (("settings", "changeable_fields"), N_("Answers the applicant may change through the link")),
 )
 #: settings short enough to show as "old → new"
-_SHOWN_VALUES = {"title", "settings.receipt_format", "settings.audience"}
+_SHOWN_VALUES = {
+    "title",
+    "settings.receipt_format",
+    "settings.audience",
+    "settings.capacity.limit",
+    "settings.cancel_until",
+}
+#: values that all mean "not set"
+_UNSET = ("", None, False, [])
 
 
 @dataclass
@@ -85,7 +104,7 @@ def settings_changes(old: dict, new: dict) -> list[Change]:
     changes = []
     for path, label in PUBLISHED_SETTINGS:
         before, after = _setting(old, path), _setting(new, path)
-        if before != after:
+        if before != after and not (before in _UNSET and after in _UNSET):
             key = ".".join(path)
             detail = f"{before} → {after}" if key in _SHOWN_VALUES else ""
             changes.append(Change("setting", key, label, detail))

@@ -14,6 +14,7 @@ from app import audit, roles, surveys
 from app.events import registration
 from app.events import view as event_view
 from app.events.links import cancel_url
+from app.events.rules import FORM_POOL
 from app.extensions import limiter
 from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
@@ -156,9 +157,8 @@ def fill(slug: str):
     if staff_answer is not None and staff_answer.closed_to_me:
         status = 200 if request.method == "GET" else 409
         return render_template("public/answered.html", **page), status
-    if page["seats"].closed_by_capacity:
-        status = 200 if request.method == "GET" else 409
-        return render_template("public/full.html", form=form, definition=definition), status
+    if page["seats"].closed_by_capacity and request.method == "GET":
+        return render_template("public/full.html", form=form, definition=definition)
 
     if request.method == "GET":
         if staff_answer is not None and staff_answer.previous is not None:
@@ -173,6 +173,10 @@ def fill(slug: str):
         web_form.submission_token.data = uuid.uuid4().hex
     if action == "back":
         return render_template("public/form.html", **page)
+    if action == "submit":
+        # the atomic step at submit decides on seats: a race lost since the confirmation
+        # page comes back there, with the answers
+        event_view.defer_seats(fields)
     if not web_form.validate():
         return render_template("public/form.html", **page), 422
 
@@ -181,6 +185,8 @@ def fill(slug: str):
     if problems:
         _add_errors(web_form, problems)
         return render_template("public/form.html", **page), 422
+    if page["seats"].closed_by_capacity:
+        return _refused(page, values, registration.Full(FORM_POOL))
     if action == "confirm" and definition.settings.get("confirm_page", True):
         shown = [(ft, ft.display(values.get(ft.key))) for ft in fields]
         return render_template(

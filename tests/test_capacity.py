@@ -119,9 +119,23 @@ def test_race_lost_at_submit_keeps_answers_on_the_confirmation_step(client, make
     )
     db.session.commit()
     response = apply(client, form, session="am")
-    # the validator sees the full choice first: the form comes back with the message
-    assert response.status_code in (409, 422)
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert 'id="confirm-form"' in text and 'role="alert"' in text
+    assert 'name="f_name" value="山田 花子"' in text  # the answers are kept
     assert len(_statuses(form)) == 0
+
+
+def test_whole_form_filled_since_the_confirmation_page(client, make_form):
+    form = make_form(event(1))
+    confirm = apply(client, form, action="confirm")
+    assert confirm.status_code == 200
+    assert apply(client, form, name="先客").status_code == 303
+    lost = apply(client, form)
+    assert lost.status_code == 409
+    text = lost.get_data(as_text=True)
+    assert 'id="confirm-form"' in text and 'role="alert"' in text
+    assert len(_statuses(form)) == 1
 
 
 def test_full_step_refuses_inside_the_insert_transaction(app, make_form):
@@ -209,3 +223,81 @@ def test_api_answers_409_full_with_nothing_stored(api, make_form):
     assert second.status_code == 409
     assert second.get_json()["error"] == "full"
     assert len(_statuses(form)) == 1
+
+
+def test_settings_page_edits_the_event_settings(staff_client, make_form):
+    from tests.test_form_settings import _current, _fresh
+
+    form = make_form(event())
+    data = _current(staff_client, form)
+    data.update(
+        capacity_limit="30",
+        count_field="participants",
+        waitlist="y",
+        one_per="email",
+        cancel_link="y",
+        cancel_until="2026-12-24T17:00",
+        changeable_fields=["session", "participants"],
+    )
+    response = staff_client.post(f"/staff/forms/{form.id}/settings", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    settings = _fresh(form.id).draft["settings"]
+    assert settings["capacity"] == {"limit": 30, "count_field": "participants", "waitlist": True}
+    assert settings["one_per"] == "email"
+    assert settings["cancel_until"] == "2026-12-24T17:00"
+    assert settings["changeable_fields"] == ["session", "participants"]
+    page = staff_client.get(f"/staff/forms/{form.id}/settings").get_data(as_text=True)
+    assert 'value="30"' in page
+    # a bad value is shown next to its input, nothing saved
+    data.update(capacity_limit="0")
+    refused = staff_client.post(f"/staff/forms/{form.id}/settings", data=data)
+    assert refused.status_code == 422
+    assert 'id="capacity_limit-error"' in refused.get_data(as_text=True)
+    data.update(capacity_limit="30", changeable_fields=["email"])
+    refused = staff_client.post(f"/staff/forms/{form.id}/settings", data=data)
+    assert refused.status_code == 422
+    assert _fresh(form.id).draft["settings"]["changeable_fields"] == ["session", "participants"]
+
+
+def test_staff_see_the_seats_taken_on_the_form_page(staff_client, make_form):
+    form = make_form(event(3, waitlist=True))
+    for _n in range(4):
+        apply(staff_client, form)
+    page = staff_client.get(f"/staff/forms/{form.id}").get_data(as_text=True)
+    assert 'id="seat-facts"' in page
+    assert "3 / 3" in page or "3 of 3" in page
+
+
+def test_settings_page_adds_no_event_settings_to_a_form_without_them(staff_client, make_form):
+    from tests.conftest import ELECTION
+    from tests.test_form_settings import _current, _fresh
+
+    form = make_form(ELECTION)
+    data = _current(staff_client, form)
+    response = staff_client.post(f"/staff/forms/{form.id}/settings", data=data)
+    assert response.status_code == 302
+    settings = _fresh(form.id).draft["settings"]
+    assert not {"capacity", "one_per", "cancel_link", "changeable_fields"} & set(settings)
+
+
+def test_publish_preview_names_capacity_changes(make_form):
+    form = make_form(event(10))
+    operations.save_draft(form, event(20))
+    changes = [c for c in operations.preview_publish(form).changes if c.action == "setting"]
+    assert [(c.key, c.detail) for c in changes] == [("settings.capacity.limit", "10 → 20")]
+
+
+def test_api_refuses_a_full_choice_and_too_many_people(api, make_form):
+    form = make_form(event(4, count_field="participants"))
+    url = f"/api/v1/forms/{form.id}/records"
+    for _n in range(2):
+        assert api.post(url, json={"name": "a", "session": "am"}).status_code == 201
+    full = api.post(url, json={"name": "b", "session": "am"})
+    assert full.status_code == 409
+    body = full.get_json()
+    assert body["error"] == "full" and body["pool"] == "session=am"
+    assert "session" in body["errors"]
+    too_many = api.post(url, json={"name": "c", "session": "pm", "participants": 5})
+    assert too_many.status_code == 422
+    assert "participants" in too_many.get_json()["errors"]
+    assert len(_statuses(form)) == 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.events.rules import Rules
@@ -42,13 +42,20 @@ def entry_token(form: Form, record_id: int) -> str | None:
 
 def cancel_url(form: Form, record: Record) -> str | None:
     """The full address of the applicant's link to view, change or cancel *record*, or
-    None when the form offers no such link. Needs a request or ``SERVER_NAME``."""
+    None when the form offers no such link.
+
+    In a request, the address is the request's; elsewhere (a mail worker) it starts with
+    ``ATSUME_PUBLIC_URL`` (e.g. ``https://forms.city.example.jp``).
+    """
     if not Rules.of(published_definition(form)).cancel_link:
         return None
     token = entry_token(form, record.id)
     if token is None:
         return None
-    return url_for("events.entry", slug=form.slug, token=token, _external=True)
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for("events.entry", slug=form.slug, token=token, _external=True)
+    with current_app.test_request_context(base_url=current_app.config["ATSUME_PUBLIC_URL"]):
+        return url_for("events.entry", slug=form.slug, token=token, _external=True)
 
 
 def record_id_of(form: Form, token: str) -> int | None:

@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 
 from app import roles
 from app.events import links, registration
-from app.events.rules import CANCELLED, Rules
-from app.events.view import full_message, refusal_errors
+from app.events.rules import CANCELLED, SEATLESS, Rules
+from app.events.view import annotate, full_message, refusal_errors
 from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
 from app.models import Form
@@ -57,7 +57,8 @@ def _opened(slug: str, token: str):
     record = access.application(form, record_id) if record_id is not None else None
     if record is None or record.deleted_at is not None:
         return form, definition, None, _link_error(form, definition, expired=False)
-    if links.expired(form) and request.endpoint != "events.entry":
+    closed = links.expired(form) or not Rules.of(definition).cancel_link
+    if closed and request.endpoint != "events.entry":
         return form, definition, None, _link_error(form, definition, expired=True)
     return form, definition, record, None
 
@@ -83,7 +84,7 @@ def entry(slug: str, token: str):
         token=token,
         shown=_shown(form, definition, record),
         position=registration.waitlist_position(form, record),
-        expired=links.expired(form),
+        expired=links.expired(form) or not rules.cancel_link,
         changeable=bool(rules.changeable_fields) and record.status != CANCELLED,
         cancelled=record.status == CANCELLED,
     )
@@ -103,6 +104,8 @@ def change(slug: str, token: str):
         ft for ft in bound_fields(definition, _) if ft.key in set(rules.changeable_fields)
     ]
     values = registration.values_by_key(form, record)
+    held = rules.needs(values) if record.status not in SEATLESS else {}
+    annotate(form, definition, fields, own=held)
     form_class = build_form_class(fields)
     if request.method == "GET":
         web_form = form_class(formdata=formdata_from_values(values, fields))

@@ -112,6 +112,35 @@ def hold_value(form: Form, definition: Definition, key: str, value, record_id: i
         raise Duplicate(key) from None
 
 
+def sync_one_per(form: Form, definition: Definition) -> None:
+    """Rebuild the held one-per values from the records (in the publish transaction), so a
+    field chosen for "one application per value" after applications arrived counts them:
+    the oldest application with a value holds it; cancelled ones hold none."""
+    db.session.execute(sa.delete(OnePerValue).where(OnePerValue.form_id == form.id))
+    key = Rules.of(definition).one_per
+    entry = next(
+        (e for e in form.storage or [] if e["key"] == key and not e["retired"]), None
+    )
+    if entry is None:
+        return
+    records = tables_for(form).records
+    rows = db.session.connection().execute(
+        sa.select(records.c.id, records.c[entry["column"]])
+        .where(records.c.status != CANCELLED)
+        .order_by(records.c.id)
+    )
+    held: dict[str, int] = {}
+    for record_id, value in rows:
+        digest = identity_digest(definition, key, value)
+        if digest is not None and digest not in held:
+            held[digest] = record_id
+    if held:
+        db.session.execute(
+            sa.insert(OnePerValue),
+            [{"form_id": form.id, "digest": d, "record_id": r} for d, r in held.items()],
+        )
+
+
 def is_taken(form: Form, definition: Definition, key: str, value) -> bool:
     """Whether an application already holds *value* of the one-per field (an early check
     for the form page; the hold at submit is what decides)."""
@@ -152,7 +181,6 @@ def release_and_promote(
     nothing and returns [].
     """
     definition = definition or published_definition(form)
-    rules = Rules.of(definition)
     current = access.application(form, record.id)
     user_id = user.id if user is not None else None
     if current is None or current.status == CANCELLED:
@@ -163,14 +191,47 @@ def release_and_promote(
         form, current.id, history.CANCELLED, {"status": [current.status, CANCELLED]},
         user_id=user_id,
     )
-    if current.status not in SEATLESS:
-        seats.release(form, rules.needs(values_by_key(form, current)))
-    db.session.execute(
-        sa.delete(OnePerValue).where(
-            OnePerValue.form_id == form.id, OnePerValue.record_id == current.id
+    return status_changed(form, current, CANCELLED, user, definition)
+
+
+@write_transaction
+def status_changed(
+    form: Form,
+    record: Record,
+    new_status: str,
+    user: User | None = None,
+    definition: Definition | None = None,
+) -> list[Record]:
+    """Keep seats and one-per values right when *record* (as it was before) gets
+    *new_status*; call it in the transaction that writes the status.
+
+    Leaving the seat-holding statuses (to "waitlisted" or "cancelled") frees the seats and
+    promotes waiting applications; a cancelled application also frees its one-per value.
+    Coming back (from "waitlisted" or "cancelled" to any other status) takes the seats
+    again, or raises ``Full`` (``Duplicate`` when its one-per value is taken meanwhile), so
+    that a staff member cannot overfill the event either. Returns the promoted records.
+    """
+    definition = definition or published_definition(form)
+    rules = Rules.of(definition)
+    user_id = user.id if user is not None else None
+    values = values_by_key(form, record)
+    held, holds = record.status not in SEATLESS, new_status not in SEATLESS
+    if record.status == CANCELLED and new_status != CANCELLED and rules.one_per:
+        hold_value(form, definition, rules.one_per, values.get(rules.one_per), record.id)
+    if new_status == CANCELLED and record.status != CANCELLED:
+        db.session.execute(
+            sa.delete(OnePerValue).where(
+                OnePerValue.form_id == form.id, OnePerValue.record_id == record.id
+            )
         )
-    )
-    return promote(form, rules, user_id)
+    if held and not holds:
+        seats.release(form, rules.needs(values))
+        return promote(form, rules, user_id)
+    if holds and not held:
+        full = seats.take(form, rules.needs(values))
+        if full is not None:
+            raise Full(full)
+    return []
 
 
 def promote(form: Form, rules: Rules, user_id: int | None = None) -> list[Record]:

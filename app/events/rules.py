@@ -7,17 +7,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from app.records.statuses import CANCELLED, NEW, WAITLISTED
 from builder.definition import Definition
 from builder.event_settings import parse_local
 
 #: the pool of the whole form's seats
 FORM_POOL = "form"
 #: statuses whose records hold no seats
-SEATLESS = ("waitlisted", "cancelled")
-WAITLISTED = "waitlisted"
-CANCELLED = "cancelled"
+SEATLESS = (WAITLISTED, CANCELLED)
 #: the status a promoted application gets (the status of a new application)
-ACCEPTED = "new"
+ACCEPTED = NEW
+__all__ = ["ACCEPTED", "CANCELLED", "FORM_POOL", "SEATLESS", "WAITLISTED", "Rules", "choice_pool"]
 
 
 def choice_pool(key: str, value: str) -> str:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.events import links, registration, seats
-from app.events.rules import FORM_POOL, Rules, choice_pool
+from app.events.rules import FORM_POOL, WAITLISTED, Rules, choice_pool
+from app.extensions import db
+from app.forms.published import published_definition
 from app.models import Form
+from app.records.store import tables_for
 from builder.definition import Definition
 from builder.fields.base import FieldType
 
@@ -33,13 +37,19 @@ class Availability:
         return self.full and not self.waitlist
 
 
-def annotate(form: Form, definition: Definition, fields: list[FieldType]) -> Availability:
+def annotate(
+    form: Form, definition: Definition, fields: list[FieldType], own: dict[str, int] | None = None
+) -> Availability:
     """Give each choice field the seats left of its limited choices (full ones show
-    満員 and cannot be chosen), and return the form's availability."""
+    満員 and cannot be chosen), and return the form's availability. *own* (pool -> n) are
+    seats the applicant holds already (changing an application): they count as free."""
     rules = Rules.of(definition)
     if not rules.limited:
         return Availability()
     left = seats.left(form)
+    for pool, n in (own or {}).items():
+        if pool in left:
+            left[pool] += n
     for field_type in fields:
         limited = rules.choice_limits.get(field_type.key)
         if limited:
@@ -56,6 +66,12 @@ def annotate(form: Form, definition: Definition, fields: list[FieldType]) -> Ava
         waitlist=rules.waitlist,
         show_remaining=rules.show_remaining,
     )
+
+
+def defer_seats(fields: list[FieldType]) -> None:
+    """Let the fields accept any choice: the seats are checked by the step that stores."""
+    for field_type in fields:
+        field_type.set_seats({})
 
 
 def check_answers(form: Form, definition: Definition, values: dict) -> dict[str, list[str]]:
@@ -126,3 +142,36 @@ def after_submit(form: Form, record) -> AfterSubmit:
         position=registration.waitlist_position(form, record),
         link=links.cancel_url(form, record),
     )
+
+
+@dataclass(frozen=True)
+class SeatLine:
+    """One pool on the staff's form page: what it is, seats taken and its limit."""
+
+    label: str
+    taken: int
+    limit: int
+
+
+def seat_summary(form: Form) -> tuple[list[SeatLine], int]:
+    """The form's seat pools as staff see them, and how many applications wait."""
+    definition = published_definition(form)
+    rules = Rules.of(definition)
+    if not rules.limited:
+        return [], 0
+    taken = seats.taken(form)
+    lines = []
+    if rules.limit is not None:
+        lines.append(SeatLine(_("Whole form"), taken.get(FORM_POOL, 0), rules.limit))
+    for spec in definition.fields():
+        for value, limit in rules.choice_limits.get(spec["key"], {}).items():
+            label = next(c["label"] for c in spec["choices"] if c["value"] == value)
+            pool = choice_pool(spec["key"], value)
+            lines.append(SeatLine(f"{spec['label']}: {label}", taken.get(pool, 0), limit))
+    records = tables_for(form).records
+    waiting = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(records)
+        .where(records.c.status == WAITLISTED, records.c.deleted_at.is_(None))
+    )
+    return lines, waiting or 0

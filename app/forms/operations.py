@@ -10,7 +10,7 @@ import secrets
 import sqlalchemy as sa
 
 from app import rights
-from app.events import seats
+from app.events import registration, seats
 from app.events.rules import Rules
 from app.extensions import db
 from app.models import Form, FormAddress, FormVersion, Grant, User
@@ -225,6 +225,7 @@ def publish(form: Form, user: User | None = None) -> FormVersion:
         form.storage = plan.catalogue()
         form.title = loaded.title
         seats.sync(form, Rules.of(loaded))
+        registration.sync_one_per(form, loaded)
         db.session.commit()
     except Exception:
         db.session.rollback()

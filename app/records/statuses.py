@@ -3,7 +3,14 @@
 from builder.i18n import N_
 
 NEW = "new"
-LABELS = {NEW: N_("New")}
+#: set by event registration: waiting for a place, and cancelled (seats freed)
+WAITLISTED = "waitlisted"
+CANCELLED = "cancelled"
+LABELS = {
+    NEW: N_("New"),
+    WAITLISTED: N_("On the waiting list"),
+    CANCELLED: N_("Cancelled"),
+}
 
 
 def status_label(status: str, gettext) -> str:

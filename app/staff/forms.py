@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import audit, json_input, rights, surveys
+from app.events import view as event_view
 from app.extensions import db
 from app.forms import operations
 from app.forms.errors import flatten
@@ -105,6 +106,7 @@ def form_detail(form_id: int):
         can_view_records=can_view_records,
         can_edit=rights.can(current_user, rights.EDIT_FORM, form),
         can_publish=rights.can(current_user, rights.PUBLISH, form),
+        seats=event_view.seat_summary(form) if can_view_records else ([], 0),
     )
 
 

@@ -26,6 +26,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app import audit, rights, surveys
+from app.events import settings_form as event_settings
 from app.forms import operations
 from app.forms.errors import flatten
 from app.forms.published import published_definition
@@ -40,7 +41,7 @@ from builder.i18n import translate
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(event_settings.EventSettingsFields, FlaskForm):
     title = StringField(
         _l("Title"), validators=[InputRequired(_l("Enter a title.")), Length(max=200)]
     )
@@ -111,6 +112,7 @@ _FIELD_OF_PATH = {
     "settings.respondents": "respondents",
     "settings.one_answer_per_person": "one_answer_per_person",
     "settings.anonymous": "anonymous",
+    **event_settings.FIELD_OF_PATH,
 }
 
 
@@ -164,6 +166,7 @@ def _audited_settings(form) -> dict:
         "respondents": list(settings.get("respondents") or []),
         "one_answer_per_person": settings.get("one_answer_per_person", False),
         "anonymous": settings.get("anonymous", False),
+        **event_settings.audited(settings),
     }
 
 
@@ -217,10 +220,12 @@ def form_settings(form_id: int):
             "respondents": "\n".join(settings.get("respondents") or []),
             "one_answer_per_person": settings.get("one_answer_per_person", False),
             "anonymous": settings.get("anonymous", False),
+            **event_settings.initial(settings),
         }
         if request.method == "GET"
         else None
     )
+    event_settings.offer_fields(page, form.draft, _)
     consequences = {}
     # the revision the person started from, kept through re-shown pages for conflict checks
     revision = request.form.get("revision", type=int) or form.draft_revision
@@ -240,6 +245,7 @@ def form_settings(form_id: int):
             respondents=department_names(page.respondents.data),
             one_answer_per_person=page.one_answer_per_person.data,
             anonymous=page.anonymous.data,
+            **event_settings.settings_from(page, settings),
         )
         slug = document["slug"]
         acceptance = Acceptance(

@@ -56,12 +56,18 @@ class ChoiceList(fields.Field):
 
 
 class SingleChoiceSettings(Schema):
-    choices = ChoiceList(required=True, metadata={"label": N_("Choices"), "widget": "choices"})
+    choices = ChoiceList(
+        required=True,
+        metadata={"label": N_("Choices"), "widget": "choices", "seats": True},
+    )
     default = fields.String(metadata={"label": N_("Chosen at first"), "widget": "choice"})
 
 
 class MultipleChoiceSettings(Schema):
-    choices = ChoiceList(required=True, metadata={"label": N_("Choices"), "widget": "choices"})
+    choices = ChoiceList(
+        required=True,
+        metadata={"label": N_("Choices"), "widget": "choices", "seats": True},
+    )
     min_selected = fields.Integer(
         validate=Between(min=0), metadata={"label": N_("At least this many")}
     )

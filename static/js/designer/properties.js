@@ -114,6 +114,22 @@ function choiceBox(id, choice, onChange) {
   return box;
 }
 
+// One choice's seats: a whole number of 1 or more, or empty for no limit.
+function seatsBox(id, choice, onChange) {
+  return h("input", { class: "input input--seats", id: id, type: "text", inputmode: "numeric",
+    placeholder: M.seats, "aria-label": fmt(M.choice_seats, { label: choice.label }),
+    value: choice.capacity === undefined || choice.capacity === null ? "" : String(choice.capacity),
+    oninput: function (e) {
+      var text = e.target.value.trim().replace(/[０-９]/g, function (c) {
+        return String.fromCharCode(c.charCodeAt(0) - 0xFEE0);
+      });
+      if (text === "") delete choice.capacity;
+      else if (/^[0-9]+$/.test(text)) choice.capacity = Number(text);
+      else choice.capacity = text;  // the server explains what is wrong
+      onChange();
+    } });
+}
+
 export function choicesEditor(item, setting, id, describedBy) {
   var wrap = h("div", { class: "choices-editor", id: id, role: "group", "aria-describedby": describedBy || null });
   // focusIndex: the row to focus afterwards; part: "up" or "down" (that button of the row),
@@ -126,6 +142,7 @@ export function choicesEditor(item, setting, id, describedBy) {
       list.appendChild(h("li", { class: "choice-row" }, [
         h("label", { for: rowId, class: "visually-hidden", text: fmt(M.choice_label, { n: index + 1 }) }),
         choiceBox(rowId, choice, function () { setValue(item, setting, item.choices); }),
+        setting.seats ? seatsBox(rowId + "-seats", choice, function () { setValue(item, setting, item.choices); }) : null,
         h("button", { type: "button", class: "icon-button", "data-action": "up", "aria-label": M.move_up + M.colon + choice.label, text: "↑", disabled: index === 0 ? true : null,
           onclick: function () { swap(index, index - 1); } }),
         h("button", { type: "button", class: "icon-button", "data-action": "down", "aria-label": M.move_down + M.colon + choice.label, text: "↓", disabled: index === item.choices.length - 1 ? true : null,
@@ -135,6 +152,7 @@ export function choicesEditor(item, setting, id, describedBy) {
       ]));
     });
     wrap.appendChild(list);
+    if (setting.seats) wrap.appendChild(h("p", { class: "help", id: id + "-seats-help", text: M.seats_help }));
     var paste = h("textarea", { class: "input input--area", rows: 5, id: id + "-paste", "aria-describedby": id + "-paste-help" });
     var pastePanel = h("div", { class: "choices-paste", hidden: true }, [
       h("label", { for: id + "-paste", class: "field-label", text: M.choices_paste }),
