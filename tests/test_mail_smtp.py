@@ -60,7 +60,7 @@ def test_japanese_headers_and_body_arrive_readable(client, make_form, smtp_serve
     assert parsed["To"] == "hanako@example.jp"
     assert parsed["Message-ID"].endswith("@city.example.jp>")
     assert parsed["Date"].datetime is not None
-    assert parsed["Auto-Submitted"] == "auto-replied"
+    assert parsed["Auto-Submitted"] == "auto-generated"
     assert parsed.get_content_type() == "text/plain"
     assert parsed.get_content_charset() == "utf-8"
     body = parsed.get_content().replace("\r\n", "\n")
@@ -70,6 +70,7 @@ def test_japanese_headers_and_body_arrive_readable(client, make_form, smtp_serve
 
     _sender, notice = by_recipient["kikaku@city.example.jp"]
     assert notice["Subject"] == f"新しい申し込み {receipt}"
+    assert notice["Reply-To"] == "hanako@example.jp"  # staff reply to the applicant
     assert "■ 氏名: 髙橋 花子" in notice.get_content()
 
 

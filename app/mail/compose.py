@@ -228,13 +228,14 @@ def submission_messages(
             record_url=_record_url(form, record),
         )
         drafts = []
-        recipient = _recipient_of(definition, settings, values) if auto["enabled"] else None
+        applicant = _recipient_of(definition, settings, values)
+        recipient = applicant if auto["enabled"] else None
         if recipient:
             citizen = shown | {templates.RECORD_URL: ""}
             drafts.append(
                 _message(
                     AUTO_REPLY, [recipient], auto, defaults["auto_reply"], citizen,
-                    definition, _headers(settings) | {"Auto-Submitted": "auto-replied"},
+                    definition, _headers(settings) | {"Auto-Submitted": "auto-generated"},
                     [address_field(definition, settings)],
                 )
             )
@@ -242,10 +243,18 @@ def submission_messages(
             drafts.append(
                 _message(
                     STAFF_NOTICE, list(notice["recipients"]), notice, defaults["staff_notice"],
-                    shown, definition, {"Auto-Submitted": "auto-generated"},
+                    shown, definition, _staff_headers(applicant),
                 )
             )
     return drafts
+
+
+def _staff_headers(applicant: str | None) -> dict:
+    """Staff answer the applicant by replying to the notification."""
+    headers = {"Auto-Submitted": "auto-generated"}
+    if applicant:
+        headers["Reply-To"] = applicant
+    return headers
 
 
 def promotion_message(
