@@ -35,7 +35,7 @@ def event_form(make_form):
 
 
 def _messages() -> list[OutboxMessage]:
-    db.session.expire_all()
+    db.session.rollback()  # a fresh read: workers may have written meanwhile
     return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
@@ -369,3 +369,31 @@ def test_recipient_and_subject_are_hidden_from_whom_the_item_is_hidden(
         assert "taro@example.jp" not in text and "山田太郎" not in text, url
         assert "（非表示）" in text or "(hidden)" in text, url
         assert "kikaku@city.example.jp" in text, url  # the staff notification shows no item
+
+
+def test_several_workers_send_each_message_once(app, client, event_form, smtp_server):  # noqa: F811
+    import threading
+
+    for number in range(8):
+        _send_public(client, event_form, VALUES | {"mail": f"p{number}@example.jp"})
+    assert len(_messages()) == 16
+    errors = []
+
+    def work():
+        with app.app_context():
+            try:
+                mail_worker.drain(limit=3)
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=work) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(ids) == 16 and len(set(ids)) == 16  # every message once, none twice
+    assert {(m.status, m.attempts) for m in _messages()} == {("sent", 1)}
