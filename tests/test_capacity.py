@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -301,3 +303,15 @@ def test_api_refuses_a_full_choice_and_too_many_people(api, make_form):
     assert too_many.status_code == 422
     assert "participants" in too_many.get_json()["errors"]
     assert len(_statuses(form)) == 2
+
+
+def test_full_option_of_a_drop_down_is_disabled(client, make_form):
+    document = event()
+    document["fields"][2]["type"] = "select"
+    form = make_form(document)
+    for _n in range(2):
+        assert apply(client, form, session="am").status_code == 303
+    page = client.get(f"/f/{form.slug}").get_data(as_text=True)
+    option = re.search(r'<option[^>]*value="am"[^>]*>([^<]*)</option>', page)
+    assert option and "disabled" in option.group(0)
+    assert "満員" in option.group(1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -23,9 +24,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.events import registration, seats
+from app.events import links, seats
 from app.extensions import db
-from app.records import access, store
+from app.models import RecordRevision
+from app.records import store
 from app.tokens import create_token
 from tests.event_forms import event
 
@@ -149,6 +151,28 @@ def server(app, app_config, tmp_path, staff, make_form):
     return start
 
 
+def _cancel_all(urls: list[str]) -> list[int]:
+    """Each applicant opens their cancel page and confirms, all at the same time."""
+    codes: list[int] = [0] * len(urls)
+    start = threading.Barrier(len(urls))
+
+    def cancel(index: int, url: str) -> None:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        page = opener.open(url, timeout=60).read().decode()
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        data = urllib.parse.urlencode({"csrf_token": csrf.group(1)}).encode()
+        start.wait()
+        with opener.open(url, data=data, timeout=120) as response:
+            codes[index] = response.status
+
+    threads = [threading.Thread(target=cancel, args=(i, u)) for i, u in enumerate(urls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return codes
+
+
 def _statuses(form) -> Counter:
     records = store.tables_for(form).records
     db.session.rollback()
@@ -215,19 +239,27 @@ def test_waitlist_under_concurrency_and_cancelling_promotes_in_order(server, mak
         assert statuses == {"new": 100, "waitlisted": 100}
         waiting = sorted(body["id"] for _c, body in results if body["status"] == "waitlisted")
         accepted = sorted(body["id"] for _c, body in results if body["status"] == "new")
-        # cancel 10 accepted applications while the server keeps taking new ones
+        # 10 applicants cancel through their private links at once, while the server keeps
+        # taking new applications
+        db.session.rollback()
+        links_of = [links.entry_token(form, record_id) for record_id in accepted[:10]]
         late = threading.Thread(
             target=_post_all,
             args=(f"{base}/api/v1/forms/{form.id}/records", token, [_body(n) for n in range(20)]),
         )
         late.start()
-        db.session.rollback()
-        promoted = []
-        for record_id in accepted[:10]:
-            record = access.application(form, record_id)
-            promoted += [r.id for r in registration.release_and_promote(form, record, None)]
+        codes = _cancel_all([f"{base}/f/{form.slug}/entry/{t}/cancel" for t in links_of])
         late.join(timeout=120)
+    assert codes == [200] * 10
     db.session.rollback()
+    promoted = sorted(
+        e.record_id
+        for e in db.session.scalars(
+            sa.select(RecordRevision).where(
+                RecordRevision.form_id == form.id, RecordRevision.kind == "promoted"
+            )
+        )
+    )
     assert promoted == waiting[:10]
     assert _statuses(form) == {"new": 100, "cancelled": 10, "waitlisted": 110}
     assert seats.taken(form)["form"] == 100

@@ -677,7 +677,7 @@ def test_build_and_publish_with_the_keyboard_only(pc, second_pc, live_server, de
     retype(page, "\n".join(DAYS))
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # "この選択肢にする"
-    expect(page.locator("#prop-choices .choice-row .input")).to_have_count(len(DAYS))
+    expect(page.locator("#prop-choices .choice-row .input--choice")).to_have_count(len(DAYS))
     expect(page.locator("#prop-choices-0")).to_be_focused()
     expect(page.locator("#prop-choices-3")).to_have_value("開票作業")
     # 開票作業 moves up one place: the focus stays on that row's "move up" button.
@@ -961,7 +961,7 @@ def test_default_choice_list_follows_edits_of_the_choices(
     page.get_by_role("button", name="選択肢を追加").click()
     expect(defaults.locator("label")).to_have_count(3)
     expect(defaults).to_contain_text("選択肢3")
-    page.locator(".choice-row .input").nth(0).fill("6月1日（午前）")
+    page.locator(".choice-row .input--choice").nth(0).fill("6月1日（午前）")
     expect(defaults).to_contain_text("6月1日（午前）")
 
 

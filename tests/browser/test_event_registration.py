@@ -78,7 +78,7 @@ def test_apply_see_full_choice_and_cancel_on_a_phone(phone, live_server, make_fo
     assert violations(page) == [], "forged link"
 
 
-def test_full_form_page_on_a_phone(phone, live_server, make_form, shot):
+def test_full_form_page_on_a_phone_and_a_pc(phone, pc, live_server, make_form, shot):
     document = copy.deepcopy(event(2))
     document["slug"] = "koza-full"
     form = make_form(document)
@@ -89,6 +89,10 @@ def test_full_form_page_on_a_phone(phone, live_server, make_form, shot):
     expect(page.locator("#public-form")).to_have_count(0)
     shot(page, "full")
     assert violations(page) == [], "full page"
+    desk = pc.new_page()
+    desk.goto(f"/f/{form.slug}")
+    expect(desk.get_by_text("定員に達したため、受付を終了しました。")).to_be_visible()
+    shot(desk, "full-pc")
 
 
 def test_waitlist_notice_and_position_on_a_phone(phone, live_server, make_form, shot):
