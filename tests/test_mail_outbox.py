@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 import uuid
 
 import pytest
@@ -397,3 +398,57 @@ def test_several_workers_send_each_message_once(app, client, event_form, smtp_se
     ids = [m["Message-ID"] for m in smtp_server.messages]
     assert len(ids) == 16 and len(set(ids)) == 16  # every message once, none twice
     assert {(m.status, m.attempts) for m in _messages()} == {("sent", 1)}
+
+
+@pytest.mark.skipif(bool(os.environ.get("ATSUME_TEST_DATABASE_URL")), reason="a SQLite file")
+def test_the_rq_worker_command_sweeps_lost_jobs_and_stops_on_sigterm(
+    app, client, event_form, smtp_server  # noqa: F811
+):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    connection = _redis_or_skip()
+    name = f"atsume-test-{uuid.uuid4().hex[:10]}"
+    redis_url = "redis://127.0.0.1:6379/0"
+    app.config.update(ATSUME_REDIS_URL=redis_url, ATSUME_RQ_QUEUE=name)
+    queue = enqueue.rq_queue(redis_url, name)
+    _send_public(client, event_form)
+    queue.empty()  # the jobs are lost (Redis restarted); the rows are still queued
+    _make_due()
+    environment = os.environ | smtp_settings_env(smtp_server.port) | {
+        "ATSUME_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "ATSUME_SECRET_KEY": "test-secret",
+        "ATSUME_REDIS_URL": redis_url,
+        "ATSUME_RQ_QUEUE": name,
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "atsume", "worker", "--interval", "1"],
+        env=environment,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(smtp_server.messages) < 2:
+            time.sleep(0.2)
+        assert len(smtp_server.messages) == 2
+        worker.send_signal(signal.SIGTERM)  # RQ's warm shut-down: the command ends
+        assert worker.wait(timeout=20) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        queue.delete(delete_jobs=True)
+        connection.close()
+    assert {m.status for m in _messages()} == {"sent"}
+
+
+def smtp_settings_env(port: int) -> dict:
+    return {
+        "ATSUME_MAIL_HOST": "127.0.0.1",
+        "ATSUME_MAIL_PORT": str(port),
+        "ATSUME_MAIL_SECURITY": "none",
+        "ATSUME_MAIL_FROM": "noreply@city.example.jp",
+    }
