@@ -402,7 +402,7 @@ def test_several_workers_send_each_message_once(app, client, event_form, smtp_se
 
 @pytest.mark.skipif(bool(os.environ.get("ATSUME_TEST_DATABASE_URL")), reason="a SQLite file")
 def test_the_rq_worker_command_sweeps_lost_jobs_and_stops_on_sigterm(
-    app, client, event_form, smtp_server  # noqa: F811
+    app, client, event_form, smtp_server, tmp_path  # noqa: F811
 ):
     import signal
     import subprocess
@@ -427,14 +427,14 @@ def test_the_rq_worker_command_sweeps_lost_jobs_and_stops_on_sigterm(
         [sys.executable, "-m", "flask", "--app", "app", "atsume", "worker", "--interval", "1"],
         env=environment,
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-        stdout=subprocess.PIPE,
+        stdout=(tmp_path / "worker.log").open("w"),
         stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and len(smtp_server.messages) < 2:
             time.sleep(0.2)
-        assert len(smtp_server.messages) == 2
+        assert len(smtp_server.messages) == 2, (tmp_path / "worker.log").read_text()
         worker.send_signal(signal.SIGTERM)  # RQ's warm shut-down: the command ends
         assert worker.wait(timeout=20) == 0
     finally:
