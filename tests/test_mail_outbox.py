@@ -192,6 +192,8 @@ def test_a_permanent_refusal_fails_at_once_and_staff_resend_it(
     assert "550 5.1.1 No such user here" in text and "taro@example.jp" in text
     record_page = client.get(f"/staff/forms/{event_form.id}/records/{messages[0].record_id}")
     assert "550 5.1.1 No such user here" in record_page.get_data(as_text=True)
+    form_page = client.get(f"/staff/forms/{event_form.id}").get_data(as_text=True)
+    assert "このフォームのメールのうち2件を送信できませんでした。" in form_page
 
     smtp_server.recorder.reply = None
     response = client.post(f"/staff/outbox/{messages[0].id}/resend")

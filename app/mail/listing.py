@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app import rights
 from app.extensions import db
 from app.models import Form, OutboxMessage, User
-from app.models.outbox_message import STATUSES
+from app.models.outbox_message import FAILED, STATUSES
 
 
 @dataclass
@@ -87,7 +87,7 @@ def page(
     ).all()
     readers = _Readers(user)
     return total, [
-        Shown(m, readers.readable(m), can_resend=m.status == "failed") for m in messages
+        Shown(m, readers.readable(m), can_resend=m.status == FAILED) for m in messages
     ]
 
 
@@ -102,6 +102,15 @@ def of_record(user: User, form: Form, record_id: int) -> list[Shown]:
     readers = _Readers(user)
     manages = rights.can(user, rights.MANAGE, form)
     return [
-        Shown(m, readers.readable(m), can_resend=manages and m.status == "failed")
+        Shown(m, readers.readable(m), can_resend=manages and m.status == FAILED)
         for m in messages
     ]
+
+
+def failed_count(form: Form) -> int:
+    """How many of the form's messages failed for good (shown to its managers)."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.form_id == form.id, OutboxMessage.status == FAILED)
+    )

@@ -100,3 +100,11 @@ def resend_mail(message_id: int):
 def record_messages(form, record):
     """The mail about *record* for its detail page (the page checked the person's rights)."""
     return listing.of_record(current_user, form, record.id)
+
+
+@blueprint.app_template_global("failed_mail")
+def failed_mail(form) -> int:
+    """How many of *form*'s messages failed, for its managers (0 for anyone else)."""
+    if not rights.can(current_user, rights.MANAGE, form):
+        return 0
+    return listing.failed_count(form)
