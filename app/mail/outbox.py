@@ -142,15 +142,6 @@ def _settle(message_id: int, *, status: str, **values) -> str:
     return status
 
 
-def send_due(limit: int = 50, backend=None) -> int:
-    """Send every message whose time has come (one pass); return how many were sent."""
-    sent = 0
-    for message_id, attempts in due(limit):
-        if deliver(message_id, attempts, backend) == SENT:
-            sent += 1
-    return sent
-
-
 @write_transaction
 def take_back_stuck() -> int:
     """Put back messages a worker took and never finished (it stopped mid-way)."""
