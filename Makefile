@@ -40,6 +40,10 @@ serve: setup
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --timeout $(TIMEOUT) \
 		--access-logfile - 'app:create_app()'
 
+# Send the outbox's e-mail (to instance/mail/*.eml unless ATSUME_MAIL_HOST is set).
+worker: setup
+	$(FLASK) atsume worker
+
 test: setup
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)

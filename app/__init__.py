@@ -71,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app import auth, cli, views
     from app.api import blueprint as api_blueprint
     from app.events.public import blueprint as events_blueprint
+    from app.mail import notify
     from app.staff import blueprint as staff_blueprint
     from builder.designer import blueprint as designer_blueprint
     from renderer.postal_codes import blueprint as postal_codes_blueprint
@@ -90,4 +91,5 @@ def create_app(config: dict | None = None) -> Flask:
     views.register(app)
     static_assets.register(app)
     cli.register(app)
+    notify.send_promotion_mail()
     return app

@@ -73,6 +73,7 @@ AUDIT_EXPORT = "audit.export"
 AUDIT_PRUNE = "audit.prune"
 SITE_IDENTITY = "site.identity"
 FORM_EMBEDDING = "form.embedding"
+MAIL_RESEND = "mail.resend"
 
 ACTION_LABELS = {
     LOGIN: _l("Log-in"),
@@ -112,6 +113,7 @@ ACTION_LABELS = {
     AUDIT_PRUNE: _l("Old audit entries removed"),
     SITE_IDENTITY: _l("Office name or logo changed"),
     FORM_EMBEDDING: _l("Sites that may embed the form changed"),
+    MAIL_RESEND: _l("E-mail sent again"),
 }
 
 #: the longest summary kept (JSON text); a longer one is cut and marked "truncated"
@@ -312,6 +314,8 @@ def _insert(batch: list[dict], wait_ms: int) -> None:
 
 @sa.event.listens_for(Session, "after_commit")
 def _write_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the entries wait for the transaction itself
     pending = session.info.pop(_PENDING, None)
     if pending:
         try:
@@ -322,4 +326,6 @@ def _write_pending(session: Session) -> None:
 
 @sa.event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # only a savepoint was rolled back
     session.info.pop(_PENDING, None)  # the action did not happen

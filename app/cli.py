@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 
 from app import accounts, audit, audit_retention, lockout, organisation, second_factor, seed
+from app.mail import worker as mail_worker
 from app.models import Department, User
 from app.records import trash
 from app.tokens import create_token
@@ -187,6 +188,28 @@ def empty_trash_command():
     deleted = trash.empty_expired()
     audit.record(audit.RECORD_PURGE, detail={"days": days, "deleted": deleted})
     click.echo(f"Deleted {deleted} records that were in the trash for more than {days} days.")
+
+
+@atsume.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit (tests, cron).")
+@click.option(
+    "--interval",
+    default=5.0,
+    show_default=True,
+    help="Seconds between passes over the outbox (with RQ: between sweeps when idle).",
+)
+def worker_command(once, interval):
+    """Send queued e-mail from the outbox; with ATSUME_REDIS_URL set, serve its RQ queue."""
+    if current_app.config["ATSUME_REDIS_URL"]:
+        click.echo(f"Serving the RQ queue {current_app.config['ATSUME_RQ_QUEUE']}.")
+        mail_worker.serve_rq(interval, once=once)
+        return
+    if once:
+        sent = mail_worker.drain()
+        click.echo(f"Sent {sent} messages.")
+        return
+    click.echo(f"Sending queued e-mail every {interval:g} seconds (Ctrl+C to stop).")
+    mail_worker.poll(interval)
 
 
 def register(app: Flask) -> None:

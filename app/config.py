@@ -90,4 +90,46 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # the longest the records list spends counting records per status (0: no limit);
         # past it the status chips show without counts
         "ATSUME_COUNT_TIME_LIMIT_MS": _number("ATSUME_COUNT_TIME_LIMIT_MS", 200),
+        **_mail_settings(instance_path),
     } | overrides
+
+
+#: the port each kind of connection to the mail server uses when none is set
+MAIL_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+
+
+def _mail_settings(instance_path: str) -> dict:
+    """E-mail: SMTP when ATSUME_MAIL_HOST is set, else .eml files under instance/mail/."""
+    env = os.environ.get
+    host = env("ATSUME_MAIL_HOST", "").strip()
+    security = env("ATSUME_MAIL_SECURITY", "starttls").strip().lower()
+    if security not in MAIL_PORTS:
+        raise ValueError(f"ATSUME_MAIL_SECURITY: {security!r} is not one of none, starttls, tls")
+    backend = env("ATSUME_MAIL_BACKEND", "").strip().lower() or ("smtp" if host else "file")
+    if backend not in ("smtp", "file", "console"):
+        raise ValueError(f"ATSUME_MAIL_BACKEND: {backend!r} is not one of smtp, file, console")
+    return {
+        "ATSUME_MAIL_BACKEND": backend,
+        "ATSUME_MAIL_HOST": host,
+        "ATSUME_MAIL_PORT": _number(
+            "ATSUME_MAIL_PORT", MAIL_PORTS[security], minimum=1, maximum=65535
+        ),
+        "ATSUME_MAIL_SECURITY": security,
+        "ATSUME_MAIL_USER": env("ATSUME_MAIL_USER", ""),
+        "ATSUME_MAIL_PASSWORD": env("ATSUME_MAIL_PASSWORD", ""),
+        "ATSUME_MAIL_TIMEOUT": _number("ATSUME_MAIL_TIMEOUT", 30, minimum=1),
+        # a CA certificate file to check the server's certificate (an office's own CA)
+        "ATSUME_MAIL_CA_FILE": env("ATSUME_MAIL_CA_FILE", "").strip(),
+        "ATSUME_MAIL_FROM": env("ATSUME_MAIL_FROM", "noreply@localhost").strip(),
+        "ATSUME_MAIL_FROM_NAME": env("ATSUME_MAIL_FROM_NAME", "").strip(),
+        "ATSUME_MAIL_DIR": env("ATSUME_MAIL_DIR", "") or str(Path(instance_path) / "mail"),
+        # a message is tried this many times, waiting RETRY_SECONDS, then twice, four
+        # times as long … (at most a day) between tries, then shown as failed
+        "ATSUME_MAIL_MAX_ATTEMPTS": _number("ATSUME_MAIL_MAX_ATTEMPTS", 8, minimum=1),
+        "ATSUME_MAIL_RETRY_SECONDS": _number("ATSUME_MAIL_RETRY_SECONDS", 60, minimum=1),
+        # a message a worker took and did not finish in this long is tried again
+        "ATSUME_MAIL_LEASE_SECONDS": _number("ATSUME_MAIL_LEASE_SECONDS", 600, minimum=10),
+        # jobs on RQ (Redis) instead of the polling worker; the queue's name
+        "ATSUME_REDIS_URL": env("ATSUME_REDIS_URL", "").strip(),
+        "ATSUME_RQ_QUEUE": env("ATSUME_RQ_QUEUE", "atsume-mail").strip(),
+    }

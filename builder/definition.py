@@ -23,6 +23,7 @@ from builder import conditions, event_settings, receipt_format
 from builder.fields import Registry, registry
 from builder.fields.base import BaseSettings
 from builder.i18n import N_, Msg
+from builder.mail_templates import MailSettingsSchema
 from builder.system_names import RESERVED_KEYS
 
 # \Z, not $: "$" also matches before a final newline ("abc\n")
@@ -77,6 +78,8 @@ class FormSettingsSchema(event_settings.EventSettingsMixin, Schema):
     one_answer_per_person = fields.Boolean()
     #: a staff form: answers keep no link to the person who gave them
     anonymous = fields.Boolean()
+    #: the auto-reply, staff notification and other messages (builder.mail_templates)
+    mail = fields.Nested(MailSettingsSchema)
 
 
 #: what the staff-form settings are when a document does not set them (documents written

@@ -13,10 +13,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from app import audit, roles, surveys
 from app.events import registration
 from app.events import view as event_view
+from app.events.links import cancel_url
 from app.events.rules import FORM_POOL
 from app.extensions import limiter
 from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
+from app.mail.notify import submission_step
 from app.models import Form
 from app.models.types import utcnow
 from app.records.access import own_answer, submitted_receipt
@@ -268,7 +270,10 @@ def fill(slug: str):
                 definition,
                 values,
                 token=token,
-                after_add=registration.after_add_steps(form, definition),
+                after_add=[
+                    *registration.after_add_steps(form, definition),
+                    submission_step(form, definition, cancel_url),
+                ],
             )
         except registration.Refused as exc:
             return _refused(page, values, exc)

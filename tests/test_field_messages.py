@@ -41,6 +41,8 @@ HOSTILE = {
         [["zz", "zz", "d1"], ["d1"], ["d1", "d2", "d3", "d3"]],
     ),
     "consent": ({}, ["false", ""]),
+    # set from the address and never shown: it refuses nothing, it cuts (see test_prefill…)
+    "hidden": ({"max_length": 3}, []),
 }
 
 

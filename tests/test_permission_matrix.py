@@ -48,6 +48,8 @@ REQUIRED = {
     ("staff.save_template", "POST"): rights.MANAGE,
     ("staff.form_settings", "GET"): rights.MANAGE,
     ("staff.form_settings", "POST"): rights.MANAGE,
+    ("staff.mail_settings", "GET"): rights.MANAGE,
+    ("staff.mail_settings", "POST"): rights.MANAGE,
     ("staff.restore_version", "POST"): rights.MANAGE,
     ("designer.design", "GET"): rights.MANAGE,
     ("designer.cards", "POST"): rights.MANAGE,

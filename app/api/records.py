@@ -11,7 +11,9 @@ from app import audit, query_args, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
 from app.events import registration
 from app.events import view as event_view
+from app.events.links import cancel_url
 from app.forms.published import bound_fields, published_definition
+from app.mail.notify import submission_step
 from app.records import download, export
 from app.records.access import FieldNotVisible, RecordAccess
 from app.records.filters import SYSTEM_FILTERS
@@ -214,7 +216,10 @@ def create_record(form_id: int):
             token=token,
             user_id=g.api_user.id,
             source=API,
-            after_add=registration.after_add_steps(form, definition),
+            after_add=[
+                *registration.after_add_steps(form, definition),
+                submission_step(form, definition, cancel_url),
+            ],
         )
     except registration.Full as exc:
         return _refused("full", _("The event is full: nothing was stored."), exc, definition)

@@ -7,6 +7,7 @@ from app.models.form import Form, FormAddress, FormVersion
 from app.models.grant import Grant
 from app.models.login_session import LoginSession
 from app.models.login_throttle import LoginThrottle
+from app.models.outbox_message import OutboxMessage
 from app.models.record_comment import RecordComment, RecordMention
 from app.models.record_revision import RecordRevision
 from app.models.recovery_code import RecoveryCode
@@ -27,6 +28,7 @@ __all__ = [
     "LoginSession",
     "LoginThrottle",
     "OnePerValue",
+    "OutboxMessage",
     "RecordComment",
     "RecordMention",
     "RecordRevision",

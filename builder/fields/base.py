@@ -121,6 +121,8 @@ class FieldType:
     condition_kind: str = "text"
     #: whether "one application per value" may use this field (an e-mail, a name ...)
     identifies_applicant: bool = True
+    #: whether a value is an e-mail address that mail can be sent to (the auto-reply)
+    mail_address: bool = False
 
     def __init__(
         self,

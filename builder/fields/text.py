@@ -244,6 +244,7 @@ class EmailType(FieldType):
     label = N_("E-mail address")
     icon = "email"
     settings_schema = EmailSettings
+    mail_address = True
     storage_kind = "text"
     filter_ops = ("contains", "eq")
     template_macro = "input"
