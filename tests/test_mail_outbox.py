@@ -316,7 +316,7 @@ def test_an_event_auto_reply_carries_the_private_link_and_promotion_mails_follow
     assert first.to == "first@example.jp" and second.to == "second@example.jp"
     assert f"/f/{form.slug}/entry/" in first.body  # the link to see, change or cancel
     # {{status}}: the second one is on the waiting list (its label comes from the statuses)
-    assert "状態: 新規" in first.body and "状態: 新規" not in second.body
+    assert "状態: 受付" in first.body and "状態: 受付" not in second.body
 
     entry_path = first.body.split("http://localhost", 1)[1].split()[0]
     assert client.get(entry_path).status_code == 200  # the link in the mail opens
