@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 
 from app import accounts, audit, audit_retention, lockout, organisation, second_factor, seed
+from app.attachments import purge
 from app.models import Department, User
 from app.records import trash
 from app.tokens import create_token
@@ -187,6 +188,15 @@ def empty_trash_command():
     deleted = trash.empty_expired()
     audit.record(audit.RECORD_PURGE, detail={"days": days, "deleted": deleted})
     click.echo(f"Deleted {deleted} records that were in the trash for more than {days} days.")
+
+
+@atsume.command("purge-uploads")
+def purge_uploads_command():
+    """Delete uploads never attached to a record (after a day) and the files of records
+    deleted from the trash."""
+    held = purge.unattached()
+    orphaned = purge.orphaned()
+    click.echo(f"Deleted {held} unattached uploads and {orphaned} files of deleted records.")
 
 
 def register(app: Flask) -> None:

@@ -56,7 +56,9 @@ def describe_setting(name: str, field: fields.Field, _: Callable[[str], str]) ->
     }
     if field.metadata.get("options"):
         setting["options"] = [[value, _(label)] for value, label in field.metadata["options"]]
-    default = field.load_default
+    default = field.load_default() if callable(field.load_default) else field.load_default
+    if isinstance(default, list):
+        setting["default_list"] = default  # ticked when the item does not set its own
     if isinstance(default, (int, float, str)) and not isinstance(default, bool) and default != "":
         setting["default"] = default  # shown in the empty box: what applies if left empty
     for rule in field.validators:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app import audit, roles, surveys
+from app.attachments import held
 from app.extensions import limiter
 from app.forms.operations import form_at_address
 from app.forms.published import bound_fields, published_definition
@@ -20,6 +21,7 @@ from app.records.access import own_answer, submitted_receipt
 from app.records.submission import AlreadyAnswered, submit, submit_staff_answer
 from app.security_headers import allow_embedding_by, embeddable
 from app.staff.blueprint import must_enrol
+from builder.fields.file import human_size
 from renderer.form_class import (
     build_form_class,
     cleaned_values,
@@ -32,6 +34,7 @@ from renderer.widgets import aria
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_app_template_global(aria, "aria")
+blueprint.add_app_template_filter(human_size, "file_size")
 
 #: what the thank-you ticket of a staff answer holds instead of a record id
 STAFF_TICKET = 0
@@ -146,6 +149,13 @@ def fill(slug: str):
         return render_template("public/closed.html", form=form, definition=definition), 410
     page = page_context(form, definition)
     web_form, fields = page["web_form"], page["fields"]
+    with_files = request.method == "POST" and held.file_fields(fields)
+    if with_files:  # references to files attached earlier become the files again
+        web_form = page["web_form"] = build_form_class(fields)(
+            formdata=held.request_formdata(
+                form, fields, field_name, request.form.get("submission_token", "")
+            )
+        )
     staff_form = surveys.is_staff_form(definition)
     staff_answer = _staff_answer(form, definition, page) if staff_form else None
     if staff_answer is not None and staff_answer.closed_to_me:
@@ -165,7 +175,11 @@ def fill(slug: str):
         web_form.submission_token.data = uuid.uuid4().hex
     if action == "back":
         return render_template("public/form.html", **page)
-    if not web_form.validate():
+    valid = web_form.validate()
+    if with_files:  # checked files are kept, whatever else needs correcting
+        kept = held.valid_uploads(web_form, fields, field_name)
+        held.hold(form, kept, web_form.submission_token.data)
+    if not valid:
         return render_template("public/form.html", **page), 422
 
     values = cleaned_values(web_form, fields)
@@ -175,13 +189,22 @@ def fill(slug: str):
             "public/confirm.html", **page, shown=shown, hidden=hidden_inputs(values, fields)
         )
     token = web_form.submission_token.data
-    if staff_answer is None:
-        record, _created = submit(form, definition, values, token=token)
-    else:
-        try:
-            record = _store_staff_answer(form, definition, values, staff_answer.survey, token)
-        except AlreadyAnswered:
-            return render_template("public/answered.html", **page), 409
+    attach = [held.attach_step(form, held.uploads_of(fields, values))]
+    try:
+        if staff_answer is None:
+            record, _created = submit(form, definition, values, token=token, after_add=attach)
+        else:
+            record = _store_staff_answer(
+                form, definition, values, staff_answer.survey, token, attach
+            )
+    except AlreadyAnswered:
+        return render_template("public/answered.html", **page), 409
+    except held.UploadGone as gone:
+        web_form[field_name(gone.field_key)].errors = [
+            _("A file attached earlier could not be found. Please attach it again.")
+        ]
+        web_form[field_name(gone.field_key)].data = []
+        return render_template("public/form.html", **page), 409
     # A staff answer's thank-you address names no record: addresses end up in proxy logs
     # next to the person's address, which would undo an anonymous survey.
     ticket = receipt_ticket(form, record.id if staff_answer is None else STAFF_TICKET)
@@ -240,7 +263,7 @@ def _staff_answer(form: Form, definition, page: dict) -> _StaffAnswer:
     return _StaffAnswer(survey, previous, closed_to_me=answered is not None and survey.anonymous)
 
 
-def _store_staff_answer(form: Form, definition, values: dict, survey, token: str):
+def _store_staff_answer(form: Form, definition, values: dict, survey, token: str, after_add=()):
     """Store the person's answer; the audit log notes it, except for an anonymous survey:
     an entry names the person and its time matches the record's, which would undo the
     anonymity (``survey_respondent`` says who answered, without when or what)."""
@@ -252,6 +275,7 @@ def _store_staff_answer(form: Form, definition, values: dict, survey, token: str
         one_answer_per_person=survey.one_answer_per_person,
         anonymous=survey.anonymous,
         token=token,
+        after_add=after_add,
     )
     if survey.anonymous:
         return record

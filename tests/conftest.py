@@ -78,10 +78,11 @@ def overrides():
 
 
 @pytest.fixture
-def app_config(database, overrides):
+def app_config(database, overrides, tmp_path):
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
+        "ATSUME_UPLOAD_DIR": str(tmp_path / "uploads"),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         **database,

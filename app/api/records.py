@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, request, url_for
 from flask_babel import gettext as _
 
 from app import audit, query_args, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
+from app.attachments import files, held
 from app.forms.published import bound_fields, published_definition
+from app.json_input import JsonInputError, loads
 from app.records import download, export
 from app.records.access import FieldNotVisible, RecordAccess
 from app.records.filters import SYSTEM_FILTERS
@@ -15,14 +17,20 @@ from app.records.store import SYSTEM_SORTS
 from app.records.submission import submit
 from app.records.tables import API
 from builder.system_names import api_name
-from renderer.form_class import FIELD_PREFIX, build_form_class, cleaned_values, formdata_from_json
+from renderer.form_class import (
+    FIELD_PREFIX,
+    build_form_class,
+    cleaned_values,
+    field_name,
+    formdata_from_json,
+)
 
 PAGING = {"limit", "offset", "sort"}
 MAX_LIMIT = 1000
 
 
-def _record_json(record, entries, types) -> dict:
-    return {
+def _record_json(record, entries, types, attached=None) -> dict:
+    body = {
         "id": record.id,
         "receipt_no": record.receipt_no,
         "status": record.status,
@@ -33,6 +41,21 @@ def _record_json(record, entries, types) -> dict:
             if not e["retired"]
         },
     }
+    if attached is not None:
+        body["attachments"] = [
+            files.as_json(
+                row,
+                url_for(
+                    "api.download_attachment",
+                    form_id=row.form_id,
+                    record_id=record.id,
+                    attachment_id=row.id,
+                    _external=True,
+                ),
+            )
+            for row in attached.get(record.id, [])
+        ]
+    return body
 
 
 def _published(form_id: int, action: str):
@@ -125,7 +148,11 @@ def list_records(form_id: int):
             "total": page.total,
         },
     )
-    return {"total": page.total, "items": [_record_json(r, entries, types) for r in page.records]}
+    attached = files.for_records(access, [r.id for r in page.records])
+    return {
+        "total": page.total,
+        "items": [_record_json(r, entries, types, attached) for r in page.records],
+    }
 
 
 @blueprint.get("/forms/<int:form_id>/records/<int:record_id>")
@@ -140,24 +167,67 @@ def get_record(form_id: int, record_id: int):
         record_id=record.id,
         detail={"receipt_no": record.receipt_no},
     )
-    return _record_json(record, entries, access.types(_, entries))
+    attached = files.for_records(access, [record.id])
+    return _record_json(record, entries, access.types(_, entries), attached)
+
+
+@blueprint.get("/forms/<int:form_id>/records/<int:record_id>/attachments/<int:attachment_id>")
+def download_attachment(form_id: int, record_id: int, attachment_id: int):
+    """One attached file of a record (view_records right, its field visible)."""
+    access, _entries = _access(form_id)
+    row = files.find(access, record_id, attachment_id)
+    if row is None:
+        return problem(404, _("No such file."))
+    audit.record(
+        audit.RECORD_FILE,
+        form=access.form,
+        record_id=record_id,
+        detail={"attachment": row.id, "field": row.field_key, "filename": row.filename},
+    )
+    return files.download(row)
+
+
+def _payload() -> tuple[dict, dict]:
+    """The values sent (a JSON body, or the JSON "data" part of a multipart body) and the
+    files sent (multipart parts named by field key)."""
+    if request.mimetype != "multipart/form-data":
+        return json_body(), {}
+    try:
+        payload = loads(request.form.get("data", "{}"))
+    except JsonInputError as exc:
+        abort(problem(400, exc.message))
+    if not isinstance(payload, dict):
+        abort(problem(400, _("The request body must be a JSON object.")))
+    return payload, {name: request.files.getlist(name) for name in request.files}
 
 
 @blueprint.post("/forms/<int:form_id>/records")
 def create_record(form_id: int):
-    """Submit values as the public form would, with the same validation."""
+    """Submit values as the public form would, with the same validation; files of file
+    fields come as multipart parts named by the field key."""
     form = _published(form_id, rights.SUBMIT_AS_STAFF)
-    payload = json_body()
+    payload, sent_files = _payload()
     definition = published_definition(form)
     fields = bound_fields(definition, _)
     keys = {f.key for f in fields}
+    file_keys = {f.key for f in held.file_fields(fields)}
     access = rights.field_access(g.api_user, form)
     errors = {
         name: [_("Unknown field.") if name not in keys else _("You may not set this field.")]
-        for name in payload
+        for name in [*payload, *sent_files]
         if name not in keys or not access.can_set_on_add(name)
     }
+    errors.update(
+        {
+            name: [_("This field does not take files.")]
+            for name in sent_files
+            if name in keys and name not in file_keys
+        }
+    )
     formdata, type_errors = formdata_from_json(payload, fields)
+    for name in file_keys & set(sent_files):
+        for file in sent_files[name]:
+            formdata.add(field_name(name), file)
     errors.update({k: [v] for k, v in type_errors.items()})
     if errors:
         return problem(422, _("The record has problems."), errors)
@@ -175,13 +245,17 @@ def create_record(form_id: int):
     if len(key) > 60:
         return problem(400, _("The Idempotency-Key header is too long (at most 60)."))
     token = f"api:{key}" if key else None
+    values = cleaned_values(web_form, fields)
+    uploads = held.uploads_of(fields, values)
+    held.hold(form, uploads, bound_to=token or "api")
     record, created = submit(
         form,
         definition,
-        cleaned_values(web_form, fields),
+        values,
         token=token,
         user_id=g.api_user.id,
         source=API,
+        after_add=[held.attach_step(form, uploads)],
     )
     if created:
         audit.record(
@@ -194,7 +268,8 @@ def create_record(form_id: int):
     if not rights.can(g.api_user, rights.VIEW_RECORDS, form):
         return _record_json(record, [], {}), status  # the receipt, without values
     reader, entries = _access(form_id)
-    return _record_json(reader.strip(record), entries, reader.types(_, entries)), status
+    attached = files.for_records(reader, [record.id])
+    return _record_json(reader.strip(record), entries, reader.types(_, entries), attached), status
 
 
 EXPORT_ARGUMENTS = {"format", "encoding", "replace"}

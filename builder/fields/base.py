@@ -18,6 +18,7 @@ from wtforms import validators as v
 
 from builder import itaiji
 from builder.fields.exact_decimal import ExactDecimal
+from builder.fields.uploads import FileList
 from builder.i18n import N_, Msg
 
 #: SQL column type per storage kind. A field keeps its column while its kind stays the same.
@@ -29,6 +30,7 @@ STORAGE_TYPES: dict[str, Callable[[], sa.types.TypeEngine] | None] = {
     "date": sa.Date,
     "boolean": sa.Boolean,
     "multi": None,  # values live in the form's child value table
+    "files": FileList,  # JSON summaries of attached files (builder.fields.file)
 }
 
 FILTER_LABELS = {
@@ -107,6 +109,8 @@ class FieldType:
     required_message: str = N_("This item is required.")
     #: how the list view asks for a filter value: text | number | date | choice
     filter_widget: str = "text"
+    #: whether answers are uploaded files (the web layer stores them: app.attachments)
+    takes_files: bool = False
 
     def __init__(
         self,
