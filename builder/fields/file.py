@@ -130,7 +130,7 @@ class FileType(FieldType):
         return int(self.spec.get("max_files", 1))
 
     def kind_labels(self) -> str:
-        return self._("、").join(self._(KINDS[k].label) for k in self.kinds)
+        return self._(", ").join(self._(KINDS[k].label) for k in self.kinds)
 
     def hint(self) -> str:
         _ = self._
