@@ -450,3 +450,22 @@ def test_purge_deletes_old_unattached_uploads_only(client, make_form, app, runne
     assert [r.id for r in remaining] == [attached.id]
     files = [p for p in upload_dir.rglob("*") if p.is_file()]
     assert len(files) == 1 and files[0].read_bytes() == PNG
+
+
+def test_staff_enters_a_paper_application_with_its_scan(client, make_form, staff, login):
+    form = make_form(document())
+    login(staff)
+    page = client.get(f"/staff/forms/{form.id}/records/new").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page
+    data = {
+        "f_name": "窓口 太郎",
+        "submission_token": _token(page),
+        "f_doc": [(io.BytesIO(PDF), "申請書スキャン.pdf")],
+    }
+    response = client.post(
+        f"/staff/forms/{form.id}/records/new", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 303
+    row = db.session.scalars(sa.select(Attachment)).one()
+    assert row.record_id == store.query(form, []).records[0].id
+    assert row.filename == "申請書スキャン.pdf"
