@@ -469,3 +469,42 @@ def test_staff_enters_a_paper_application_with_its_scan(client, make_form, staff
     row = db.session.scalars(sa.select(Attachment)).one()
     assert row.record_id == store.query(form, []).records[0].id
     assert row.filename == "申請書スキャン.pdf"
+
+
+def test_form_without_confirmation_page_stores_the_file_at_once(client, make_form):
+    doc = document()
+    doc["settings"] = {"confirm_page": False}
+    form = make_form(doc)
+    response = _post(client, {}, [(PDF, "申請書.pdf")], action="submit")
+    assert response.status_code == 303
+    row = db.session.scalars(sa.select(Attachment)).one()
+    assert row.record_id == store.query(form, []).records[0].id
+
+
+def test_designer_palette_offers_the_file_item_with_its_settings():
+    from builder.palette import describe
+
+    entry = next(p for p in describe() if p["name"] == "file")
+    settings = {s["name"]: s for s in entry["settings"]}
+    assert settings["max_size_mb"]["max"] == 20 and settings["max_size_mb"]["default"] == 5
+    assert settings["max_files"]["max"] == 5 and settings["max_files"]["default"] == 1
+    assert settings["kinds"]["widget"] == "options_multi"
+    assert settings["kinds"]["default_list"] == ["pdf", "jpeg", "png"]
+    assert [o[0] for o in settings["kinds"]["options"]] == [
+        "pdf",
+        "jpeg",
+        "png",
+        "heic",
+        "docx",
+        "xlsx",
+    ]
+
+
+@pytest.mark.parametrize(
+    "settings", [{"max_size_mb": 21}, {"max_files": 6}, {"kinds": []}, {"kinds": ["exe"]}]
+)
+def test_out_of_range_settings_are_refused(settings):
+    from builder import definition as definitions
+
+    with pytest.raises(definitions.DefinitionError):
+        definitions.load(document(**settings))

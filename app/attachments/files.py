@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask import Response, send_file
+from werkzeug.exceptions import NotFound
 
 from app.attachments.storage import upload_store
 from app.extensions import db
@@ -60,8 +61,12 @@ def find(access: RecordAccess, record_id: int, attachment_id: int) -> Attachment
 def download(row: Attachment) -> Response:
     """The file as a download: never shown inline, its type not guessed again by the
     browser, its Japanese name kept (RFC 5987 ``filename*``)."""
+    try:
+        content = upload_store().open(row.storage_key)
+    except FileNotFoundError:
+        raise NotFound() from None
     response = send_file(
-        upload_store().open(row.storage_key),
+        content,
         mimetype=row.content_type,
         as_attachment=True,
         download_name=row.filename,
@@ -71,7 +76,9 @@ def download(row: Attachment) -> Response:
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; sandbox; frame-ancestors 'none'"
+    )
     return response
 
 

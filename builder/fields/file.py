@@ -134,13 +134,10 @@ class FileType(FieldType):
 
     def hint(self) -> str:
         _ = self._
-        text = _("%(kinds)s, up to %(size)d MB per file.") % {
-            "kinds": self.kind_labels(),
-            "size": self.max_bytes // MB,
-        }
+        values = {"kinds": self.kind_labels(), "size": self.max_bytes // MB, "n": self.max_files}
         if self.max_files > 1:
-            text += " " + _("Up to %(n)d files.") % {"n": self.max_files}
-        return text
+            return _("%(kinds)s, up to %(size)d MB per file, up to %(n)d files.") % values
+        return _("%(kinds)s, up to %(size)d MB per file.") % values
 
     def accept(self) -> str:
         """The file chooser's filter (a convenience only: the server checks the content)."""
