@@ -66,3 +66,31 @@ def test_photo_upload_on_phone_and_staff_download(phone, pc, live_server, make_f
     assert download.suggested_filename == "領収書の写真.png"
     with open(download.path(), "rb") as received:
         assert received.read() == PNG
+
+
+def test_designer_sets_the_kinds_an_attachment_item_accepts(pc, live_server, make_user, shot):
+    from app.extensions import db
+    from app.forms import operations
+    from tests.browser.test_designer import _demo_department, expect_saved, select
+
+    user = make_user("sato", dept=_demo_department())
+    draft = operations.create_form(
+        {"title": "書類提出", "fields": [{"key": "doc", "type": "file", "label": "添付書類"}]},
+        user,
+    )
+    page = pc.new_page()
+    log_in(page, user.username)
+    page.goto(f"/staff/forms/{draft.id}/designer")
+    select(page, "添付書類")
+    kinds = page.locator("#prop-kinds")
+    expect(kinds.get_by_label("PDF")).to_be_checked()
+    expect(kinds.get_by_label("Word（.docx）")).not_to_be_checked()
+    kinds.get_by_label("Word（.docx）").check()
+    kinds.get_by_label("PNG画像").uncheck()
+    expect_saved(page)
+    expect(page.locator("#prop-max_size_mb")).to_have_attribute("placeholder", "5")
+    assert violations(page) == [], "designer with an attachment item"
+    shot(page, "designer")
+    db.session.rollback()  # see what the server thread committed
+    saved = operations.load_draft(db.session.get(type(draft), draft.id))
+    assert saved.fields()[0]["kinds"] == ["pdf", "jpeg", "docx"]
