@@ -751,6 +751,7 @@ def test_the_registry_has_every_builtin_type_once():
         "select",
         "checkboxes",
         "consent",
+        "file",
     ]
     assert registry.types() == list(BUILTIN_TYPES)
 
