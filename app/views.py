@@ -135,7 +135,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
-        limit = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        limit = (request.max_content_length or 0) // (1024 * 1024)
         message = _("What you sent is too large.")
         if limit:
             message += " " + _(

@@ -147,6 +147,7 @@ def fill(slug: str):
     definition = published_definition(form)
     if not form.accepting(utcnow()):
         return render_template("public/closed.html", form=form, definition=definition), 410
+    held.allow_request_size(bound_fields(definition))
     page = page_context(form, definition)
     web_form, fields = page["web_form"], page["fields"]
     with_files = request.method == "POST" and held.file_fields(fields)

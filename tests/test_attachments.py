@@ -160,14 +160,18 @@ def test_required_file_field_asks_for_a_file(client, make_form):
     assert response.status_code == 422
 
 
-@pytest.mark.parametrize("overrides", [{"MAX_CONTENT_LENGTH": 64 * 1024}])
+@pytest.mark.parametrize("overrides", [{"MAX_CONTENT_LENGTH": 1024 * 1024}])
 def test_request_over_the_limit_gets_413(client, make_form, api, overrides):
-    form = make_form(document())
-    response = _post(client, {}, [(PDF + b"0" * 100_000, "a.pdf")])
+    # the item allows 2 files of 1 MB: the request may carry them and 1 MB of answers
+    form = make_form(document(max_size_mb=1, max_files=2))
+    small = _post(client, {}, [(PDF + b"0" * 900_000, "a.pdf"), (PDF + b"0" * 900_000, "b.pdf")])
+    assert small.status_code == 200  # larger than MAX_CONTENT_LENGTH, within the item's total
+    huge = PDF + b"0" * (3 * 1024 * 1024 + 100)
+    response = _post(client, {}, [(huge, "a.pdf")])
     assert response.status_code == 413
-    assert "0 MB" not in response.get_data(as_text=True)
+    assert "3 MB" in response.get_data(as_text=True)
     assert "大きすぎ" in response.get_data(as_text=True)
-    data = {"data": "{}", "doc": (io.BytesIO(PDF + b"0" * 100_000), "a.pdf")}
+    data = {"data": "{}", "doc": (io.BytesIO(huge), "a.pdf")}
     answer = api.post(f"/api/v1/forms/{form.id}/records", data=data)
     assert answer.status_code == 413 and answer.is_json
 

@@ -206,9 +206,10 @@ def create_record(form_id: int):
     """Submit values as the public form would, with the same validation; files of file
     fields come as multipart parts named by the field key."""
     form = _published(form_id, rights.SUBMIT_AS_STAFF)
-    payload, sent_files = _payload()
     definition = published_definition(form)
     fields = bound_fields(definition, _)
+    held.allow_request_size(fields)
+    payload, sent_files = _payload()
     keys = {f.key for f in fields}
     file_keys = {f.key for f in held.file_fields(fields)}
     access = rights.field_access(g.api_user, form)

@@ -42,6 +42,20 @@ def file_fields(fields: Iterable[FieldType]) -> list[FieldType]:
     return [f for f in fields if f.takes_files]
 
 
+#: room in a request for the other answers besides the files
+OTHER_ANSWERS_BYTES = 1024 * 1024
+
+
+def allow_request_size(fields: Iterable[FieldType]) -> None:
+    """Let this request be as large as the form's attachment items allow together (each
+    item's size limit times its file count, plus the other answers), when that is more
+    than ATSUME_MAX_REQUEST_MB. Call it before the request's body is read."""
+    total = sum(f.max_bytes * f.max_files for f in file_fields(fields))
+    if total:
+        limit = current_app.config["MAX_CONTENT_LENGTH"] or 0
+        request.max_content_length = max(limit, total + OTHER_ANSWERS_BYTES)
+
+
 def _serializer(form: Form) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(
         current_app.config["SECRET_KEY"], salt=f"atsume-upload:form-{form.id}"

@@ -45,6 +45,7 @@ def add_on_behalf(form_id: int):
     definition = published_definition(form)
     if surveys.is_staff_form(definition):
         abort(404)  # staff answer their own surveys themselves
+    held.allow_request_size(bound_fields(definition))
     fields, web_form, arranged = _page(form, definition)
     with_files = request.method == "POST" and held.file_fields(fields)
     if with_files:  # files attached before a correction come back from their references
