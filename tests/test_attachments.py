@@ -512,3 +512,19 @@ def test_out_of_range_settings_are_refused(settings):
 
     with pytest.raises(definitions.DefinitionError):
         definitions.load(document(**settings))
+
+
+def test_a_changed_staff_answer_keeps_only_its_new_files(client, make_form, staff, login):
+    doc = document()
+    doc["settings"] = {"audience": "staff", "one_answer_per_person": True, "confirm_page": False}
+    form = make_form(doc)
+    login(staff)
+    assert _post(client, {}, [(PDF, "初回.pdf")], action="submit").status_code == 303
+    assert _post(client, {}, [(PNG, "差し替え.png")], action="submit").status_code == 303
+    assert store.count(form) == 1
+    record = store.query(form, []).records[0]
+    rows = db.session.scalars(sa.select(Attachment).order_by(Attachment.id)).all()
+    assert [(r.filename, r.record_id) for r in rows] == [
+        ("初回.pdf", None),  # unattached: purged with the other unattached uploads
+        ("差し替え.png", record.id),
+    ]

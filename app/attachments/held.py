@@ -185,11 +185,24 @@ def uploads_of(fields: list[FieldType], values: dict) -> dict[str, list[Upload]]
 
 
 def attach_step(form: Form, uploads: dict[str, list[Upload]]):
-    """An ``after_add`` step that attaches the held uploads to the new record."""
+    """An ``after_add`` step that attaches the held uploads to the new record (or to a
+    changed one: files it had in these items and no longer has become unattached, and are
+    purged with the other unattached uploads)."""
 
     def attach(record):
         for field_key, items in uploads.items():
             ids = [u.id for u in items if u.id is not None]
+            db.session.execute(
+                sa.update(Attachment)
+                .where(
+                    Attachment.form_id == form.id,
+                    Attachment.record_id == record.id,
+                    Attachment.field_key == field_key,
+                    Attachment.id.notin_(ids),
+                )
+                .values(record_id=None)
+                .execution_options(synchronize_session=False)
+            )
             if not ids:
                 continue
             result = db.session.execute(
