@@ -41,6 +41,8 @@ HOSTILE = {
         [["zz", "zz", "d1"], ["d1"], ["d1", "d2", "d3", "d3"]],
     ),
     "consent": ({}, ["false", ""]),
+    # a forged reference to an earlier upload, several of them, nothing attached
+    "file": ({"max_files": 1}, ["not-a-reference", ["a", "b"], ""]),
 }
 
 
