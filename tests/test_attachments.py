@@ -377,6 +377,11 @@ def test_csv_shows_file_names(client, make_form, staff, login):
     login(staff)
     text = client.get(f"/staff/forms/{form.id}/records.csv").get_data(as_text=True)
     assert "写真.png" in text
+    listing = client.get(f"/staff/forms/{form.id}/records")
+    assert listing.status_code == 200
+    html = listing.get_data(as_text=True)
+    assert "写真.png (1 KB)" in html
+    assert f"/staff/forms/{form.id}/records.zip" in html
 
 
 # -------------------------------------------------------------- API
