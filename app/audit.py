@@ -68,6 +68,7 @@ RECORD_STATUS = "record.status"
 RECORD_ASSIGN = "record.assign"
 RECORD_RESTORE = "record.restore"
 RECORD_PURGE = "record.purge"
+RECORD_FILE = "record.file"
 WORKFLOW_CHANGE = "form.workflow"
 AUDIT_EXPORT = "audit.export"
 AUDIT_PRUNE = "audit.prune"
@@ -108,6 +109,7 @@ ACTION_LABELS = {
     RECORD_ASSIGN: _l("Record assigned"),
     RECORD_RESTORE: _l("Record restored from the trash"),
     RECORD_PURGE: _l("Records deleted from the trash"),
+    RECORD_FILE: _l("Attached file downloaded"),
     WORKFLOW_CHANGE: _l("Workflow changed"),
     AUDIT_EXPORT: _l("Audit log exported"),
     AUDIT_PRUNE: _l("Old audit entries removed"),

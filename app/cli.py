@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 
 from app import accounts, audit, audit_retention, lockout, organisation, second_factor, seed
+from app.attachments import purge
 from app.mail import worker as mail_worker
 from app.models import Department, User
 from app.records import trash
@@ -210,6 +211,13 @@ def worker_command(once, interval):
         return
     click.echo(f"Sending queued e-mail every {interval:g} seconds (Ctrl+C to stop).")
     mail_worker.poll(interval)
+@atsume.command("purge-uploads")
+def purge_uploads_command():
+    """Delete uploads never attached to a record (after a day) and the files of records
+    deleted from the trash."""
+    held = purge.unattached()
+    orphaned = purge.orphaned()
+    click.echo(f"Deleted {held} unattached uploads and {orphaned} files of deleted records.")
 
 
 def register(app: Flask) -> None:

@@ -75,7 +75,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env("ATSUME_SECURE_COOKIES", "0") == "1",
         # origins (space-separated) that may show public forms in a frame; none by default
         "ATSUME_FRAME_ANCESTORS": env("ATSUME_FRAME_ANCESTORS", ""),
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # the largest request (all attached files together); larger ones get a 413 page
+        "MAX_CONTENT_LENGTH": _number("ATSUME_MAX_REQUEST_MB", 30, minimum=1) * 1024 * 1024,
+        # attached files are stored here, outside the web root, under random names
+        "ATSUME_UPLOAD_DIR": env("ATSUME_UPLOAD_DIR")
+        or str(Path(instance_path) / "uploads"),
         # the public address of the site, for links made outside a request (e-mail)
         "ATSUME_PUBLIC_URL": env("ATSUME_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
         "ATSUME_PAGE_SIZE": 50,

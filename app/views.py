@@ -135,7 +135,15 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
-        return _error(413, _("Too large"), _("What you sent is too large."))
+        limit = (request.max_content_length or 0) // (1024 * 1024)
+        message = _("What you sent is too large.")
+        if limit:
+            message += " " + _(
+                "Everything sent at once (attached files included) may be at most %(n)d MB. "
+                "Go back and attach smaller or fewer files.",
+                n=limit,
+            )
+        return _error(413, _("Too large"), message)
 
     @app.errorhandler(415)
     def unsupported(error):

@@ -68,7 +68,9 @@ def describe_setting(name: str, field: fields.Field, _: Callable[[str], str]) ->
         setting["options"] = [[value, _(label)] for value, label in field.metadata["options"]]
     if field.metadata.get("seats"):
         setting["seats"] = True  # each choice may have its own seats (event registration)
-    default = field.load_default
+    default = field.load_default() if callable(field.load_default) else field.load_default
+    if isinstance(default, list):
+        setting["default_list"] = default  # ticked when the item does not set its own
     if isinstance(default, (int, float, str)) and not isinstance(default, bool) and default != "":
         setting["default"] = default  # shown in the empty box: what applies if left empty
     for rule in field.validators:

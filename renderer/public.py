@@ -11,6 +11,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app import audit, roles, surveys
+from app.attachments import held
 from app.events import registration
 from app.events import view as event_view
 from app.events.links import cancel_url
@@ -25,6 +26,7 @@ from app.records.access import own_answer, submitted_receipt
 from app.records.submission import AlreadyAnswered, submit, submit_staff_answer
 from app.security_headers import allow_embedding_by, embeddable
 from app.staff.blueprint import must_enrol
+from builder.fields.file import human_size
 from renderer import conditions, pages, spam_guard
 from renderer.form_class import (
     FIELD_PREFIX,
@@ -40,6 +42,7 @@ from renderer.widgets import aria
 
 blueprint = Blueprint("public", __name__)
 blueprint.add_app_template_global(aria, "aria")
+blueprint.add_app_template_filter(human_size, "file_size")
 
 
 @blueprint.app_template_global("spam_guard_inputs")
@@ -182,8 +185,16 @@ def fill(slug: str):
     definition = published_definition(form)
     if not form.accepting(utcnow()):
         return render_template("public/closed.html", form=form, definition=definition), 410
+    held.allow_request_size(bound_fields(definition))
     page = page_context(form, definition)
     web_form, fields = page["web_form"], page["fields"]
+    with_files = request.method == "POST" and held.file_fields(fields)
+    if with_files:  # references to files attached earlier become the files again
+        web_form = page["web_form"] = build_form_class(fields)(
+            formdata=held.request_formdata(
+                form, fields, field_name, request.form.get("submission_token", "")
+            )
+        )
     staff_form = surveys.is_staff_form(definition)
     staff_answer = _staff_answer(form, definition, page) if staff_form else None
     if staff_answer is not None and staff_answer.closed_to_me:
@@ -237,7 +248,11 @@ def fill(slug: str):
             return _show_page(form, definition, page, formdata, step, hidden)
         action = "confirm"
     visible = [ft.key for ft in fields if ft.key not in hidden]
-    if not conditions.validate_keys(web_form, visible):
+    valid = conditions.validate_keys(web_form, visible)
+    if with_files:  # checked files are kept, whatever else needs correcting
+        kept = held.valid_uploads(web_form, fields, field_name)
+        held.hold(form, kept, web_form.submission_token.data)
+    if not valid:
         wrong = {name.removeprefix(FIELD_PREFIX) for name in web_form.errors}
         first = next((i for i, p in enumerate(page_list) if wrong & set(p.field_keys())), index)
         first_keys = [k for k in page_list[first].field_keys() if k in visible]
@@ -263,8 +278,9 @@ def fill(slug: str):
             "public/confirm.html", **page, shown=shown, hidden=hidden_inputs(values, fields)
         )
     token = web_form.submission_token.data
-    if staff_answer is None:
-        try:
+    attach = [held.attach_step(form, held.uploads_of(fields, values))]
+    try:
+        if staff_answer is None:
             record, _created = submit(
                 form,
                 definition,
@@ -272,16 +288,24 @@ def fill(slug: str):
                 token=token,
                 after_add=[
                     *registration.after_add_steps(form, definition),
+                    *attach,
                     submission_step(form, definition, cancel_url),
                 ],
             )
-        except registration.Refused as exc:
-            return _refused(page, values, exc)
-    else:
-        try:
-            record = _store_staff_answer(form, definition, values, staff_answer.survey, token)
-        except AlreadyAnswered:
-            return render_template("public/answered.html", **page), 409
+        else:
+            record = _store_staff_answer(
+                form, definition, values, staff_answer.survey, token, attach
+            )
+    except registration.Refused as exc:
+        return _refused(page, values, exc)
+    except AlreadyAnswered:
+        return render_template("public/answered.html", **page), 409
+    except held.UploadGone as gone:
+        web_form[field_name(gone.field_key)].errors = [
+            _("A file attached earlier could not be found. Please attach it again.")
+        ]
+        web_form[field_name(gone.field_key)].data = []
+        return render_template("public/form.html", **page), 409
     # A staff answer's thank-you address names no record: addresses end up in proxy logs
     # next to the person's address, which would undo an anonymous survey.
     ticket = receipt_ticket(form, record.id if staff_answer is None else STAFF_TICKET)
@@ -367,7 +391,7 @@ def _staff_answer(form: Form, definition, page: dict) -> _StaffAnswer:
     return _StaffAnswer(survey, previous, closed_to_me=answered is not None and survey.anonymous)
 
 
-def _store_staff_answer(form: Form, definition, values: dict, survey, token: str):
+def _store_staff_answer(form: Form, definition, values: dict, survey, token: str, after_add=()):
     """Store the person's answer; the audit log notes it, except for an anonymous survey:
     an entry names the person and its time matches the record's, which would undo the
     anonymity (``survey_respondent`` says who answered, without when or what)."""
@@ -379,6 +403,7 @@ def _store_staff_answer(form: Form, definition, values: dict, survey, token: str
         one_answer_per_person=survey.one_answer_per_person,
         anonymous=survey.anonymous,
         token=token,
+        after_add=after_add,
     )
     if survey.anonymous:
         return record

@@ -78,10 +78,11 @@ def overrides():
 
 
 @pytest.fixture
-def app_config(database, overrides):
+def app_config(database, overrides, tmp_path):
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
+        "ATSUME_UPLOAD_DIR": str(tmp_path / "uploads"),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "ATSUME_MIN_FILL_SECONDS": 0,  # tests answer faster than a person; spam tests set it

@@ -752,6 +752,7 @@ def test_the_registry_has_every_builtin_type_once():
         "checkboxes",
         "consent",
         "hidden",
+        "file",
     ]
     assert registry.types() == list(BUILTIN_TYPES)
 

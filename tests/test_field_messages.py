@@ -43,6 +43,8 @@ HOSTILE = {
     "consent": ({}, ["false", ""]),
     # set from the address and never shown: it refuses nothing, it cuts (see test_prefill…)
     "hidden": ({"max_length": 3}, []),
+    # a forged reference to an earlier upload, several of them, nothing attached
+    "file": ({"max_files": 1}, ["not-a-reference", ["a", "b"], ""]),
 }
 
 

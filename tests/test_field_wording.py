@@ -99,6 +99,16 @@ HINTS = [
         "2026年4月1日から2026年4月30日まで",
         "From 2026-04-01 to 2026-04-30",
     ),
+    (
+        {"type": "file"},
+        "PDF、JPEG画像、PNG画像、1ファイル5 MBまで。",
+        "PDF, JPEG image, PNG image, up to 5 MB per file.",
+    ),
+    (
+        {"type": "file", "kinds": ["docx", "xlsx"], "max_files": 3, "max_size_mb": 10},
+        "Word（.docx）、Excel（.xlsx）、1ファイル10 MBまで、3個まで。",
+        "Word (.docx), Excel (.xlsx), up to 10 MB per file, up to 3 files.",
+    ),
 ]
 
 
@@ -111,11 +121,11 @@ def test_hints_read_as_one_language(client, make_form, spec, japanese, english):
     assert f'<span class="hint">{english}</span>' in en
 
 
-def test_only_number_and_date_fields_have_hints():
+def test_only_number_date_and_file_fields_have_hints():
     """Every other type shows no hint line that could mix languages."""
     for name in registry.names():
         field_type = registry.bind({"type": name, "key": "x", "label": "x", "choices": []})
-        if name not in ("number", "date"):
+        if name not in ("number", "date", "file"):
             assert field_type.hint() == "", name
 
 

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import ast
 import copy
+import io
 import json
 import pathlib
+import zipfile
 
 import pytest
+import sqlalchemy as sa
 from flask import url_for
 
 from app import rights
+from app.attachments import held
 from app.extensions import db
 from app.forms import operations
-from app.models import Grant
+from app.models import Attachment, Grant
 from app.records.submission import submit
 from app.tokens import create_token
+from builder.fields.uploads import Upload
 from tests.conftest import ELECTION, log_in
 
 #: (endpoint, method) -> what the route needs (a right, or VIEW_FORM: any right on the form)
@@ -67,6 +72,8 @@ REQUIRED = {
     ("staff.add_comment", "POST"): rights.VIEW_RECORDS,
     ("staff.delete_comment", "POST"): rights.VIEW_RECORDS,
     ("staff.mention_candidates", "GET"): rights.VIEW_RECORDS,
+    ("staff.export_zip", "GET"): rights.EXPORT,
+    ("staff.download_attachment", "GET"): rights.VIEW_RECORDS,
     ("staff.set_record_status", "POST"): rights.EDIT_RECORDS,
     ("staff.set_record_assignee", "POST"): rights.EDIT_RECORDS,
     ("staff.trash_record", "POST"): rights.DELETE_RECORDS,
@@ -87,6 +94,7 @@ REQUIRED = {
     ("api.list_records", "GET"): rights.VIEW_RECORDS,
     ("api.get_record", "GET"): rights.VIEW_RECORDS,
     ("api.export_records", "GET"): rights.EXPORT,
+    ("api.download_attachment", "GET"): rights.VIEW_RECORDS,
     ("api.create_record", "POST"): rights.ADD_RECORDS,
     ("api.update_record", "PATCH"): rights.EDIT_RECORDS,
     ("api.record_history", "GET"): rights.VIEW_RECORDS,
@@ -165,6 +173,12 @@ def world(app, make_user, make_form, other_department):
     form = make_form(document)
     definition = operations.load_draft(form)
     record, _new = submit(form, definition, {"name": SECRET, "age": 41, "ward": "一関"})
+    # a file of a visible field, for the download routes
+    pdf = Upload(name="a.pdf", size=4, content_type="application/pdf", stream=io.BytesIO(b"%PDF"))
+    uploads = {"ward": [pdf]}
+    held.hold(form, uploads, bound_to="matrix")
+    held.attach_step(form, uploads)(record)
+    db.session.commit()
 
     def user_with(name: str, granted: set[str], fields: dict | None = None):
         user = make_user(name, dept=other_department)
@@ -181,7 +195,14 @@ def world(app, make_user, make_form, other_department):
 def _url(app, endpoint, form, record):
     with app.test_request_context():
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-        values = {"form_id": form.id, "record_id": record.id, "number": 1}
+        values = {
+            "form_id": form.id,
+            "record_id": record.id,
+            "number": 1,
+            "attachment_id": db.session.scalar(
+                sa.select(Attachment.id).where(Attachment.record_id == record.id)
+            ),
+        }
         return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
 
 
@@ -202,6 +223,11 @@ def _text(response) -> str:
         return json.dumps(response.get_json(), ensure_ascii=False)
     if response.mimetype.startswith("image/") and response.mimetype != "image/svg+xml":
         return ""  # a picture (a QR code) carries no record values
+    if response.mimetype == "application/zip":  # every file of the archive, as text
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
+        return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    if response.mimetype == "application/pdf":
+        return response.get_data().decode("latin-1")
     return response.get_data(as_text=True)
 
 

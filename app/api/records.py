@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from app import audit, query_args, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
+from app.attachments import files, held
 from app.events import registration
 from app.events import view as event_view
 from app.events.links import cancel_url
 from app.forms.published import bound_fields, published_definition
+from app.json_input import JsonInputError, loads
 from app.mail.notify import submission_step
 from app.records import download, export
 from app.records.access import FieldNotVisible, RecordAccess
@@ -22,14 +24,14 @@ from app.records.submission import submit
 from app.records.tables import API
 from builder.system_names import api_name
 from renderer import conditions
-from renderer.form_class import FIELD_PREFIX, build_form_class, formdata_from_json
+from renderer.form_class import FIELD_PREFIX, build_form_class, field_name, formdata_from_json
 
 PAGING = {"limit", "offset", "sort"}
 MAX_LIMIT = 1000
 
 
-def _record_json(record, entries, types) -> dict:
-    return {
+def _record_json(record, entries, types, attached=None) -> dict:
+    body = {
         "id": record.id,
         "receipt_no": record.receipt_no,
         "status": record.status,
@@ -40,6 +42,21 @@ def _record_json(record, entries, types) -> dict:
             if not e["retired"]
         },
     }
+    if attached is not None:
+        body["attachments"] = [
+            files.as_json(
+                row,
+                url_for(
+                    "api.download_attachment",
+                    form_id=row.form_id,
+                    record_id=record.id,
+                    attachment_id=row.id,
+                    _external=True,
+                ),
+            )
+            for row in attached.get(record.id, [])
+        ]
+    return body
 
 
 def _published(form_id: int, action: str):
@@ -132,7 +149,11 @@ def list_records(form_id: int):
             "total": page.total,
         },
     )
-    return {"total": page.total, "items": [_record_json(r, entries, types) for r in page.records]}
+    attached = files.for_records(access, [r.id for r in page.records])
+    return {
+        "total": page.total,
+        "items": [_record_json(r, entries, types, attached) for r in page.records],
+    }
 
 
 @blueprint.get("/forms/<int:form_id>/records/<int:record_id>")
@@ -147,7 +168,38 @@ def get_record(form_id: int, record_id: int):
         record_id=record.id,
         detail={"receipt_no": record.receipt_no},
     )
-    return _record_json(record, entries, access.types(_, entries))
+    attached = files.for_records(access, [record.id])
+    return _record_json(record, entries, access.types(_, entries), attached)
+
+
+@blueprint.get("/forms/<int:form_id>/records/<int:record_id>/attachments/<int:attachment_id>")
+def download_attachment(form_id: int, record_id: int, attachment_id: int):
+    """One attached file of a record (view_records right, its field visible)."""
+    access, _entries = _access(form_id)
+    row = files.find(access, record_id, attachment_id)
+    if row is None:
+        return problem(404, _("No such file."))
+    audit.record(
+        audit.RECORD_FILE,
+        form=access.form,
+        record_id=record_id,
+        detail={"attachment": row.id, "field": row.field_key, "filename": row.filename},
+    )
+    return files.download(row)
+
+
+def _payload() -> tuple[dict, dict]:
+    """The values sent (a JSON body, or the JSON "data" part of a multipart body) and the
+    files sent (multipart parts named by field key)."""
+    if request.mimetype != "multipart/form-data":
+        return json_body(), {}
+    try:
+        payload = loads(request.form.get("data", "{}"))
+    except JsonInputError as exc:
+        abort(problem(400, exc.message))
+    if not isinstance(payload, dict):
+        abort(problem(400, _("The request body must be a JSON object.")))
+    return payload, {name: request.files.getlist(name) for name in request.files}
 
 
 def validated_values(
@@ -157,21 +209,30 @@ def validated_values(
     *,
     only_given: bool = False,
     definition=None,
+    files: dict | None = None,
 ) -> tuple[dict, dict]:
     """(field key -> value to store, field key -> messages) for an API JSON object,
     checked as the public form checks it. *refused* gives the message for a field the
     caller may not set (None: allowed). With *only_given*, only the fields in *payload*
     are checked (a partial change), so an item left out is not "required". With the
     *definition*, a question hidden by its display condition is neither checked nor
-    stored, as on the public form: a value sent for it is ignored."""
+    stored, as on the public form: a value sent for it is ignored. *files* are the uploaded
+    parts of a multipart request, by field key."""
+    files = files or {}
     keys = {f.key for f in fields}
+    file_keys = {f.key for f in held.file_fields(fields)}
     errors = {}
-    for name in payload:
+    for name in [*payload, *files]:
         message = _("Unknown field.") if name not in keys else refused(name)
         if message:
             errors[name] = [message]
+        elif name in files and name not in file_keys:
+            errors[name] = [_("This field does not take files.")]
     checked = [f for f in fields if f.key in payload] if only_given else fields
     formdata, type_errors = formdata_from_json(payload, checked)
+    for name in file_keys & set(files):
+        for file in files[name]:
+            formdata.add(field_name(name), file)
     errors.update({k: [v] for k, v in type_errors.items()})
     if errors:
         return {}, errors
@@ -187,17 +248,20 @@ def validated_values(
 
 @blueprint.post("/forms/<int:form_id>/records")
 def create_record(form_id: int):
-    """Submit values as the public form would, with the same validation."""
+    """Submit values as the public form would, with the same validation; files of file
+    fields come as multipart parts named by the field key."""
     form = _published(form_id, rights.SUBMIT_AS_STAFF)
-    payload = json_body()
     definition = published_definition(form)
     fields = bound_fields(definition, _)
+    held.allow_request_size(fields)
+    payload, sent_files = _payload()
     access = rights.field_access(g.api_user, form)
     values, errors = validated_values(
         payload,
         fields,
         lambda key: None if access.can_set_on_add(key) else _("You may not set this field."),
         definition=definition,
+        files=sent_files,
     )
     if errors:
         return problem(422, _("The record has problems."), errors)
@@ -208,6 +272,8 @@ def create_record(form_id: int):
     event_problems = event_view.check_answers(form, definition, values)
     if event_problems:
         return problem(422, _("The record has problems."), event_problems)
+    uploads = held.uploads_of(fields, values)
+    held.hold(form, uploads, bound_to=token or "api")
     try:
         record, created = submit(
             form,
@@ -218,6 +284,7 @@ def create_record(form_id: int):
             source=API,
             after_add=[
                 *registration.after_add_steps(form, definition),
+                held.attach_step(form, uploads),
                 submission_step(form, definition, cancel_url),
             ],
         )
@@ -239,7 +306,8 @@ def create_record(form_id: int):
     if not rights.can(g.api_user, rights.VIEW_RECORDS, form):
         return _record_json(record, [], {}), status  # the receipt, without values
     reader, entries = _access(form_id)
-    return _record_json(reader.strip(record), entries, reader.types(_, entries)), status
+    attached = files.for_records(reader, [record.id])
+    return _record_json(reader.strip(record), entries, reader.types(_, entries), attached), status
 
 
 def _refused(error: str, message: str, exc: registration.Refused, definition):

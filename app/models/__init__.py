@@ -1,6 +1,7 @@
 """System tables (managed by Alembic); per-form record tables live in app.records."""
 
 from app.models.api_token import ApiToken
+from app.models.attachment import Attachment
 from app.models.audit_event import AuditEvent
 from app.models.department import Department, department_member
 from app.models.form import Form, FormAddress, FormVersion
@@ -19,6 +20,7 @@ from app.models.user import User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Department",
     "Form",

@@ -68,6 +68,7 @@ def submit_staff_answer(
     one_answer_per_person: bool,
     anonymous: bool,
     token: str | None = None,
+    after_add: Sequence[Callable[[store.Record], store.Record | None]] = (),
 ) -> tuple[store.Record, bool]:
     """Store a staff member's answer to a staff form; return it and whether it is new.
 
@@ -80,7 +81,14 @@ def submit_staff_answer(
     for attempt in range(2):
         try:
             return _store_staff_answer(
-                form, definition, by_column, user.id, one_answer_per_person, anonymous, token
+                form,
+                definition,
+                by_column,
+                user.id,
+                one_answer_per_person,
+                anonymous,
+                token,
+                after_add,
             )
         except IntegrityError:
             db.session.rollback()
@@ -91,7 +99,7 @@ def submit_staff_answer(
 
 @write_transaction
 def _store_staff_answer(
-    form, definition, by_column, user_id, one_answer_per_person, anonymous, token
+    form, definition, by_column, user_id, one_answer_per_person, anonymous, token, after_add
 ) -> tuple[store.Record, bool]:
     answered = db.session.get(SurveyRespondent, (form.id, user_id))
     version = form.published_version.number
@@ -104,6 +112,8 @@ def _store_staff_answer(
         # a change replaces the answer, whichever page (token) it comes from
         record = store.update(form, answered.record_id, version, by_column, user_id=user_id)
         if record is not None:
+            for step in after_add:
+                record = step(record) or record
             return record, False
     elif repeated is not None:  # the same page sent twice
         return repeated, False
@@ -122,4 +132,6 @@ def _store_staff_answer(
     )
     if one_answer_per_person and not anonymous:
         answered.record_id = record.id
+    for step in after_add:
+        record = step(record) or record
     return record, True

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import audit, rights, surveys
+from app.attachments import held
 from app.forms.published import bound_fields, published_definition
 from app.records.submission import submit
 from app.records.tables import STAFF
@@ -44,7 +45,14 @@ def add_on_behalf(form_id: int):
     definition = published_definition(form)
     if surveys.is_staff_form(definition):
         abort(404)  # staff answer their own surveys themselves
+    held.allow_request_size(bound_fields(definition))
     fields, web_form, arranged = _page(form, definition)
+    with_files = request.method == "POST" and held.file_fields(fields)
+    if with_files:  # files attached before a correction come back from their references
+        bound_to = f"staff:{request.form.get('submission_token', '')}"
+        web_form = build_form_class(fields)(
+            formdata=held.request_formdata(form, fields, field_name, bound_to)
+        )
     context = {
         "form": form,
         "definition": definition,
@@ -53,19 +61,32 @@ def add_on_behalf(form_id: int):
         "field_name": field_name,
         "hidden_count": len(bound_fields(definition, _)) - len(fields),
     }
-    if request.method == "GET" or not web_form.validate():
+    valid = request.method == "POST" and web_form.validate()
+    if with_files:  # checked files are kept, whatever else needs correcting
+        kept = held.valid_uploads(web_form, fields, field_name)
+        held.hold(form, kept, f"staff:{web_form.submission_token.data}")
+    if not valid:
         if not web_form.submission_token.data:
             web_form.submission_token.data = uuid.uuid4().hex
         status = 422 if request.method == "POST" else 200
         return render_template("records/add_on_behalf.html", **context), status
-    record, created = submit(
-        form,
-        definition,
-        cleaned_values(web_form, fields),
-        token=f"staff:{web_form.submission_token.data}",
-        user_id=current_user.id,
-        source=STAFF,
-    )
+    values = cleaned_values(web_form, fields)
+    try:
+        record, created = submit(
+            form,
+            definition,
+            values,
+            token=f"staff:{web_form.submission_token.data}",
+            user_id=current_user.id,
+            source=STAFF,
+            after_add=[held.attach_step(form, held.uploads_of(fields, values))],
+        )
+    except held.UploadGone as gone:
+        bound = web_form[field_name(gone.field_key)]
+        bound.errors, bound.data = [
+            _("A file attached earlier could not be found. Please attach it again.")
+        ], []
+        return render_template("records/add_on_behalf.html", **context), 409
     if created:
         audit.record(
             audit.RECORD_CREATE,

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import audit, query_args, rights
+from app.attachments import files
 from app.forms.published import published_definition
 from app.records import download, export
 from app.records.access import FieldNotVisible, RecordAccess
@@ -102,6 +103,7 @@ def record_detail(form_id: int, record_id: int):
         heading=lambda e: column_heading(e, _("retired")),
         definition=published_definition(form),
         respondent=respondent_names(form),
+        attachments=files.for_records(access, [record.id])[record.id],
         **record_workflow.detail_context(access, record),
     )
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from builder.fields.base import FieldType, FilterError
 from builder.fields.choice import CheckboxesType, ConsentType, RadioType, SelectType
 from builder.fields.date import DateType
+from builder.fields.file import FileType
 from builder.fields.hidden import HiddenType
 from builder.fields.number import NumberType
 from builder.fields.phone import PhoneType
@@ -29,6 +30,7 @@ BUILTIN_TYPES: tuple[type[FieldType], ...] = (
     CheckboxesType,
     ConsentType,
     HiddenType,
+    FileType,
 )
 
 

@@ -18,6 +18,7 @@ from wtforms import validators as v
 
 from builder import itaiji
 from builder.fields.exact_decimal import ExactDecimal
+from builder.fields.uploads import FileList
 from builder.i18n import N_, Msg
 from builder.normalise import nfkc
 
@@ -30,6 +31,7 @@ STORAGE_TYPES: dict[str, Callable[[], sa.types.TypeEngine] | None] = {
     "date": sa.Date,
     "boolean": sa.Boolean,
     "multi": None,  # values live in the form's child value table
+    "files": FileList,  # JSON summaries of attached files (builder.fields.file)
 }
 
 FILTER_LABELS = {
@@ -123,6 +125,8 @@ class FieldType:
     identifies_applicant: bool = True
     #: whether a value is an e-mail address that mail can be sent to (the auto-reply)
     mail_address: bool = False
+    #: whether answers are uploaded files (the web layer stores them: app.attachments)
+    takes_files: bool = False
 
     def __init__(
         self,

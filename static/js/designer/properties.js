@@ -93,6 +93,22 @@ export function inputFor(item, setting, id, describedBy) {
         ]));
       });
       return box;
+    case "options_multi":
+      // several of a fixed list (the kinds of file an attachment item accepts)
+      var chosenNow = value || (setting.default_list || []);
+      var group = h("div", Object.assign({ class: "choice-defaults", role: "group" }, common));
+      setting.options.forEach(function (option) {
+        group.appendChild(h("label", { class: "inline-check" }, [
+          h("input", { type: "checkbox", value: option[0], checked: chosenNow.indexOf(option[0]) >= 0 ? true : null,
+            onchange: function () {
+              var chosen = Array.prototype.filter.call(group.querySelectorAll("input"), function (i) { return i.checked; })
+                .map(function (i) { return i.value; });
+              setValue(item, setting, chosen.length ? chosen : "");
+            } }),
+          document.createTextNode(" " + option[1]),
+        ]));
+      });
+      return group;
     case "choices":
       return choicesEditor(item, setting, id, describedBy);
     case "conditions":
@@ -244,7 +260,7 @@ export function renderProperties() {
         h("label", { class: "inline-check" }, [control, document.createTextNode(" " + setting.label)]),
       ]);
     } else {
-      var isGroup = ["choices", "choice_multi", "conditions"].indexOf(setting.widget) >= 0;
+      var isGroup = ["choices", "choice_multi", "conditions", "options_multi"].indexOf(setting.widget) >= 0;
       row = h("div", { class: "prop" + (problem ? " field--error" : "") }, [
         isGroup ? h("p", { class: "field-label", id: id + "-label", text: setting.label })
           : h("label", { class: "field-label", for: id, text: setting.label }),
