@@ -55,6 +55,7 @@ REQUIRED = {
     ("staff.records", "GET"): rights.VIEW_RECORDS,
     ("staff.record_detail", "GET"): rights.VIEW_RECORDS,
     ("staff.export_csv", "GET"): rights.EXPORT,
+    ("staff.saved_view", "POST"): rights.VIEW_RECORDS,
     ("api.get_form", "GET"): rights.VIEW_FORM,
     ("api.replace_draft", "PUT"): rights.MANAGE,
     ("api.publish", "POST"): rights.MANAGE,

@@ -9,6 +9,7 @@ from app.models.login_session import LoginSession
 from app.models.login_throttle import LoginThrottle
 from app.models.record_revision import RecordRevision
 from app.models.recovery_code import RecoveryCode
+from app.models.saved_view import SavedView
 from app.models.survey_respondent import SurveyRespondent
 from app.models.template import Template
 from app.models.user import User
@@ -25,6 +26,7 @@ __all__ = [
     "LoginThrottle",
     "RecordRevision",
     "RecoveryCode",
+    "SavedView",
     "SurveyRespondent",
     "Template",
     "User",

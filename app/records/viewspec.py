@@ -23,7 +23,12 @@ from werkzeug.datastructures import MultiDict
 
 ALL, ANY = "all", "any"
 #: arguments that are part of a spec but not filters
-SPEC_ARGUMENTS = frozenset({"columns", "match", "sort", "dir", "page_size", "q"})
+#: the sort editor of the list page: sort_key1=f_age&sort_dir1=desc&sort_key2=…
+SORT_FIELDS = 3
+SORT_EDITOR = frozenset(
+    name for n in range(1, SORT_FIELDS + 1) for name in (f"sort_key{n}", f"sort_dir{n}")
+)
+SPEC_ARGUMENTS = frozenset({"columns", "match", "sort", "dir", "page_size", "q"}) | SORT_EDITOR
 #: arguments that move through a view without changing it
 PAGING_ARGUMENTS = frozenset(
     {"page", "after", "before", "count", "view", "lang", "limit", "offset"}
@@ -127,11 +132,18 @@ def from_args(args) -> ViewSpec:
         name.strip() for raw in args.getlist("columns") for name in raw.split(",") if name.strip()
     ]
     page_size = (args.get("page_size") or "").strip()
+    sort = parse_sort(args.get("sort", ""), args.get("dir"))
+    if any(args.get(name) for name in SORT_EDITOR):
+        edited = [
+            (args.get(f"sort_key{n}", "").strip(), args.get(f"sort_dir{n}") == "desc")
+            for n in range(1, SORT_FIELDS + 1)
+        ]
+        sort = [(name, descending) for name, descending in edited if name]
     return ViewSpec(
         columns=list(dict.fromkeys(columns)),
         filters=filters,
         match=ANY if args.get("match") == ANY else ALL,
-        sort=parse_sort(args.get("sort", ""), args.get("dir")),
+        sort=list(dict((name, (name, d)) for name, d in sort).values()),
         page_size=int(page_size) if page_size.isdigit() and len(page_size) < 6 else None,
         q=(args.get("q") or "").replace("\x00", "").strip()[:200],
     )

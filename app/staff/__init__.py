@@ -9,6 +9,7 @@ from app.staff import (  # noqa: F401 - attach their routes
     permissions,
     records,
     reuse,
+    saved_views,
     settings,
     two_factor,
     versions,
