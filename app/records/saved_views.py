@@ -16,6 +16,7 @@ from app.models import Form, SavedView, User
 from app.models.saved_view import NAME_LENGTH
 from app.records.viewspec import ViewSpec
 from app.transactions import write_transaction
+from builder.i18n import N_
 
 
 class ViewProblem(ValueError):
@@ -63,9 +64,9 @@ def may_change(user: User, form: Form, view: SavedView) -> bool:
 def _name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise ViewProblem("Enter a name for the view.")
+        raise ViewProblem(N_("Enter a name for the view."))
     if len(name) > NAME_LENGTH:
-        raise ViewProblem("Enter a name of at most 100 characters.")
+        raise ViewProblem(N_("Enter a name of at most 100 characters."))
     return name
 
 
@@ -73,9 +74,9 @@ def _check_default(user: User, form: Form, shared: bool, is_default: bool) -> No
     if not is_default:
         return
     if not rights.can(user, rights.MANAGE, form):
-        raise ViewProblem("Only those who manage the form choose its default view.")
+        raise ViewProblem(N_("Only those who manage the form choose its default view."))
     if not shared:
-        raise ViewProblem("The default view must be shared.")
+        raise ViewProblem(N_("The default view must be shared."))
 
 
 def _clear_default(form: Form, keep: SavedView | None = None) -> None:
@@ -126,16 +127,16 @@ def change(
 ) -> SavedView:
     """Rename *view*, replace its spec, share or unshare it, or make it the default."""
     if not may_change(user, form, view):
-        raise ViewProblem("You may not change this view.")
+        raise ViewProblem(N_("You may not change this view."))
     shared = view.shared if shared is None else shared
     if shared != view.shared and view.owner_id != user.id:
-        raise ViewProblem("Only its owner shares or unshares a view.")
+        raise ViewProblem(N_("Only its owner shares or unshares a view."))
     wanted_default = view.is_default if is_default is None else is_default
     if wanted_default != view.is_default or (view.is_default and not shared):
         if not rights.can(user, rights.MANAGE, form):
-            raise ViewProblem("Only those who manage the form choose its default view.")
+            raise ViewProblem(N_("Only those who manage the form choose its default view."))
     if wanted_default and not shared:
-        raise ViewProblem("The default view must be shared.")
+        raise ViewProblem(N_("The default view must be shared."))
     if name is not None:
         view.name = _name(name)
     if spec is not None:
@@ -151,5 +152,5 @@ def change(
 def delete(user: User, form: Form, view: SavedView) -> None:
     """Delete *view* (its owner, or a manager for a shared view)."""
     if not may_change(user, form, view):
-        raise ViewProblem("You may not delete this view.")
+        raise ViewProblem(N_("You may not delete this view."))
     db.session.delete(view)

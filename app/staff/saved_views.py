@@ -15,6 +15,7 @@ from app.records.access import RecordAccess
 from app.records.saved_views import ViewProblem
 from app.staff.blueprint import blueprint, form_or_404
 from app.staff.records import compile_request, list_url
+from builder.i18n import N_
 
 
 def _spec(access: RecordAccess) -> viewspec.ViewSpec:
@@ -59,7 +60,7 @@ def saved_view(form_id: int):
         named = request.form.get("view", "")
         view = saved_views.find(current_user, form, int(named)) if named.isdigit() else None
         if view is None:
-            raise ViewProblem("There is no such view.")
+            raise ViewProblem(N_("There is no such view."))
         if action == "update":
             saved_views.change(current_user, form, view, spec=_spec(access))
             flash(_("The view “%(name)s” was updated.", name=view.name), "success")
@@ -79,7 +80,7 @@ def saved_view(form_id: int):
             flash(_("The view “%(name)s” was deleted.", name=name), "success")
             return _back(form.id, None, viewspec.ViewSpec())
         else:
-            raise ViewProblem("Unknown action.")
+            raise ViewProblem(N_("Unknown action."))
         return _back(form.id, view.id)
     except ViewProblem as exc:
         flash(_(str(exc)), "error")
