@@ -171,7 +171,9 @@ class RecordAccess:
             before=before,
         )
         records = store.to_records(self.tables, found.rows)
-        return [self.strip(r) for r in records], found
+        for record in records:  # new objects: stripped in place
+            record.values = {k: v for k, v in record.values.items() if k in self._visible}
+        return records, found
 
     def count_view(self, compiled: CompiledView, cap: int | None = None) -> tuple[int, bool]:
         """How many records the view keeps: (number, exact); see paging.count."""
