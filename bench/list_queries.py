@@ -209,8 +209,9 @@ def run(url: str, rows: int, repeat: int = 7) -> tuple[str, list[Row]]:
             compiled = access.view(viewspec.from_args(MultiDict(args)), default_page_size=50)
 
             def go():
-                access.window(compiled, offset=offset, after=after)
-                access.count_view(compiled, cap)
+                total, exact = access.count_view(compiled, cap)
+                dense = not exact or total >= paging.DENSE_AT
+                access.window(compiled, offset=offset, after=after, dense=dense)
                 db.session.rollback()
 
             return go
@@ -273,6 +274,15 @@ def run(url: str, rows: int, repeat: int = 7) -> tuple[str, list[Row]]:
             ],
         )
         deep = rows // 2
+        measure(
+            f"newest first, offset {deep:,} + count",
+            [],
+            [
+                f"SELECT * FROM {records} WHERE {live} ORDER BY id DESC LIMIT 50 OFFSET {deep}",
+                f"SELECT count(*) FROM {records} WHERE {live}",
+            ],
+            offset=deep,
+        )
         measure(
             f"sort by a number, offset {deep:,} + count",
             [("sort", age)],

@@ -322,3 +322,33 @@ def test_deep_pages_link_by_position(staff_client, make_form):
     second = staff_client.get(following).text
     assert second.count('scope="row"') == 5
     assert "1ページ目" not in second and "2ページ中 2ページ目" in second
+
+
+@pytest.mark.parametrize("trash", [False, True])
+@pytest.mark.parametrize("sort", ["-id", "f_age", "-f_age", "f_ward,-f_age"])
+def test_deferred_and_dense_pages_match_plain_ones(many, monkeypatch, sort, trash):
+    """Pages by ids first (deep offsets), in the sort index's order (many matches) and with
+    a record in the trash hold the same records as plain pages."""
+    if trash:
+        records = many.tables.records
+        db.session.execute(
+            sa.update(records).where(records.c.id == 5).values(deleted_at=dt.datetime(2026, 1, 1))
+        )
+        db.session.commit()
+    compiled = many.view(viewspec.from_args(MultiDict([("sort", sort), ("page_size", "6")])))
+
+    def pages(**options):
+        found, offset = [], 0
+        while True:
+            records, window = many.window(compiled, offset=offset, **options)
+            found.append([r.id for r in records])
+            if not window.more:
+                return found
+            offset += 6
+
+    plain = pages()
+    monkeypatch.setattr(paging, "DEFERRED_AT", 1)
+    assert pages() == plain
+    assert pages(dense=True) == plain
+    assert sum(len(p) for p in plain) == (56 if trash else 57)
+    assert all(5 not in p for p in plain) or not trash

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from app import audit, query_args, rights
 from app.api.blueprint import api_form, blueprint, json_body, problem
 from app.forms.published import bound_fields, published_definition
-from app.records import download, export, filters, viewspec
+from app.records import download, export, filters, paging, viewspec
 from app.records.access import FieldNotVisible, RecordAccess
 from app.records.filters import SYSTEM_FILTERS
 from app.records.submission import submit
@@ -129,8 +129,8 @@ def list_records(form_id: int):
     if errors:
         return problem(400, _("The request has problems."), errors)
     compiled = dataclasses.replace(compiled, page_size=limit)
-    records, _window = access.window(compiled, offset=offset)
     total, _exact = access.count_view(compiled)
+    records, _window = access.window(compiled, offset=offset, dense=total >= paging.DENSE_AT)
     audit.record(
         audit.RECORD_LIST,
         form=access.form,

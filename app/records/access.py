@@ -158,9 +158,11 @@ class RecordAccess:
         offset: int = 0,
         after: str | None = None,
         before: str | None = None,
+        dense: bool = False,
     ) -> tuple[list[Record], paging.Window]:
         """One page of the view's records (hidden values stripped), by offset or from a
-        position of an earlier page; raises paging.BadPosition for a foreign position."""
+        position of an earlier page; raises paging.BadPosition for a foreign position.
+        *dense*: the view keeps many records (its count reached paging.DENSE_AT)."""
         found = paging.window(
             self.tables,
             compiled.conditions,
@@ -169,6 +171,7 @@ class RecordAccess:
             offset=offset,
             after=after,
             before=before,
+            dense=dense,
         )
         records = store.to_records(self.tables, found.rows)
         for record in records:  # new objects: stripped in place

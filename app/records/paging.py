@@ -50,6 +50,45 @@ def _not_in_trash_sqlite(element, compiler, **kw):
     return f"+{compiler.process(element.column, **kw)} IS NULL"
 
 
+class Likely(sa.sql.expression.ColumnElement):
+    """A condition most rows meet. SQLite's planner then reads the sort column's index in
+    order and stops at the page's end, instead of sorting every matching row; other
+    databases plan for the LIMIT themselves."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+    _traverse_internals = [("condition", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, condition):
+        self.condition = condition
+
+
+@compiles(Likely)
+def _likely(element, compiler, **kw):
+    return compiler.process(element.condition, **kw)
+
+
+@compiles(Likely, "sqlite")
+def _likely_sqlite(element, compiler, **kw):
+    return f"likelihood({compiler.process(element.condition, **kw)}, 0.9)"
+
+
+#: from this many matches on, a filtered list reads the sort column's index in order
+DENSE_AT = 10_000
+#: from this offset on, a page is found by ids first (the sort index alone), rows after
+DEFERRED_AT = 1_000
+
+
+def live(tables: RecordTables) -> list:
+    """The condition that leaves out the trash, or none when the trash is empty (then
+    every index that answers a page answers it alone)."""
+    records = tables.records
+    trashed = db.session.execute(
+        sa.select(records.c.id).where(records.c.deleted_at.is_not(None)).limit(1)
+    ).first()
+    return [NotInTrash(records.c.deleted_at)] if trashed else []
+
+
 class BadPosition(ValueError):
     """A page position (``after``/``before``) that does not belong to this sort."""
 
@@ -179,9 +218,11 @@ def window(
     offset: int = 0,
     after: str | None = None,
     before: str | None = None,
+    dense: bool = False,
 ) -> Window:
     """One page of live records matching *where*: *limit* rows at *offset*, or just after
-    (or before) a position token of an earlier page."""
+    (or before) a position token of an earlier page. *dense*: the conditions keep many
+    rows (at least DENSE_AT), so reading in the sort's order finds a page soonest."""
     segments = plan(tables, keys)
     records = tables.records
     descending = segments[0].order[-1].descending
@@ -200,25 +241,35 @@ def window(
         cutoff = _beyond(segments[index], records.c.id, descending, value, record_id, forward)
         offset = 0
     order = range(start, len(segments)) if forward else range(start, -1, -1)
+    not_trashed = live(tables)
+    if dense and segments[0].key is not records.c.id:
+        where = [Likely(condition) for condition in where]
     rows: list[tuple[int, object]] = []
     for position, index in enumerate(order):
         segment = segments[index]
         need = limit + 1 - len(rows)
         if need <= 0:
             break
-        conditions = [NotInTrash(records.c.deleted_at), *where]
+        conditions = [*not_trashed, *where]
         if segment.condition is not None:
             conditions.append(segment.condition)
         if position == 0 and cutoff is not None:
             conditions.append(cutoff)
-        query = (
-            sa.select(records)
-            .where(*conditions)
-            .order_by(*_clauses(segment.order, forward))
-            .limit(need)
-        )
-        if offset:
-            query = query.offset(offset)
+        ordering = _clauses(segment.order, forward)
+        if offset >= DEFERRED_AT:
+            # skip rows in the index alone, then read the page's rows by id
+            ids = (
+                sa.select(records.c.id)
+                .where(*conditions)
+                .order_by(*ordering)
+                .limit(need)
+                .offset(offset)
+            )
+            query = sa.select(records).where(records.c.id.in_(ids)).order_by(*ordering)
+        else:
+            query = sa.select(records).where(*conditions).order_by(*ordering).limit(need)
+            if offset:
+                query = query.offset(offset)
         found = db.session.execute(query).mappings().all()
         if offset and not found:
             offset = max(offset - _count(records, conditions), 0)
@@ -254,13 +305,12 @@ def count(tables: RecordTables, where: list, cap: int | None = None) -> tuple[in
     """How many live records match *where*: (number, exact). With *cap*, counting stops
     after cap rows and answers (cap, False) when there are more."""
     records = tables.records
-    live = NotInTrash(records.c.deleted_at)
     if not where and cap is None:
         # the row count (no condition: cheap for the database) minus the trash
         everything = _count(records, [])
         return everything - _count(records, [records.c.deleted_at.is_not(None)]), True
     if cap is None:
-        return _count(records, [live, *where]), True
-    limited = sa.select(records.c.id).where(live, *where).limit(cap + 1).subquery()
+        return _count(records, [*live(tables), *where]), True
+    limited = sa.select(records.c.id).where(*live(tables), *where).limit(cap + 1).subquery()
     number = db.session.execute(sa.select(sa.func.count()).select_from(limited)).scalar()
     return (number, True) if number <= cap else (cap, False)

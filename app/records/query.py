@@ -194,8 +194,8 @@ def compile_view(
                 _("The column “%(name)s” refers to nothing in this form; it was left out.")
                 % {"name": name}
             )
-    if not spec.columns:
-        columns = [e for e in scope.entries]
+    if not column_names:  # none asked for, or none left: every column
+        columns, show_created = list(scope.entries), True
     if dropped_hidden:
         notices.insert(
             0,

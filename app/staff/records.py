@@ -116,21 +116,22 @@ def records(form_id: int):
     page_number = query_args.number_arg(request.args, "page", 1, 1, query_args.MAX_POSITION)
     size = compiled.page_size
     after, before = request.args.get("after") or None, request.args.get("before") or None
+    exact_wanted = request.args.get("count") == "exact"
+    total, exact = access.count_view(
+        compiled, None if exact_wanted else current_app.config["ATSUME_LIST_COUNT_LIMIT"]
+    )
     try:
         shown, window = access.window(
             compiled,
             offset=0 if (after or before) else (page_number - 1) * size,
             after=after,
             before=before,
+            dense=not exact or total >= paging.DENSE_AT,
         )
     except paging.BadPosition:
         raise query_args.BadQueryArgument(
             "after" if after else "before", _("This page position is not valid here.")
         ) from None
-    exact_wanted = request.args.get("count") == "exact"
-    total, exact = access.count_view(
-        compiled, None if exact_wanted else current_app.config["ATSUME_LIST_COUNT_LIMIT"]
-    )
     pages = max(math.ceil(total / size), 1) if exact else None
     link_args = compiled.spec.to_args() + ([("view", str(chosen.id))] if chosen else [])
     keyset = paging.keyset_usable(compiled.sort, access.tables)
