@@ -320,7 +320,7 @@ def test_deep_pages_link_by_position(staff_client, make_form):
     following = links["次へ"]
     assert "after=" in following and "page=2" in following
     second = staff_client.get(following).text
-    assert second.count('scope="row"') == 5
+    assert second.count('class="sticky-col receipt"') == 5
     assert "1ページ目" not in second and "2ページ中 2ページ目" in second
 
 

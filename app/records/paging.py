@@ -204,10 +204,12 @@ def _beyond(segment: Segment, record_id_column, descending: bool, value, record_
     later = forward != descending  # ascending forward, or descending backward
     if segment.key is None:
         return record_id_column > record_id if later else record_id_column < record_id
-    key = segment.key
-    if later:
-        return sa.and_(key >= value, sa.or_(key > value, record_id_column > record_id))
-    return sa.and_(key <= value, sa.or_(key < value, record_id_column < record_id))
+    # a row value comparison: one range of the (column, id) index on both databases
+    here = sa.tuple_(segment.key, record_id_column)
+    there = sa.tuple_(
+        sa.literal(value, segment.key.type), sa.literal(record_id, record_id_column.type)
+    )
+    return here > there if later else here < there
 
 
 def window(

@@ -120,7 +120,7 @@ def test_records_are_cards_on_a_phone(phone, live_server, make_user, shot):
     box = row.bounding_box()
     assert box["width"] <= 390
     label = page.evaluate(
-        "() => getComputedStyle(document.querySelector('tbody td'), '::before').content"
+        "() => getComputedStyle(document.querySelector('tbody td + td'), '::before').content"
     )
     assert label.strip('"') == "受付日時"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
@@ -136,7 +136,7 @@ def test_the_receipt_column_stays_in_view_when_scrolling(pc, live_server, make_u
     log_in(page, "wide")
     page.goto(f"/staff/forms/{form.id}/records")
     scroller = page.locator(".records-scroll")
-    cell = page.locator("tbody th").first
+    cell = page.locator("tbody td.receipt").first
     before = cell.bounding_box()["x"]
     scroller.evaluate("element => { element.scrollLeft = 400; }")
     page.wait_for_function("() => document.querySelector('.records-scroll').scrollLeft > 0")
