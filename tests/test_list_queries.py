@@ -305,6 +305,17 @@ def test_csv_export_and_api_take_the_same_arguments(staff_client, api, form):
     assert [i["values"]["name"] for i in body.get_json()["items"]] == ["高橋 三郎", "鈴木 次郎"]
     empty = api.get(f"/api/v1/forms/{form.id}/records?age.empty=yes")
     assert [i["values"]["name"] for i in empty.get_json()["items"]] == ["山田 花子"]
+    several = api.get(f"/api/v1/forms/{form.id}/records?sort=ward,-age&q=郎")
+    assert [i["values"]["name"] for i in several.get_json()["items"]] == [
+        "佐藤 一郎",
+        "山田 太郎",
+        "高橋 三郎",
+        "田中 四郎",
+        "鈴木 次郎",
+    ]
+    unknown = api.get(f"/api/v1/forms/{form.id}/records?g1.nothing=1&match=any")
+    assert unknown.status_code == 400
+    assert [e["path"] for e in unknown.get_json()["errors"]] == ["g1.nothing"]
 
 
 def test_deep_pages_link_by_position(staff_client, make_form):
@@ -320,7 +331,7 @@ def test_deep_pages_link_by_position(staff_client, make_form):
     following = links["次へ"]
     assert "after=" in following and "page=2" in following
     second = staff_client.get(following).text
-    assert second.count('class="sticky-col receipt"') == 5
+    assert second.count('class="sticky-col receipt-cell"') == 5
     assert "1ページ目" not in second and "2ページ中 2ページ目" in second
 
 

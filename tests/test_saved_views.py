@@ -163,7 +163,7 @@ def test_hidden_fields_are_left_out_of_a_shared_view(client, staff, colleague, f
     assert "見られない項目" in page  # the notice
     assert "秘密 三郎" not in page  # neither the value ...
     # ... nor its filter: every record is listed
-    assert page.count('class="sticky-col receipt"') == 3
+    assert page.count('class="sticky-col receipt-cell"') == 3
     assert "f_name" not in re.sub(r"<option[^>]*>", "", page.split("<table", 1)[1])
     # named in a URL, the hidden field is refused
     refused = client.get(f"/staff/forms/{form.id}/records?f_name.contains=秘密")
@@ -179,4 +179,4 @@ def test_unknown_parts_of_a_view_give_a_clear_message(staff_client, staff, form)
     view = saved_views.save(staff, form, "古い", spec)
     page = staff_client.get(f"/staff/forms/{form.id}/records?view={view.id}").text
     assert "f_gone" in page and "除外しました" in page
-    assert page.count('class="sticky-col receipt"') == 3
+    assert page.count('class="sticky-col receipt-cell"') == 3

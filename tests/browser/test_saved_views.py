@@ -136,7 +136,7 @@ def test_the_receipt_column_stays_in_view_when_scrolling(pc, live_server, make_u
     log_in(page, "wide")
     page.goto(f"/staff/forms/{form.id}/records")
     scroller = page.locator(".records-scroll")
-    cell = page.locator("tbody td.receipt").first
+    cell = page.locator("tbody td.receipt-cell").first
     before = cell.bounding_box()["x"]
     scroller.evaluate("element => { element.scrollLeft = 400; }")
     page.wait_for_function("() => document.querySelector('.records-scroll').scrollLeft > 0")
