@@ -261,15 +261,14 @@ def window(
         if offset >= DEFERRED_AT:
             # skip rows in the index alone, then read the page's rows by id
             ids = (
-                sa.select(records.c.id)
-                .where(*conditions)
+                _where(sa.select(records.c.id), conditions)
                 .order_by(*ordering)
                 .limit(need)
                 .offset(offset)
             )
             query = sa.select(records).where(records.c.id.in_(ids)).order_by(*ordering)
         else:
-            query = sa.select(records).where(*conditions).order_by(*ordering).limit(need)
+            query = _where(sa.select(records), conditions).order_by(*ordering).limit(need)
             if offset:
                 query = query.offset(offset)
         found = db.session.execute(query).mappings().all()
@@ -297,9 +296,15 @@ def window(
     )
 
 
+def _where(query, conditions: list):
+    """*query* with *conditions*; none at all leaves the statement without a WHERE (an
+    empty ``where()`` also defeats SQLAlchemy's statement cache)."""
+    return query.where(*conditions) if conditions else query
+
+
 def _count(records, conditions) -> int:
     return db.session.execute(
-        sa.select(sa.func.count()).select_from(records).where(*conditions)
+        _where(sa.select(sa.func.count()).select_from(records), conditions)
     ).scalar()
 
 
@@ -313,6 +318,7 @@ def count(tables: RecordTables, where: list, cap: int | None = None) -> tuple[in
         return everything - _count(records, [records.c.deleted_at.is_not(None)]), True
     if cap is None:
         return _count(records, [*live(tables), *where]), True
-    limited = sa.select(records.c.id).where(*live(tables), *where).limit(cap + 1).subquery()
+    limited = _where(sa.select(records.c.id), [*live(tables), *where])
+    limited = limited.limit(cap + 1).subquery("matches")
     number = db.session.execute(sa.select(sa.func.count()).select_from(limited)).scalar()
     return (number, True) if number <= cap else (cap, False)
