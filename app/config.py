@@ -83,6 +83,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # the public address of the site, for links made outside a request (e-mail)
         "ATSUME_PUBLIC_URL": env("ATSUME_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
         "ATSUME_PAGE_SIZE": 50,
+        # the records list counts at most this many matches exactly ("more than N" beyond;
+        # the exact number on request)
+        "ATSUME_LIST_COUNT_LIMIT": _number("ATSUME_LIST_COUNT_LIMIT", 10000, minimum=100),
         # how many reverse proxies set X-Forwarded-For/-Proto in front of the app (0: none)
         "ATSUME_PROXIES": int(env("ATSUME_PROXIES", "0")),
         # audit entries older than this many days are removed by `atsume prune-audit` (0: never)

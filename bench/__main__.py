@@ -1,8 +1,11 @@
 """Run the benchmarks and print a Markdown table (also written to bench/results.md).
 
-    python -m bench [--rows N]
+    python -m bench [--rows N] [--list-rows N]
 
-ATSUME_BENCH_DATABASE_URL selects the database (default: a temporary SQLite file).
+ATSUME_BENCH_DATABASE_URL selects the database (default: a temporary SQLite file). The
+list-query benchmark (bench/list_queries.py) then runs on its own form of a million
+records (``--list-rows`` or ATSUME_BENCH_LIST_ROWS; 0 skips it), on SQLite and, when that
+variable names PostgreSQL, on PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import platform
 import tempfile
 from pathlib import Path
 
-from bench import scenarios
+from bench import list_queries, scenarios
 from bench.fixture import bench_app
 
 
@@ -21,6 +24,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--rows", type=int, default=int(os.environ.get("ATSUME_BENCH_ROWS", 100_000))
+    )
+    parser.add_argument(
+        "--list-rows",
+        type=int,
+        default=int(os.environ.get("ATSUME_BENCH_LIST_ROWS", 1_000_000)),
     )
     args = parser.parse_args()
     url = os.environ.get("ATSUME_BENCH_DATABASE_URL")
@@ -39,6 +47,8 @@ def main() -> None:
         lines.append(f"| {r.name} | {r.ours} | {r.baseline} | {r.ratio} |")
     text = "\n".join(lines)
     print(text)
+    if args.list_rows:
+        text += "\n\n" + list_queries.main(args.list_rows)
     Path(__file__).with_name("results.md").write_text(text + "\n", encoding="utf-8")
 
 

@@ -86,6 +86,7 @@ REQUIRED = {
     ("staff.workflow_settings", "POST"): rights.MANAGE,
     ("staff.add_on_behalf", "GET"): rights.ADD_RECORDS,
     ("staff.add_on_behalf", "POST"): rights.ADD_RECORDS,
+    ("staff.saved_view", "POST"): rights.VIEW_RECORDS,
     ("api.get_form", "GET"): rights.VIEW_FORM,
     ("api.replace_draft", "PUT"): rights.MANAGE,
     ("api.publish", "POST"): rights.MANAGE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from flask import abort, current_app, g, jsonify, request, url_for
@@ -16,10 +17,9 @@ from app.events.links import cancel_url
 from app.forms.published import bound_fields, published_definition
 from app.json_input import JsonInputError, loads
 from app.mail.notify import submission_step
-from app.records import download, export
+from app.records import download, export, filters, paging, viewspec
 from app.records.access import FieldNotVisible, RecordAccess
 from app.records.filters import SYSTEM_FILTERS
-from app.records.store import SYSTEM_SORTS
 from app.records.submission import submit
 from app.records.tables import API
 from builder.system_names import api_name
@@ -27,6 +27,8 @@ from renderer import conditions
 from renderer.form_class import FIELD_PREFIX, build_form_class, field_name, formdata_from_json
 
 PAGING = {"limit", "offset", "sort"}
+#: view arguments besides filters: any/all conditions, and the search box
+VIEW_ARGUMENTS = {"match", "q"}
 MAX_LIMIT = 1000
 
 
@@ -80,40 +82,59 @@ def _hidden_field(exc: FieldNotVisible):
     )
 
 
-def _filters(access: RecordAccess, entries: list[dict]):
-    """The request's filters on visible fields; a hidden field aborts with a 403."""
+def _api_name(entry: dict) -> str:
+    return api_name(entry["key"])
+
+
+def _known(entries: list[dict], types, extra) -> set[str]:
+    """The argument names a list or export request may use."""
+    return (
+        set(extra)
+        | set(SYSTEM_FILTERS)
+        | {
+            argument
+            for e in entries
+            for argument, _op in filters.argument_names(_api_name(e), types[e["column"]])
+        }
+    )
+
+
+def _unknown(known: set[str]) -> list[dict]:
+    errors = []
+    for name in request.args:
+        grouped = viewspec.GROUP.match(name)
+        base = grouped.group(2) if grouped else name
+        if base not in known and not (grouped and base == "match"):
+            errors.append({"path": name, "message": _("Unknown parameter.")})
+    return errors
+
+
+def _compiled(access: RecordAccess, entries: list[dict], spec: viewspec.ViewSpec):
+    """The request's view (filters, match, search, sort) over the visible fields; a hidden
+    field aborts with a 403."""
     try:
-        access.refuse_hidden([request.args.get("sort", "").lstrip("-")], _api_name)
-        return access.filters(
-            request.args,
+        return access.view(
+            spec,
             entries=entries,
             name_of=_api_name,
             gettext=_,
             timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+            max_page_size=MAX_LIMIT,
         )
     except FieldNotVisible as exc:
         abort(_hidden_field(exc))
 
 
-def _api_name(entry: dict) -> str:
-    return api_name(entry["key"])
-
-
 @blueprint.get("/forms/<int:form_id>/records")
 def list_records(form_id: int):
+    """Records with the list's filters, ``match``, ``q`` (search) and ``sort=a,-b``."""
     access, entries = _access(form_id)
     types = access.types(_, entries)
-    parsed = _filters(access, entries)
-    errors = []
-    known = (
-        PAGING
-        | set(SYSTEM_FILTERS)
-        | {api_name(e["key"]) for e in entries}
-        | {f"{api_name(e['key'])}.{op}" for e in entries for op in types[e["column"]].filter_ops}
-    )
-    for name in request.args:
-        if name not in known:
-            errors.append({"path": name, "message": _("Unknown parameter.")})
+    spec = viewspec.from_args(request.args)
+    if not request.args.get("sort"):
+        spec.sort = [("id", False)]
+    compiled = _compiled(access, entries, spec)
+    errors = _unknown(_known(entries, types, PAGING | VIEW_ARGUMENTS))
     limit = query_args.whole_number(request.args.get("limit", "50"), 1, MAX_LIMIT)
     offset = query_args.whole_number(request.args.get("offset", "0"), 0, query_args.MAX_POSITION)
     if limit is None:
@@ -125,34 +146,27 @@ def list_records(form_id: int):
                 "message": _("Use 0 to %(n)d.", n=query_args.MAX_POSITION),
             }
         )
-    sort = request.args.get("sort", "id")
-    descending = sort.startswith("-")
-    sort_name = sort.lstrip("-")
-    columns = {api_name(e["key"]): e["column"] for e in access.sortable(entries)}
-    if sort_name in SYSTEM_SORTS:
-        sort_column = sort_name
-    elif sort_name in columns:
-        sort_column = columns[sort_name]
-    else:
+    if len(compiled.sort) != len(spec.sort):
         errors.append({"path": "sort", "message": _("Cannot sort by this.")})
-        sort_column = "id"
-    errors += [{"path": k, "message": v} for k, v in parsed.errors.items()]
+    errors += [{"path": k, "message": v} for k, v in compiled.errors.items()]
     if errors:
         return problem(400, _("The request has problems."), errors)
-    page = access.page(parsed.conditions, sort_column, descending, limit, offset)
+    compiled = dataclasses.replace(compiled, page_size=limit)
+    total, _exact = access.count_view(compiled)
+    records, _window = access.window(compiled, offset=offset, dense=total >= paging.DENSE_AT)
     audit.record(
         audit.RECORD_LIST,
         form=access.form,
         detail={
             "filter": audit.query_summary(request.args),
-            "shown": len(page.records),
-            "total": page.total,
+            "shown": len(records),
+            "total": total,
         },
     )
-    attached = files.for_records(access, [r.id for r in page.records])
+    attached = files.for_records(access, [r.id for r in records])
     return {
-        "total": page.total,
-        "items": [_record_json(r, entries, types, attached) for r in page.records],
+        "total": total,
+        "items": [_record_json(r, entries, types, attached) for r in records],
     }
 
 
@@ -331,16 +345,8 @@ def export_records(form_id: int):
     """The records as CSV, the same file as the staff page's (filters as in the list)."""
     access, entries = _access(form_id, rights.EXPORT)
     types = access.types(_, entries)
-    parsed = _filters(access, entries)
-    known = (
-        EXPORT_ARGUMENTS
-        | set(SYSTEM_FILTERS)
-        | {api_name(e["key"]) for e in entries}
-        | {f"{api_name(e['key'])}.{op}" for e in entries for op in types[e["column"]].filter_ops}
-    )
-    errors = [
-        {"path": k, "message": _("Unknown parameter.")} for k in request.args if k not in known
-    ]
+    parsed = _compiled(access, entries, viewspec.from_args(request.args))
+    errors = _unknown(_known(entries, types, EXPORT_ARGUMENTS | VIEW_ARGUMENTS))
     if request.args.get("format", "csv") != "csv":
         errors.append({"path": "format", "message": _("Use one of: %(values)s.", values="csv")})
     encoding = request.args.get("encoding", export.UTF8)

@@ -12,6 +12,7 @@ from app.models.outbox_message import OutboxMessage
 from app.models.record_comment import RecordComment, RecordMention
 from app.models.record_revision import RecordRevision
 from app.models.recovery_code import RecoveryCode
+from app.models.saved_view import SavedView
 from app.models.seat import OnePerValue, Registration, SeatPool
 from app.models.site_setting import SiteSetting
 from app.models.survey_respondent import SurveyRespondent
@@ -36,6 +37,7 @@ __all__ = [
     "RecordRevision",
     "RecoveryCode",
     "Registration",
+    "SavedView",
     "SeatPool",
     "SiteSetting",
     "SurveyRespondent",

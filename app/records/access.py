@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 
 from app import rights
 from app.models import Form, User
-from app.records import filters, store, time_limit
+from app.records import filters, paging, query, store, time_limit
 from app.records.columns import column_types
+from app.records.query import CompiledView, HiddenInSpec
 from app.records.store import Page, Record
+from app.records.viewspec import ViewSpec
 from builder.fields.base import FieldType
 
 
@@ -55,9 +57,11 @@ class RecordAccess:
         self._hidden = [e for e in form.storage or [] if not self.fields.can_read(e["key"])]
         self.tables = store.tables_for(form)
 
-    def types(self, gettext=None, entries: list[dict] | None = None) -> dict[str, FieldType]:
+    def types(
+        self, gettext=None, entries: list[dict] | None = None, today=None
+    ) -> dict[str, FieldType]:
         """column name -> field type, for the visible columns (or *entries*)."""
-        return column_types(self.entries if entries is None else entries, gettext)
+        return column_types(self.entries if entries is None else entries, gettext, today)
 
     def refuse_hidden(
         self, names: Iterable[str], name_of: Callable[[dict], str] = _column_name
@@ -84,7 +88,7 @@ class RecordAccess:
         return filters.parse(
             args,
             entries,
-            self.types(gettext, entries),
+            self.types(gettext, entries, filters.office_today(timezone)),
             self.tables,
             name_of=name_of,
             timezone=timezone,
@@ -109,6 +113,76 @@ class RecordAccess:
             raise FieldNotVisible(sort)
         result = store.query(self.form, conditions, sort, descending, limit, offset)
         return Page(total=result.total, records=[self.strip(r) for r in result.records])
+
+    def view(
+        self,
+        spec: ViewSpec,
+        *,
+        timezone: str = "Asia/Tokyo",
+        gettext=lambda s: s,
+        default_page_size: int = 50,
+        max_page_size: int = 500,
+        lenient: bool = False,
+        entries: list[dict] | None = None,
+        name_of: Callable[[dict], str] = _column_name,
+    ) -> CompiledView:
+        """*spec* checked against what the user may see, as SQL (see app.records.query).
+
+        From a URL (strict) a hidden field raises FieldNotVisible; from a saved view made
+        by someone else (*lenient*) hidden and unknown parts are left out with a notice.
+        """
+        entries = self.entries if entries is None else self._only_visible(entries)
+        scope = query.Scope(
+            entries=entries,
+            hidden={name_of(e) for e in self._hidden},
+            types=self.types(gettext, entries, filters.office_today(timezone)),
+            tables=self.tables,
+            name_of=name_of,
+            user_id=getattr(self.user, "id", None),
+        )
+        try:
+            return query.compile_view(
+                scope,
+                spec,
+                timezone=timezone,
+                gettext=gettext,
+                default_page_size=default_page_size,
+                max_page_size=max_page_size,
+                lenient=lenient,
+            )
+        except HiddenInSpec as exc:
+            raise FieldNotVisible(exc.name) from None
+
+    def window(
+        self,
+        compiled: CompiledView,
+        *,
+        offset: int = 0,
+        after: str | None = None,
+        before: str | None = None,
+        dense: bool = False,
+    ) -> tuple[list[Record], paging.Window]:
+        """One page of the view's records (hidden values stripped), by offset or from a
+        position of an earlier page; raises paging.BadPosition for a foreign position.
+        *dense*: the view keeps many records (its count reached paging.DENSE_AT)."""
+        found = paging.window(
+            self.tables,
+            compiled.conditions,
+            compiled.sort,
+            compiled.page_size,
+            offset=offset,
+            after=after,
+            before=before,
+            dense=dense,
+        )
+        records = store.to_records(self.tables, found.rows)
+        for record in records:  # new objects: stripped in place
+            record.values = {k: v for k, v in record.values.items() if k in self._visible}
+        return records, found
+
+    def count_view(self, compiled: CompiledView, cap: int | None = None) -> tuple[int, bool]:
+        """How many records the view keeps: (number, exact); see paging.count."""
+        return paging.count(self.tables, compiled.conditions, cap)
 
     def iterate(self, conditions: list, chunk: int = 1000) -> Iterator[Record]:
         """Every matching record in id order (for exports), hidden values stripped."""

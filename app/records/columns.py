@@ -7,9 +7,10 @@ from builder.fields import registry
 from builder.fields.base import FieldType
 
 
-def column_types(entries: list[dict], gettext=None) -> dict[str, FieldType]:
-    """column name -> field type bound to the spec that column was last published with."""
-    return {e["column"]: registry.bind(_spec(e), gettext) for e in entries}
+def column_types(entries: list[dict], gettext=None, today=None) -> dict[str, FieldType]:
+    """column name -> field type bound to the spec that column was last published with
+    (relative date filters count from *today*)."""
+    return {e["column"]: registry.bind(_spec(e), gettext, today) for e in entries}
 
 
 def _spec(entry: dict) -> dict:

@@ -16,7 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Form
 from app.models.types import utcnow
+from app.records import paging
 from app.records import tables as record_tables
+from app.records.paging import SortKey
 from app.records.receipts import receipt_number
 from app.records.tables import MULTI, RecordTables
 from app.transactions import write_transaction
@@ -59,11 +61,25 @@ class MultiColumn:
 
     def has(self, value: str):
         # IN (not EXISTS): the (field, value, record_id) index answers the subquery alone.
+        return self.has_any([value])
+
+    def has_any(self, chosen: list[str]):
+        """Records with at least one of *chosen*."""
         values = self.tables.values
+        wanted = values.c.value == chosen[0] if len(chosen) == 1 else values.c.value.in_(chosen)
         return self.tables.records.c.id.in_(
-            sa.select(values.c.record_id).where(
-                values.c.field == self.column, values.c.value == value
-            )
+            sa.select(values.c.record_id).where(values.c.field == self.column, wanted)
+        )
+
+    def has_all(self, chosen: list[str]):
+        """Records with every one of *chosen*."""
+        return sa.and_(*(self.has_any([value]) for value in dict.fromkeys(chosen)))
+
+    def none(self):
+        """Records with nothing chosen."""
+        values = self.tables.values
+        return self.tables.records.c.id.not_in(
+            sa.select(values.c.record_id).where(values.c.field == self.column)
         )
 
 
@@ -293,19 +309,19 @@ def _with_multi(tables: RecordTables, records: list[Record]) -> list[Record]:
     return records
 
 
-def _order(tables: RecordTables, sort: str | None, descending: bool):
+def sort_keys(tables: RecordTables, sort: str | None, descending: bool) -> list[SortKey]:
+    """The sort keys for a list sorted by one column (unknown names sort by id)."""
     records = tables.records
-    if sort in SYSTEM_SORTS:
-        column = records.c[sort]
-    elif sort and sort in records.c and sort.startswith(FIELD_COLUMN_PREFIX):
-        column = records.c[sort]
-    else:
-        column = records.c.id
-    primary = column.desc() if descending else column.asc()
-    if column is records.c.id:
-        return [primary]
-    # NULLs last whichever the direction, and id as a tie-breaker for stable pages.
-    return [column.is_(None), primary, records.c.id.desc() if descending else records.c.id]
+    if sort in SYSTEM_SORTS or (
+        sort and sort in records.c and sort.startswith(FIELD_COLUMN_PREFIX)
+    ):
+        return [SortKey(records.c[sort], descending)]
+    return [SortKey(records.c.id, descending)]
+
+
+def to_records(tables: RecordTables, rows) -> list[Record]:
+    """Record objects (multiple choices included) for rows of the record table."""
+    return _with_multi(tables, [_record(tables, r) for r in rows])
 
 
 def live(tables: RecordTables):
@@ -321,25 +337,12 @@ def query(
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
-    """One page of records matching every condition (SQL clauses from field types)."""
+    """One page of records matching every condition (SQL clauses from field types), with
+    the exact count. Rows without a value in the sorted column come last."""
     tables = tables_for(form)
-    records = tables.records
-    where = sa.and_(live(tables), *conditions)
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(records).where(where)
-    ).scalar()
-    rows = (
-        db.session.execute(
-            sa.select(records)
-            .where(where)
-            .order_by(*_order(tables, sort, descending))
-            .limit(limit)
-            .offset(offset)
-        )
-        .mappings()
-        .all()
-    )
-    return Page(total=total, records=_with_multi(tables, [_record(tables, r) for r in rows]))
+    total, _exact = paging.count(tables, conditions)
+    found = paging.window(tables, conditions, sort_keys(tables, sort, descending), limit, offset)
+    return Page(total=total, records=to_records(tables, found.rows))
 
 
 def iterate(form: Form, conditions: list, chunk: int = 1000) -> Iterator[Record]:

@@ -18,6 +18,7 @@ from app.staff import (  # noqa: F401 - attach their routes
     record_workflow,
     records,
     reuse,
+    saved_views,
     settings,
     sharing,
     trash_pages,

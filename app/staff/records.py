@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from urllib.parse import urlencode
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from app import audit, query_args, rights
 from app.attachments import files
 from app.forms.published import published_definition
-from app.records import download, export
+from app.records import download, export, paging, saved_views, viewspec
 from app.records.access import FieldNotVisible, RecordAccess
 from app.records.columns import column_heading
 from app.records.respondents import respondent_names
 from app.records.store import SYSTEM_SORTS
+from app.records.viewspec import ViewSpec
 from app.staff import record_workflow
 from app.staff.blueprint import blueprint, form_or_404
+from builder.fields.date import PERIODS
+
+#: page sizes the list offers, and the largest a view may ask for
+PAGE_SIZES = (20, 50, 100, 200)
+MAX_PAGE_SIZE = 500
 
 
 def _view(form_id: int, action: str):
@@ -39,49 +48,173 @@ def _view(form_id: int, action: str):
     return access, access.types(_), parsed
 
 
+def list_url(form_id: int, pairs) -> str:
+    """The records list of the form with the query-string *pairs*."""
+    path = url_for("staff.records", form_id=form_id)
+    pairs = list(MultiDict(pairs).items(multi=True))
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def _chosen_view(access: RecordAccess):
+    """The saved view the list shows, and the spec to use: the request's own arguments
+    (a shared URL), the view named by ``view=``, or the form's default view."""
+    form = access.form
+    named = request.args.get("view", "")
+    chosen = None
+    if named.isdigit():
+        chosen = saved_views.find(current_user, form, int(named))
+        if chosen is None:
+            abort(404)
+    if viewspec.has_spec(request.args):
+        return chosen, viewspec.from_args(request.args), False
+    if chosen is None and named != "all":
+        chosen = saved_views.default_view(form)
+    if chosen is None:
+        return None, ViewSpec(), False
+    return chosen, ViewSpec.from_json(chosen.spec), True
+
+
+def compile_request(access: RecordAccess, spec: ViewSpec, lenient: bool = False):
+    """The rights-checked view of *spec*; a field hidden from the user named in a URL is
+    refused (403), naming it."""
+    try:
+        return access.view(
+            spec,
+            timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+            gettext=_,
+            default_page_size=current_app.config["ATSUME_PAGE_SIZE"],
+            max_page_size=MAX_PAGE_SIZE,
+            lenient=lenient,
+        )
+    except FieldNotVisible as exc:
+        abort(403, description=_("You may not see the field “%(name)s”.", name=exc.name))
+
+
+def _moved_columns():
+    """The column chooser without script: move one column up or down, then show the list."""
+    columns = [c for raw in request.args.getlist("columns") for c in raw.split(",") if c]
+    for direction, step in (("up", -1), ("down", 1)):
+        name = request.args.get(direction)
+        if name in columns:
+            at = columns.index(name)
+            to = min(max(at + step, 0), len(columns) - 1)
+            columns.insert(to, columns.pop(at))
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("up", "down", "columns")]
+    return [("columns", ",".join(columns))] + args if columns else args
+
+
 @blueprint.route("/forms/<int:form_id>/records")
 def records(form_id: int):
-    access, types, parsed = _view(form_id, rights.VIEW_RECORDS)
-    form, entries = access.form, access.entries
-    page_size = current_app.config["ATSUME_PAGE_SIZE"]
+    form = form_or_404(form_id, rights.VIEW_RECORDS)
+    if not form.is_published:
+        abort(404)
+    if "up" in request.args or "down" in request.args:
+        return redirect(list_url(form.id, _moved_columns()))
+    access = RecordAccess(current_user, form)
+    chosen, spec, lenient = _chosen_view(access)
+    compiled = compile_request(access, spec, lenient)
+    if compiled.errors:
+        compiled = dataclasses.replace(compiled, conditions=[])
     page_number = query_args.number_arg(request.args, "page", 1, 1, query_args.MAX_POSITION)
-    sort = request.args.get("sort", "id")
-    allowed_sorts = set(SYSTEM_SORTS) | {e["column"] for e in access.sortable()}
-    if sort not in allowed_sorts:
-        sort = "id"
-    descending = request.args.get("dir", "desc" if sort == "id" else "asc") == "desc"
-    conditions = [] if parsed.errors else parsed.conditions
-    result = access.page(
-        conditions, sort, descending, limit=page_size, offset=(page_number - 1) * page_size
+    size = compiled.page_size
+    after, before = request.args.get("after") or None, request.args.get("before") or None
+    exact_wanted = request.args.get("count") == "exact"
+    total, exact = access.count_view(
+        compiled, None if exact_wanted else current_app.config["ATSUME_LIST_COUNT_LIMIT"]
     )
-    pages = max(math.ceil(result.total / page_size), 1)
+    try:
+        shown, window = access.window(
+            compiled,
+            offset=0 if (after or before) else (page_number - 1) * size,
+            after=after,
+            before=before,
+            dense=not exact or total >= paging.DENSE_AT,
+        )
+    except paging.BadPosition:
+        raise query_args.BadQueryArgument(
+            "after" if after else "before", _("This page position is not valid here.")
+        ) from None
+    pages = max(math.ceil(total / size), 1) if exact else None
+    link_args = compiled.spec.to_args() + ([("view", str(chosen.id))] if chosen else [])
+    keyset = paging.keyset_usable(compiled.sort, access.tables)
+    has_next = window.more if before is None else True
     audit.record(
         audit.RECORD_LIST,
         form=form,
         detail={
-            "filter": audit.query_summary(request.args),
+            "filter": audit.query_summary(MultiDict(compiled.spec.to_args())),
+            "view": chosen.id if chosen else None,
             "page": page_number,
-            "shown": len(result.records),
-            "total": result.total,
+            "shown": len(shown),
+            "total": total if exact else f">{total}",
         },
     )
+    types = access.types(_)
     return render_template(
         "records/list.html",
         form=form,
-        entries=entries,
+        entries=access.entries,
+        columns=compiled.columns,
+        view=compiled,
         types=types,
-        page=result,
+        records=shown,
+        total=total,
+        exact=exact,
         page_number=page_number,
         pages=pages,
-        sort=sort,
-        descending=descending,
-        filters=parsed,
+        previous_args=_page_args(link_args, page_number - 1, keyset, before=window.first),
+        next_args=_page_args(link_args, page_number + 1, keyset, after=window.last)
+        if has_next and shown
+        else None,
+        link_args=link_args,
+        sort_state={name: descending for name, descending in compiled.spec.sort[:1]},
+        filters=compiled,
         heading=lambda e: column_heading(e, _("retired")),
         can_export=rights.can(current_user, rights.EXPORT, form),
-        sortable=allowed_sorts,
+        can_manage=rights.can(current_user, rights.MANAGE, form),
+        sortable=set(SYSTEM_SORTS) | {e["column"] for e in access.sortable()},
         respondent=respondent_names(form),
+        views=saved_views.offered(current_user, form),
+        chosen=chosen,
+        may_change=chosen is not None and saved_views.may_change(current_user, form, chosen),
+        page_sizes=PAGE_SIZES,
+        periods=[(name, _(label)) for name, label in PERIODS.items()],
+        sort_fields=range(1, viewspec.SORT_FIELDS + 1),
+        keep_for_filters=[
+            (k, v) for k, v in link_args if k in ("columns", "q", "view") or viewspec.GROUP.match(k)
+        ],
+        keep_for_search=[(k, v) for k, v in link_args if k != "q"],
+        keep_for_columns=[(k, v) for k, v in link_args if k != "columns"],
+        column_choices=_column_choices(access, compiled),
+        spec_query=urlencode(compiled.spec.to_args()),
         **record_workflow.list_context(access, request.args, _),
-    ), 422 if parsed.errors else 200
+    ), 422 if compiled.errors else 200
+
+
+def _column_choices(access: RecordAccess, compiled) -> list[tuple[str, str, bool]]:
+    """(name, heading, shown) for the column chooser: the shown columns in their order,
+    then the others."""
+    every = [("created_at", _("Received at"))] + [
+        (e["column"], column_heading(e, _("retired"))) for e in access.entries
+    ]
+    shown = compiled.spec.columns or [name for name, _label in every]
+    labels = dict(every)
+    first = [(name, labels[name], True) for name in shown if name in labels]
+    return first + [(name, label, False) for name, label in every if name not in shown]
+
+
+def _page_args(link_args, number: int, keyset: bool, after=None, before=None):
+    """The arguments of a link to page *number*: by position when the sort allows it."""
+    if number < 1:
+        return None
+    args = list(link_args)
+    args.append(("page", str(number)))
+    if number > 1:
+        if keyset and after:
+            args.append(("after", after))
+        elif keyset and before:
+            args.append(("before", before))
+    return args
 
 
 @blueprint.route("/forms/<int:form_id>/records/<int:record_id>")
@@ -110,10 +243,11 @@ def record_detail(form_id: int, record_id: int):
 
 @blueprint.route("/forms/<int:form_id>/records.csv")
 def export_csv(form_id: int):
-    access, types, parsed = _view(form_id, rights.EXPORT)
+    access, types, _parsed = _view(form_id, rights.EXPORT)
     form = access.form
-    if parsed.errors:
-        abort(400, description=" ".join(f"{k}: {v}" for k, v in parsed.errors.items()))
+    compiled = compile_request(access, viewspec.from_args(request.args))
+    if compiled.errors:
+        abort(400, description=" ".join(f"{k}: {v}" for k, v in compiled.errors.items()))
     encoding = request.args.get("encoding", export.UTF8)
     if encoding not in export.ENCODINGS:
         raise query_args.BadQueryArgument(
@@ -122,7 +256,7 @@ def export_csv(form_id: int):
     replace = request.args.get("replace") == "1"
     columns = download.csv_columns(access, types)
     if encoding == export.CP932 and not replace:
-        problems = export.cp932_problems(columns, access.iterate(parsed.conditions))
+        problems = export.cp932_problems(columns, access.iterate(compiled.conditions))
         if problems:
             return render_template(
                 "records/export_problems.html",
@@ -131,5 +265,5 @@ def export_csv(form_id: int):
                 args=request.args.to_dict(),
             ), 409
     return download.csv_response(
-        access, columns, parsed.conditions, encoding, audit.query_summary(request.args)
+        access, columns, compiled.conditions, encoding, audit.query_summary(request.args)
     )

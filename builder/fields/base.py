@@ -39,7 +39,14 @@ FILTER_LABELS = {
     "contains": N_("contains"),
     "min": N_("from"),
     "max": N_("to"),
+    "empty": N_("blank"),
+    "within": N_("period"),
+    "any": N_("has any of"),
+    "all": N_("has all of"),
 }
+
+#: the value of an ``empty`` filter: whether the item is blank (空である) or not (空でない)
+EMPTY_CHOICES = (("yes", N_("is empty")), ("no", N_("is not empty")))
 
 
 class FilterError(ValueError):
@@ -127,6 +134,10 @@ class FieldType:
     mail_address: bool = False
     #: whether answers are uploaded files (the web layer stores them: app.attachments)
     takes_files: bool = False
+    #: filter operations whose value is a list (the argument given several times)
+    list_ops: tuple[str, ...] = ()
+    #: whether the list's search box looks in this field
+    searchable: bool = False
 
     def __init__(
         self,
@@ -313,6 +324,37 @@ class FieldType:
     def filter_options(self) -> list[tuple[str, str]]:
         """(value, label) pairs offered by a "choice" filter."""
         return []
+
+    def all_filter_ops(self) -> tuple[str, ...]:
+        """Every filter operation: the type's own, and ``empty`` (blank or not)."""
+        return self.filter_ops + ("empty",) if self.filter_ops else ()
+
+    def op_widget(self, op: str) -> str:
+        """How the list view asks for the value of filter *op*."""
+        return "empty" if op == "empty" else self.filter_widget
+
+    def op_options(self, op: str) -> list[tuple[str, str]]:
+        """(value, label) pairs offered for filter *op* (a choice or period list)."""
+        if op == "empty":
+            return [(value, self._(label)) for value, label in EMPTY_CHOICES]
+        return self.filter_options()
+
+    def empty_clause(self, column):
+        """SQL condition: the item was left blank."""
+        return column.is_(None)
+
+    def presence_clause(self, column, raw: str):
+        """SQL condition of an ``empty`` filter: yes (blank) or no (answered)."""
+        wanted = raw.strip().lower()
+        if wanted in ("yes", "1", "true"):
+            return self.empty_clause(column)
+        if wanted in ("no", "0", "false"):
+            return sa.not_(self.empty_clause(column))
+        raise FilterError(self._("Use yes (empty) or no (not empty)."))
+
+    def search_clause(self, column, text: str):
+        """SQL condition for the list's search box, or None if the field is not searched."""
+        return itaiji.contains(column, text) if self.searchable else None
 
     def filter_clause(self, column, op: str, raw: str):
         """SQL condition for a list filter; raises FilterError on an unusable value."""

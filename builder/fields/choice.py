@@ -268,6 +268,9 @@ class CheckboxesType(ChoiceMixin, FieldType):
     group = "choice"
     settings_schema = MultipleChoiceSettings
     storage_kind = "multi"
+    filter_ops = ("eq", "any", "all")
+    #: "has any of" and "has all of" take several choices
+    list_ops = ("any", "all")
     template_macro = "choice_group"
 
     @classmethod
@@ -341,7 +344,17 @@ class CheckboxesType(ChoiceMixin, FieldType):
             raise TypeError(self._("Expected a list of choice values."))
         return list(value)
 
+    def op_widget(self, op):
+        return "choices" if op in self.list_ops else super().op_widget(op)
+
+    def empty_clause(self, column):
+        return column.none()
+
     def filter_clause(self, column, op, raw):
+        if op == "any":
+            return column.has_any([self.check_choice(nfkc(value)) for value in raw])
+        if op == "all":
+            return column.has_all([self.check_choice(nfkc(value)) for value in raw])
         if op != "eq":
             raise FilterError(self._("This filter is not available for this item."))
         return column.has(self.check_choice(nfkc(raw)))

@@ -28,6 +28,56 @@ def parse_date(text: str) -> dt.date:
     return dt.date(*(int(part) for part in match.groups()))
 
 
+#: relative periods a date filter offers, each from a start day to an end day (inclusive)
+PERIODS = {
+    "today": N_("today"),
+    "yesterday": N_("yesterday"),
+    "this_week": N_("this week"),
+    "this_month": N_("this month"),
+    "last_month": N_("last month"),
+    "this_year": N_("this year"),
+    "this_fy": N_("this fiscal year"),
+}
+#: the month a Japanese fiscal year (年度) starts in
+FISCAL_YEAR_START = 4
+
+
+def fiscal_year(day: dt.date) -> int:
+    """The fiscal year (年度) *day* falls in, named by the year it starts in."""
+    return day.year if day.month >= FISCAL_YEAR_START else day.year - 1
+
+
+def period_days(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the relative period *name* seen from *today*.
+
+    Weeks start on Monday; the fiscal year runs from 1 April to 31 March.
+    Raises KeyError for an unknown name.
+    """
+    if name not in PERIODS:
+        raise KeyError(name)
+    if name == "today":
+        return today, today
+    if name == "yesterday":
+        day = today - dt.timedelta(days=1)
+        return day, day
+    if name == "this_week":
+        start = today - dt.timedelta(days=today.weekday())
+        return start, start + dt.timedelta(days=6)
+    if name == "this_month":
+        start = today.replace(day=1)
+    elif name == "last_month":
+        start = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    elif name == "this_year":
+        return dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
+    else:
+        year = fiscal_year(today)
+        return dt.date(year, FISCAL_YEAR_START, 1), dt.date(year + 1, FISCAL_YEAR_START, 1) - (
+            dt.timedelta(days=1)
+        )
+    following = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start, following - dt.timedelta(days=1)
+
+
 #: how a date is shown to people; translated per language (ja: {year}年{month}月{day}日)
 DATE_DISPLAY = N_("{year}-{month:02d}-{day:02d}")
 #: a date followed by its era year (ja: {date}（{era}）)
@@ -131,7 +181,7 @@ class DateType(FieldType):
     icon = "date"
     settings_schema = DateSettings
     storage_kind = "date"
-    filter_ops = ("min", "max", "eq")
+    filter_ops = ("min", "max", "eq", "within")
     filter_widget = "date"
     default_width = "medium"
     template_macro = "input"
@@ -297,8 +347,21 @@ class DateType(FieldType):
             except ValueError:
                 pass
         raise ValueError(N_("Enter a date such as 2026-04-01 to compare with."))
+    def op_widget(self, op):
+        return "choice" if op == "within" else super().op_widget(op)
+
+    def op_options(self, op):
+        if op == "within":
+            return [(name, self._(label)) for name, label in PERIODS.items()]
+        return super().op_options(op)
 
     def filter_clause(self, column, op, raw):
+        if op == "within":
+            try:
+                first, last = period_days(raw.strip(), self.today)
+            except KeyError:
+                raise FilterError(self._("This period is not known.")) from None
+            return column.between(first, last)
         try:
             day = parse_date(raw)
         except ValueError:

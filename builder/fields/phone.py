@@ -77,6 +77,7 @@ class PhoneType(FieldType):
     settings_schema = EmailSettings
     storage_kind = "text"
     filter_ops = ("contains", "eq")
+    searchable = True
     template_macro = "input"
 
     def validators(self):

@@ -3,6 +3,7 @@
 import re
 
 import jaconv
+import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms import validators as v
@@ -83,6 +84,7 @@ class TextType(FieldType):
     settings_schema = TextSettings
     storage_kind = "text"
     filter_ops = ("contains", "eq")
+    searchable = True
     template_macro = "input"
 
     @classmethod
@@ -101,6 +103,9 @@ class TextType(FieldType):
                     reason=str(exc),
                 )
         return problems
+
+    def empty_clause(self, column):
+        return sa.or_(column.is_(None), column == "")
 
     def filters(self):
         kana = self.spec.get("kana")
@@ -247,6 +252,7 @@ class EmailType(FieldType):
     mail_address = True
     storage_kind = "text"
     filter_ops = ("contains", "eq")
+    searchable = True
     template_macro = "input"
 
     def validators(self):
