@@ -28,7 +28,7 @@ def test_bringing_back_a_cancelled_application_needs_a_free_seat(make_form, staf
     workflow.change_status(form, [first.id], "cancelled", staff)
     assert seats.taken(form)["form"] == 1
     _apply(form)  # someone takes the freed seat
-    with pytest.raises(workflow.TransitionRefused, match="full"):
+    with pytest.raises(workflow.TransitionRefused, match="full|満席"):
         workflow.change_status(form, [first.id], "new", staff)
     assert _status(form, first) == "cancelled"  # nothing changed
     assert seats.taken(form)["form"] == 2

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app import audit, rights
 from app.api.blueprint import blueprint, json_body, problem
 from app.api.records import _published, _record_json, validated_values
+from app.attachments import files
 from app.forms.published import bound_fields, published_definition
 from app.records import editing, timeline, trash, workflow
 from app.records.access import RecordAccess
@@ -29,7 +30,8 @@ def _answer(form, record_id: int):
     without values, to one who may change records but not see them)."""
     reader = RecordAccess(g.api_user, form, rights.EDIT_RECORDS)
     entries = [e for e in reader.entries if not e["retired"]]
-    return _record_json(reader.get(record_id), entries, reader.types(_, entries))
+    attached = files.for_records(reader, [record_id])
+    return _record_json(reader.get(record_id), entries, reader.types(_, entries), attached)
 
 
 @blueprint.patch("/forms/<int:form_id>/records/<int:record_id>")

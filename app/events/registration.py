@@ -21,7 +21,7 @@ from app.models.types import utcnow
 from app.records import access, history, store, workflow
 from app.records.store import Record, tables_for
 from app.transactions import write_transaction
-from builder.definition import Definition
+from builder.definition import Definition, DefinitionError
 from builder.fields import registry
 
 
@@ -334,7 +334,10 @@ def _keep_seats_on_status_change(
 ) -> None:
     """A staff status change (one record or many) frees, takes and promotes seats as the
     applicant's own cancellation would; a move the seats cannot take is refused."""
-    definition = published_definition(form)
+    try:
+        definition = published_definition(form)
+    except DefinitionError:  # a version stored before its rules existed: no seats to keep
+        return
     rules = Rules.of(definition)
     if not (rules.limited or rules.one_per):
         return
