@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from app import rights
 from app.models import Form, User
-from app.records import filters, store
+from app.records import aggregate, filters, store
 from app.records.columns import column_types
 from app.records.store import Page, Record
 from builder.fields.base import FieldType
@@ -122,6 +122,44 @@ class RecordAccess:
     def count(self) -> int:
         """How many records the form has."""
         return store.count(self.form)
+
+    # -- aggregates (cross-tabs, charts, the summary): computed by the database -----------
+    def entry_named(self, name: str, name_of: Callable[[dict], str] = _column_name) -> dict | None:
+        """The visible column the request calls *name* (None: no such column); a hidden one
+        raises FieldNotVisible."""
+        self.refuse_hidden([name], name_of)
+        return next((e for e in self.entries if name_of(e) == name), None)
+
+    def aggregate(
+        self,
+        conditions: list,
+        dimensions: list[aggregate.Dimension],
+        measure: aggregate.Measure,
+        timezone: str = "Asia/Tokyo",
+    ) -> dict[tuple, aggregate.Partial]:
+        """Matching records grouped by *dimensions*, each group measured by *measure*;
+        grouping or measuring a hidden field is refused."""
+        for column in [d.column for d in dimensions] + [measure.column]:
+            self._require_visible(column)
+        return aggregate.grouped(self.tables, conditions, dimensions, measure, timezone)
+
+    def number_summary(self, conditions: list, column: str) -> aggregate.NumberSummary:
+        """Count, minimum, maximum, mean, median and sum of a visible number column."""
+        self._require_visible(column)
+        return aggregate.number_summary(self.tables, conditions, column)
+
+    def latest_values(self, conditions: list, column: str, limit: int = 5) -> list:
+        """The newest non-empty values of a visible column (id, receipt, time, value)."""
+        self._require_visible(column)
+        return aggregate.latest(self.tables, conditions, column, limit)
+
+    def matching(self, conditions: list) -> int:
+        """How many records match *conditions* (the trash left out)."""
+        return aggregate.count(self.tables, conditions)
+
+    def _require_visible(self, column: str | None) -> None:
+        if column is not None and column not in self._visible:
+            raise FieldNotVisible(column)
 
     def strip(self, record: Record) -> Record:
         """*record* with only the values of columns the user may see."""

@@ -69,6 +69,7 @@ class NumberType(FieldType):
     filter_widget = "number"
     default_width = "short"
     template_macro = "input"
+    measurable = True
 
     @property
     def storage_kind(self):  # type: ignore[override]
