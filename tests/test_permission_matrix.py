@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ast
 import copy
+import io
 import json
 import pathlib
+import zipfile
 
 import pytest
 from flask import url_for
@@ -55,6 +57,10 @@ REQUIRED = {
     ("staff.records", "GET"): rights.VIEW_RECORDS,
     ("staff.record_detail", "GET"): rights.VIEW_RECORDS,
     ("staff.export_csv", "GET"): rights.EXPORT,
+    ("staff.records_summary", "GET"): rights.VIEW_RECORDS,
+    ("staff.records_crosstab", "GET"): rights.VIEW_RECORDS,
+    ("staff.crosstab_csv", "GET"): rights.EXPORT,
+    ("staff.crosstab_xlsx", "GET"): rights.EXPORT,
     ("api.get_form", "GET"): rights.VIEW_FORM,
     ("api.replace_draft", "PUT"): rights.MANAGE,
     ("api.publish", "POST"): rights.MANAGE,
@@ -63,6 +69,7 @@ REQUIRED = {
     ("api.list_records", "GET"): rights.VIEW_RECORDS,
     ("api.get_record", "GET"): rights.VIEW_RECORDS,
     ("api.export_records", "GET"): rights.EXPORT,
+    ("api.crosstab_records", "GET"): rights.VIEW_RECORDS,
     ("api.create_record", "POST"): rights.ADD_RECORDS,
 }
 
@@ -173,6 +180,9 @@ def _text(response) -> str:
     """The response as a person or script reads it (JSON with its escapes decoded)."""
     if response.is_json:
         return json.dumps(response.get_json(), ensure_ascii=False)
+    if response.mimetype.endswith("spreadsheetml.sheet"):  # .xlsx: the XML parts of the zip
+        with zipfile.ZipFile(io.BytesIO(response.get_data())) as workbook:
+            return "".join(workbook.read(name).decode() for name in workbook.namelist())
     return response.get_data(as_text=True)
 
 

@@ -253,6 +253,10 @@ class FieldType:
         """A key read from the database, as the JSON value the API answers."""
         return self.to_json(value)
 
+    def group_keys(self) -> list:
+        """The keys a summary lists even when no record has them (a choice nobody chose)."""
+        return []
+
     def group_order(self, key) -> tuple:
         """Sort key of a (non-empty) cross-tab key: the field's own order, then the value."""
         return (0, key)

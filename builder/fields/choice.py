@@ -94,6 +94,9 @@ class ChoiceMixin:
                 return choice["label"]
         return str(value)
 
+    def group_keys(self) -> list:
+        return [c["value"] for c in self.choices]
+
     def group_order(self, key) -> tuple:
         """Choices in the form's order, then removed choices, then other values."""
         order = [c["value"] for c in self.choices + self.spec.get("past_choices", [])]
@@ -274,6 +277,9 @@ class ConsentType(FieldType):
 
     def filter_options(self):
         return [("y", self._("Agreed")), ("n", self._("Not agreed"))]
+
+    def group_keys(self) -> list:
+        return [True, False]
 
     def group_order(self, key) -> tuple:
         return (0 if key else 1,)
