@@ -2,7 +2,8 @@
 
     python -m bench [--rows N]
 
-ATSUME_BENCH_DATABASE_URL selects the database (default: a temporary SQLite file).
+ATSUME_BENCH_DATABASE_URL selects the database (default: a temporary SQLite file);
+ATSUME_BENCH_CROSSTAB_ROWS the size of the cross-tab survey (default 1,000,000).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import platform
 import tempfile
 from pathlib import Path
 
-from bench import scenarios
+from bench import crosstab, scenarios
 from bench.fixture import bench_app
 
 
@@ -28,6 +29,8 @@ def main() -> None:
         url = url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         with bench_app(url) as app:
             results = scenarios.run_all(app, args.rows)
+            if crosstab.ROWS:  # ATSUME_BENCH_CROSSTAB_ROWS=0 leaves the cross-tabs out
+                results += crosstab.run_all(app)
     engine = url.split(":", 1)[0]
     lines = [
         f"Rows per form: {args.rows:,}; database: {engine}; Python {platform.python_version()}.",

@@ -264,3 +264,32 @@ def test_hidden_field_is_refused(client, survey, make_user, other_department):
     stranger = make_user("stranger", dept=other_department)
     headers = {"Authorization": f"Bearer {create_token(stranger)}"}
     assert client.get(f"/api/v1/forms/{form.id}/crosstab", headers=headers).status_code == 404
+
+
+def test_records_in_the_trash_are_left_out(api, app, survey, staff):
+    import sqlalchemy as sa
+
+    from app.records import summary
+    from app.records.access import RecordAccess
+    from app.records.tables import record_table_name
+
+    form, rows = survey
+    gone = rows[0]
+    table = sa.table(record_table_name(form.id), sa.column("id"), sa.column("deleted_at"))
+    db.session.execute(
+        table.update().where(table.c.id == gone["id"]).values(deleted_at=dt.datetime(2026, 5, 1))
+    )
+    db.session.commit()
+    live = rows[1:]
+    body = _get(api, form, "rows=topics&cols=dept").get_json()
+    assert body["total"] == len(live)
+    expected = Counter((t, r["dept"]) for r in live for t in r["topics"] or [None])
+    assert {k: v for k, v in _table(body).items() if v} == dict(expected)
+    with app.test_request_context():
+        result = summary.build(RecordAccess(staff, form), [], "Asia/Tokyo")
+    assert result.total == len(live)
+    topics = next(c for c in result.choices if c.entry["key"] == "topics")
+    assert {s.key: s.count for s in topics.shares} == {
+        **{t: n for t, n in Counter(t for r in live for t in r["topics"]).items()},
+        None: sum(1 for r in live if not r["topics"]),
+    }

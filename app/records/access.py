@@ -143,6 +143,12 @@ class RecordAccess:
             self._require_visible(column)
         return aggregate.grouped(self.tables, conditions, dimensions, measure, timezone)
 
+    def option_counts(self, conditions: list, column: str) -> tuple[dict[str, int], int]:
+        """Each option of a visible multiple-choice column counted, and how many records
+        chose any."""
+        self._require_visible(column)
+        return aggregate.option_counts(self.tables, conditions, column)
+
     def number_summary(self, conditions: list, column: str) -> aggregate.NumberSummary:
         """Count, minimum, maximum, mean, median and sum of a visible number column."""
         self._require_visible(column)

@@ -103,14 +103,47 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _live(tables: RecordTables) -> list:
+    """The trash condition, when the trash holds anything. An empty trash (one look-up in
+    the deleted_at index) needs no condition, and the aggregates can then read a field's
+    index alone instead of visiting every row."""
+    records = tables.records
+    trashed = db.session.execute(
+        sa.select(records.c.id).where(records.c.deleted_at.is_not(None)).limit(1)
+    ).first()
+    return [store.live(tables)] if trashed else []
+
+
 def _base(tables: RecordTables, conditions: list, columns: set[str]):
     """The filtered records (the trash left out), with the columns an aggregate reads."""
     records = tables.records
     return (
         sa.select(*(records.c[name] for name in sorted(columns)))
-        .where(store.live(tables), *conditions)
+        .where(*_live(tables), *conditions)
         .subquery("base")
     )
+
+
+def option_counts(
+    tables: RecordTables, conditions: list, column: str
+) -> tuple[dict[str, int], int]:
+    """Each option of a multiple-choice column counted over the filtered records, read
+    from the value table's (field, value) index; and how many records chose any."""
+    values = tables.values
+    where = [values.c.field == column]
+    restrictions = [*_live(tables), *conditions]
+    if restrictions:
+        base = _base(tables, conditions, {"id"})
+        where.append(values.c.record_id.in_(sa.select(base.c.id)))
+    counts = dict(
+        db.session.execute(
+            sa.select(values.c.value, sa.func.count()).where(*where).group_by(values.c.value)
+        ).all()
+    )
+    answered = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(values.c.record_id))).where(*where)
+    )
+    return counts, answered
 
 
 def grouped(
@@ -135,9 +168,15 @@ def grouped(
     for position, dimension in enumerate(dimensions):
         if dimension.multi:
             chosen = tables.values.alias(f"chosen_{position}")
+            # Look each record's options up by (record_id, field): written as an expression,
+            # the field test cannot lead SQLite to the (field, value) index instead, which
+            # would scan every option of the field for each record.
             source = source.outerjoin(
                 chosen,
-                sa.and_(chosen.c.record_id == base.c.id, chosen.c.field == dimension.column),
+                sa.and_(
+                    chosen.c.record_id == base.c.id,
+                    sa.func.coalesce(chosen.c.field, "") == dimension.column,
+                ),
             )
             column = chosen.c.value
         elif dimension.column is None:

@@ -102,8 +102,13 @@ def _dimension(entry: dict, field_type: FieldType) -> Dimension:
 
 def _choice_counts(access, conditions, entry, field_type, total, gettext) -> ChoiceCounts:
     dimension = _dimension(entry, field_type)
-    grouped = access.aggregate(conditions, [dimension], Measure())
-    counts = {key[0]: partial.count for key, partial in grouped.items()}
+    if dimension.multi:
+        counts, answered = access.option_counts(conditions, entry["column"])
+        counts = {field_type.group_key(k, dimension.grouping): n for k, n in counts.items()}
+        counts[None] = total - answered
+    else:
+        grouped = access.aggregate(conditions, [dimension], Measure())
+        counts = {key[0]: partial.count for key, partial in grouped.items()}
     keys = field_type.group_keys()
     keys += sorted(
         (k for k in counts if k is not None and k not in keys), key=field_type.group_order
