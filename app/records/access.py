@@ -149,6 +149,10 @@ class RecordAccess:
         self._require_visible(column)
         return aggregate.option_counts(self.tables, conditions, column)
 
+    def received_per_day(self, conditions: list, timezone: str) -> dict[str, int]:
+        """How many matching records were received on each local day."""
+        return aggregate.received_per_day(self.tables, conditions, timezone)
+
     def number_summary(self, conditions: list, column: str) -> aggregate.NumberSummary:
         """Count, minimum, maximum, mean, median and sum of a visible number column."""
         self._require_visible(column)

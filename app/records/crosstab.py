@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from app.records.access import RecordAccess
 from app.records.aggregate import (
-    AVG,
     COUNT,
     MEASURES,
     RECEIVED_AT,
@@ -309,6 +308,3 @@ def table_rows(table: CrossTab, gettext, percentage: str | None = None) -> Itera
             line.append(shown(table.total, None, None))
         yield [total_label, *padding, *line]
 
-
-def is_average(spec: CrossTabSpec) -> bool:
-    return spec.measure.function == AVG

@@ -130,10 +130,7 @@ def _choice_counts(access, conditions, entry, field_type, total, gettext) -> Cho
 
 def _per_period(access, conditions, timezone, gettext):
     received = received_at_type(gettext)
-    days = access.aggregate(
-        conditions, [Dimension("created_at", None, "date", received, DAY)], Measure(), timezone
-    )
-    found = sorted((k[0], p.count) for k, p in days.items() if k[0] is not None)
+    found = sorted(access.received_per_day(conditions, timezone).items())
     if not found:
         return DAY, []
     first, last = dt.date.fromisoformat(found[0][0]), dt.date.fromisoformat(found[-1][0])
