@@ -210,6 +210,10 @@ def grouped(
         else:
             column = base.c[dimension.column]
         expression = dimension.field_type.group_expression(column, dimension.grouping, dialect)
+        if dialect == "sqlite" and len(columns) > 2 and not dimension.multi:
+            # Reading several columns, one pass over the table is fastest; a bare column
+            # would lead SQLite to walk its index and fetch every row out of order.
+            expression = sa.func.coalesce(expression, sa.null())
         keys.append(expression.label(f"k{position}"))
     if measure.function == COUNT:
         aggregates = [sa.func.count()]
