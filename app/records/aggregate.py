@@ -116,6 +116,18 @@ def _live(tables: RecordTables) -> list:
     return [store.live(tables)] if trashed else []
 
 
+def _field_test(values, column: str):
+    """``field = column``, for finding a record's options by the (record_id, field) index.
+
+    On SQLite the field is written as an expression, which keeps the planner off the
+    (field, value) index (with it, SQLite scans every option of the field for each
+    record). PostgreSQL plans the plain test well, and has no statistics for the
+    expression."""
+    if _dialect() == "sqlite":
+        return sa.func.coalesce(values.c.field, "") == column
+    return values.c.field == column
+
+
 def _base(tables: RecordTables, conditions: list, columns: set[str]):
     """The filtered records (the trash left out), with the columns an aggregate reads."""
     records = tables.records
@@ -144,7 +156,7 @@ def option_counts(
     )
     # the records with any option: read in record order from the (record_id, field) index
     # (the field written as an expression keeps SQLite on that index), no sort needed
-    by_record = [sa.func.coalesce(values.c.field, "") == column, *where[1:]]
+    by_record = [_field_test(values, column), *where[1:]]
     chosen = sa.select(values.c.record_id).where(*by_record).distinct().subquery("chosen")
     answered = db.session.scalar(sa.select(sa.func.count()).select_from(chosen))
     return counts, answered
@@ -194,15 +206,10 @@ def grouped(
     for position, dimension in enumerate(dimensions):
         if dimension.multi:
             chosen = tables.values.alias(f"chosen_{position}")
-            # Look each record's options up by (record_id, field): written as an expression,
-            # the field test cannot lead SQLite to the (field, value) index instead, which
-            # would scan every option of the field for each record.
+            # each record's options, looked up by (record_id, field)
             source = source.outerjoin(
                 chosen,
-                sa.and_(
-                    chosen.c.record_id == base.c.id,
-                    sa.func.coalesce(chosen.c.field, "") == dimension.column,
-                ),
+                sa.and_(chosen.c.record_id == base.c.id, _field_test(chosen, dimension.column)),
             )
             column = chosen.c.value
         elif dimension.column is None:
