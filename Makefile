@@ -23,6 +23,7 @@ static/vendor/Sortable.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p static/vendor
 	cp node_modules/sortablejs/Sortable.min.js static/vendor/
+	cp node_modules/chart.js/dist/chart.umd.js static/vendor/
 	touch $@
 
 translations: $(VENV)/.installed

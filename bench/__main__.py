@@ -6,6 +6,7 @@ ATSUME_BENCH_DATABASE_URL selects the database (default: a temporary SQLite file
 list-query benchmark (bench/list_queries.py) then runs on its own form of a million
 records (``--list-rows`` or ATSUME_BENCH_LIST_ROWS; 0 skips it), on SQLite and, when that
 variable names PostgreSQL, on PostgreSQL too.
+ATSUME_BENCH_CROSSTAB_ROWS sets the size of the cross-tab survey (default 1,000,000).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import platform
 import tempfile
 from pathlib import Path
 
-from bench import list_queries, scenarios
+from bench import crosstab, list_queries, scenarios
 from bench.fixture import bench_app
 
 
@@ -36,6 +37,8 @@ def main() -> None:
         url = url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         with bench_app(url) as app:
             results = scenarios.run_all(app, args.rows)
+            if crosstab.ROWS:  # ATSUME_BENCH_CROSSTAB_ROWS=0 leaves the cross-tabs out
+                results += crosstab.run_all(app)
     engine = url.split(":", 1)[0]
     lines = [
         f"Rows per form: {args.rows:,}; database: {engine}; Python {platform.python_version()}.",

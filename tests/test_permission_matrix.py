@@ -87,6 +87,10 @@ REQUIRED = {
     ("staff.add_on_behalf", "GET"): rights.ADD_RECORDS,
     ("staff.add_on_behalf", "POST"): rights.ADD_RECORDS,
     ("staff.saved_view", "POST"): rights.VIEW_RECORDS,
+    ("staff.records_summary", "GET"): rights.VIEW_RECORDS,
+    ("staff.records_crosstab", "GET"): rights.VIEW_RECORDS,
+    ("staff.crosstab_csv", "GET"): rights.EXPORT,
+    ("staff.crosstab_xlsx", "GET"): rights.EXPORT,
     ("api.get_form", "GET"): rights.VIEW_FORM,
     ("api.replace_draft", "PUT"): rights.MANAGE,
     ("api.publish", "POST"): rights.MANAGE,
@@ -96,6 +100,7 @@ REQUIRED = {
     ("api.get_record", "GET"): rights.VIEW_RECORDS,
     ("api.export_records", "GET"): rights.EXPORT,
     ("api.download_attachment", "GET"): rights.VIEW_RECORDS,
+    ("api.crosstab_records", "GET"): rights.VIEW_RECORDS,
     ("api.create_record", "POST"): rights.ADD_RECORDS,
     ("api.update_record", "PATCH"): rights.EDIT_RECORDS,
     ("api.record_history", "GET"): rights.VIEW_RECORDS,
@@ -229,6 +234,9 @@ def _text(response) -> str:
         return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
     if response.mimetype == "application/pdf":
         return response.get_data().decode("latin-1")
+    if response.mimetype.endswith("spreadsheetml.sheet"):  # .xlsx: the XML parts of the zip
+        with zipfile.ZipFile(io.BytesIO(response.get_data())) as workbook:
+            return "".join(workbook.read(name).decode() for name in workbook.namelist())
     return response.get_data(as_text=True)
 
 

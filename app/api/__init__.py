@@ -2,6 +2,7 @@
 
 from app.api import (  # noqa: F401 - attach their routes
     audit,
+    crosstab,
     forms,
     permissions,
     record_changes,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from app import rights
 from app.models import Form, User
-from app.records import filters, paging, query, store, time_limit
+from app.records import aggregate, filters, paging, query, store, time_limit
 from app.records.columns import column_types
 from app.records.query import CompiledView, HiddenInSpec
 from app.records.store import Page, Record
@@ -217,6 +217,54 @@ class RecordAccess:
     def count(self) -> int:
         """How many records the form has."""
         return store.count(self.form)
+
+    # -- aggregates (cross-tabs, charts, the summary): computed by the database -----------
+    def entry_named(self, name: str, name_of: Callable[[dict], str] = _column_name) -> dict | None:
+        """The visible column the request calls *name* (None: no such column); a hidden one
+        raises FieldNotVisible."""
+        self.refuse_hidden([name], name_of)
+        return next((e for e in self.entries if name_of(e) == name), None)
+
+    def aggregate(
+        self,
+        conditions: list,
+        dimensions: list[aggregate.Dimension],
+        measure: aggregate.Measure,
+        timezone: str = "Asia/Tokyo",
+    ) -> dict[tuple, aggregate.Partial]:
+        """Matching records grouped by *dimensions*, each group measured by *measure*;
+        grouping or measuring a hidden field is refused."""
+        for column in [d.column for d in dimensions] + [measure.column]:
+            self._require_visible(column)
+        return aggregate.grouped(self.tables, conditions, dimensions, measure, timezone)
+
+    def option_counts(self, conditions: list, column: str) -> tuple[dict[str, int], int]:
+        """Each option of a visible multiple-choice column counted, and how many records
+        chose any."""
+        self._require_visible(column)
+        return aggregate.option_counts(self.tables, conditions, column)
+
+    def received_per_day(self, conditions: list, timezone: str) -> dict[str, int]:
+        """How many matching records were received on each local day."""
+        return aggregate.received_per_day(self.tables, conditions, timezone)
+
+    def number_summary(self, conditions: list, column: str) -> aggregate.NumberSummary:
+        """Count, minimum, maximum, mean, median and sum of a visible number column."""
+        self._require_visible(column)
+        return aggregate.number_summary(self.tables, conditions, column)
+
+    def latest_values(self, conditions: list, column: str, limit: int = 5) -> list:
+        """The newest non-empty values of a visible column (id, receipt, time, value)."""
+        self._require_visible(column)
+        return aggregate.latest(self.tables, conditions, column, limit)
+
+    def matching(self, conditions: list) -> int:
+        """How many records match *conditions* (the trash left out)."""
+        return aggregate.count(self.tables, conditions)
+
+    def _require_visible(self, column: str | None) -> None:
+        if column is not None and column not in self._visible:
+            raise FieldNotVisible(column)
 
     def strip(self, record: Record) -> Record:
         """*record* with only the values of columns the user may see."""

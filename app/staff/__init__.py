@@ -2,6 +2,7 @@
 
 from app.staff import (  # noqa: F401 - attach their routes
     account,
+    analysis,
     attachments,
     audit,
     bulk,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from builder.fields.base import FieldType, FilterError
+from builder.fields.base import FieldType, FilterError, GroupingError
 from builder.fields.choice import CheckboxesType, ConsentType, RadioType, SelectType
 from builder.fields.date import DateType
 from builder.fields.file import FileType
@@ -45,6 +45,7 @@ class UnavailableType(FieldType):
     storage_kind = "text"
     indexed = False
     filter_ops = ()
+    groupings = ()
     template_macro = "unavailable"
 
     def form_field(self):
@@ -94,4 +95,11 @@ class Registry:
 
 registry = Registry(BUILTIN_TYPES)
 
-__all__ = ["FieldType", "FilterError", "Registry", "registry", "DuplicateFieldType"]
+__all__ = [
+    "FieldType",
+    "FilterError",
+    "GroupingError",
+    "Registry",
+    "registry",
+    "DuplicateFieldType",
+]

@@ -53,6 +53,14 @@ class FilterError(ValueError):
     """A filter value that this field type cannot use."""
 
 
+class GroupingError(ValueError):
+    """A cross-tab grouping or measure that this field type does not offer."""
+
+
+#: the grouping of a field's stored value as it is (a choice value, a number)
+BY_VALUE = "value"
+
+
 class Required:
     """Fails when the cleaned value is empty (white space only counts as empty)."""
 
@@ -138,6 +146,10 @@ class FieldType:
     list_ops: tuple[str, ...] = ()
     #: whether the list's search box looks in this field
     searchable: bool = False
+    #: how cross-tabs may group records by this field (the first is the default)
+    groupings: tuple[str, ...] = (BY_VALUE,)
+    #: whether sums, averages, minimums and maximums of this field mean something
+    measurable: bool = False
 
     def __init__(
         self,
@@ -364,3 +376,30 @@ class FieldType:
         if op == "contains":
             return itaiji.contains(column, raw)
         raise FilterError(self._("This filter is not available for this item."))
+
+    # -- cross-tabs and summaries --------------------------------------------
+    def group_expression(self, column, grouping: str, dialect: str):
+        """The SQL expression whose value is a record's cross-tab key for *grouping*.
+
+        *dialect* is the database's name (``sqlite``, ``postgresql``). Raises
+        GroupingError when this field cannot be grouped so.
+        """
+        if grouping not in self.groupings:
+            raise GroupingError(self._("This item cannot be grouped like this."))
+        return column
+
+    def group_key(self, value, grouping: str):
+        """A key read from the database, as the JSON value the API answers."""
+        return self.to_json(value)
+
+    def group_keys(self) -> list:
+        """The keys a summary lists even when no record has them (a choice nobody chose)."""
+        return []
+
+    def group_order(self, key) -> tuple:
+        """Sort key of a (non-empty) cross-tab key: the field's own order, then the value."""
+        return (0, key)
+
+    def group_label(self, key, grouping: str) -> str:
+        """How a cross-tab key is shown to people."""
+        return self.display(key)

@@ -174,6 +174,17 @@ class ChoiceMixin:
                 return choice["label"]
         return str(value)
 
+    def group_keys(self) -> list:
+        return [c["value"] for c in self.choices]
+
+    def group_order(self, key) -> tuple:
+        """Choices in the form's order, then removed choices, then other values."""
+        order = [c["value"] for c in self.choices + self.spec.get("past_choices", [])]
+        return (order.index(key), "") if key in order else (len(order), str(key))
+
+    def group_label(self, key, grouping):
+        return self.label_of(key)
+
     def check_choice(self, raw):
         if raw not in {c["value"] for c in self.choices}:
             raise FilterError(self._("This is not one of the choices."))
@@ -334,6 +345,9 @@ class CheckboxesType(ChoiceMixin, FieldType):
     def display(self, value):
         return "、".join(self.label_of(x) for x in value or [])
 
+    def group_key(self, value, grouping):
+        return value  # one chosen option (a row of the value table)
+
     def to_json(self, value):
         return list(value or [])
 
@@ -402,6 +416,12 @@ class ConsentType(FieldType):
 
     def filter_options(self):
         return [("y", self._("Agreed")), ("n", self._("Not agreed"))]
+
+    def group_keys(self) -> list:
+        return [True, False]
+
+    def group_order(self, key) -> tuple:
+        return (0 if key else 1,)
 
     def checkbox_text(self) -> str:
         """What the citizen ticks: the staff's wording, or "I agree to the above."."""

@@ -3,14 +3,16 @@
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 from wtforms import DateField
 from wtforms import validators as v
 from wtforms.widgets import TextInput
 
 from builder.era import era_year_text, parse_era_date
-from builder.fields.base import Between, FieldType, FilterError
+from builder.fields.base import Between, FieldType, FilterError, GroupingError
 from builder.i18n import N_
 from builder.normalise import nfkc
 
@@ -82,6 +84,91 @@ def period_days(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
 DATE_DISPLAY = N_("{year}-{month:02d}-{day:02d}")
 #: a date followed by its era year (ja: {date}（{era}）)
 DATE_WITH_ERA = N_("{date} ({era})")
+
+#: cross-tab groupings of a date: the day ("YYYY-MM-DD"), the week (its Monday,
+#: "YYYY-MM-DD"), the month ("YYYY-MM"), the calendar year and the fiscal year (年度,
+#: from 1 April; the integer year it starts in)
+DAY, WEEK, MONTH, YEAR, FISCAL_YEAR = "day", "week", "month", "year", "fy"
+DATE_GROUPINGS = (DAY, WEEK, MONTH, YEAR, FISCAL_YEAR)
+#: how group keys are shown; translated per language (ja: 2026年度, 2026年4月)
+GROUP_DISPLAY = {
+    YEAR: N_("{year}"),
+    FISCAL_YEAR: N_("FY{year}"),
+    MONTH: N_("{year}-{month:02d}"),
+    WEEK: N_("Week of {date}"),
+}
+_ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*\Z")
+
+
+def _constant(text: str):
+    """A constant written into the SQL (never a bound parameter), so that a grouped
+    expression is the same in SELECT and GROUP BY on every engine."""
+    return sa.literal_column("'" + text.replace("'", "''") + "'")
+
+
+def local_date(column, dialect: str, timezone: str):
+    """The calendar day, in *timezone*, of a UTC timestamp column (``created_at``).
+
+    PostgreSQL converts with the zone's rules. SQLite has no time zones: the zone's
+    present offset is applied (exact for Japan, which has no summer time).
+    """
+    if not _ZONE_NAME.match(timezone):
+        raise ValueError(timezone)
+    if dialect == "postgresql":
+        local = sa.func.timezone(_constant(timezone), sa.func.timezone(_constant("UTC"), column))
+        return sa.cast(local, sa.Date)
+    offset = ZoneInfo(timezone).utcoffset(dt.datetime.now())
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    return sa.func.date(column, _constant(f"{minutes:+d} minutes"))
+
+
+def date_group(day, grouping: str, dialect: str):
+    """SQL grouping a date expression *day* by one of DATE_GROUPINGS."""
+    if dialect == "postgresql":
+        if grouping == DAY:
+            return sa.func.to_char(day, _constant("YYYY-MM-DD"))
+        if grouping == WEEK:
+            return sa.func.to_char(
+                sa.func.date_trunc(_constant("week"), day), _constant("YYYY-MM-DD")
+            )
+        if grouping == MONTH:
+            return sa.func.to_char(day, _constant("YYYY-MM"))
+        if grouping == YEAR:
+            return sa.cast(sa.extract("year", day), sa.Integer)
+        return sa.cast(
+            sa.extract("year", day - sa.literal_column("interval '3 months'")), sa.Integer
+        )
+    if grouping == DAY:
+        return sa.func.strftime(_constant("%Y-%m-%d"), day)
+    if grouping == WEEK:  # the next Sunday (or the day itself), less six days: the Monday
+        return sa.func.date(day, _constant("weekday 0"), _constant("-6 days"))
+    if grouping == MONTH:
+        return sa.func.strftime(_constant("%Y-%m"), day)
+    if grouping == YEAR:
+        return sa.cast(sa.func.strftime(_constant("%Y"), day), sa.Integer)
+    # three months back, 1 April falls in January of the same year, 31 March in December
+    return sa.cast(sa.func.strftime(_constant("%Y"), day, _constant("-3 months")), sa.Integer)
+
+
+def date_group_key(value, grouping: str):
+    """A date group key read from the database, as the API answers it."""
+    if value is None:
+        return None
+    if grouping in (YEAR, FISCAL_YEAR):
+        return int(value)
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def date_group_label(key, grouping: str, gettext) -> str:
+    """How a date group key is shown (2026年度, 2026年4月, 2026年4月1日)."""
+    if grouping in (YEAR, FISCAL_YEAR):
+        return gettext(GROUP_DISPLAY[grouping]).format(year=key)
+    if grouping == MONTH:
+        year, month = str(key).split("-")
+        return gettext(GROUP_DISPLAY[MONTH]).format(year=int(year), month=int(month))
+    day = dt.date.fromisoformat(str(key))
+    text = gettext(DATE_DISPLAY).format(year=day.year, month=day.month, day=day.day)
+    return gettext(GROUP_DISPLAY[WEEK]).format(date=text) if grouping == WEEK else text
 
 
 class FlexibleDateField(DateField):
@@ -187,6 +274,7 @@ class DateType(FieldType):
     template_macro = "input"
     condition_ops = ("eq", "ne", "in", "filled", "gt", "lt")
     condition_kind = "date"
+    groupings = DATE_GROUPINGS
 
     @classmethod
     def check_settings(cls, spec):
@@ -373,3 +461,14 @@ class DateType(FieldType):
         if op == "eq":
             return column == day
         raise FilterError(self._("This filter is not available for this item."))
+
+    def group_expression(self, column, grouping, dialect):
+        if grouping not in self.groupings:
+            raise GroupingError(self._("Group a date by day, week, month, year or fy."))
+        return date_group(column, grouping, dialect)
+
+    def group_key(self, value, grouping):
+        return date_group_key(value, grouping)
+
+    def group_label(self, key, grouping):
+        return date_group_label(key, grouping, self._)

@@ -75,6 +75,7 @@ class NumberType(FieldType):
     @classmethod
     def counts_seats(cls, spec):
         return not spec.get("decimals")
+    measurable = True
 
     @property
     def storage_kind(self):  # type: ignore[override]

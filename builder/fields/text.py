@@ -207,6 +207,7 @@ class TextareaType(TextType):
     settings_schema = TextareaSettings
     storage_kind = "longtext"
     indexed = False
+    groupings = ()
     filter_ops = ("contains",)
     template_macro = "textarea"
 
