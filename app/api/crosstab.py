@@ -7,12 +7,18 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.api.blueprint import blueprint, problem
-from app.api.records import _access, _api_name, _filters, _hidden_field
-from app.records import crosstab
+from app.api.records import (
+    VIEW_ARGUMENTS,
+    _access,
+    _api_name,
+    _compiled,
+    _hidden_field,
+    _known,
+    _unknown,
+)
+from app.records import crosstab, viewspec
 from app.records.access import FieldNotVisible
 from app.records.aggregate import TooManyGroups
-from app.records.filters import SYSTEM_FILTERS
-from builder.system_names import api_name
 
 ARGUMENTS = {"rows", "cols", "measure"}
 
@@ -23,16 +29,9 @@ def crosstab_records(form_id: int):
     cell the ``measure``, over the records the list's filters select."""
     access, entries = _access(form_id)
     types = access.types(_, entries)
-    parsed = _filters(access, entries)
-    known = (
-        ARGUMENTS
-        | set(SYSTEM_FILTERS)
-        | {api_name(e["key"]) for e in entries}
-        | {f"{api_name(e['key'])}.{op}" for e in entries for op in types[e["column"]].filter_ops}
-    )
-    errors = [
-        {"path": k, "message": _("Unknown parameter.")} for k in request.args if k not in known
-    ]
+    # the list's filters, any/all and search, as the records list takes them
+    parsed = _compiled(access, entries, viewspec.from_args(request.args))
+    errors = _unknown(_known(entries, types, ARGUMENTS | VIEW_ARGUMENTS))
     errors += [{"path": k, "message": v} for k, v in parsed.errors.items()]
     if errors:
         return problem(400, _("The request has problems."), errors)
