@@ -75,6 +75,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ATSUME_FRAME_ANCESTORS": env("ATSUME_FRAME_ANCESTORS", ""),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "ATSUME_PAGE_SIZE": 50,
+        # the largest file staff may upload to import records (MB)
+        "ATSUME_IMPORT_MAX_MB": _number("ATSUME_IMPORT_MAX_MB", 20, minimum=1, maximum=500),
         # how many reverse proxies set X-Forwarded-For/-Proto in front of the app (0: none)
         "ATSUME_PROXIES": int(env("ATSUME_PROXIES", "0")),
         # audit entries older than this many days are removed by `atsume prune-audit` (0: never)

@@ -6,13 +6,18 @@ import datetime as dt
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest, Forbidden, InternalServerError
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    InternalServerError,
+    RequestEntityTooLarge,
+)
 
 from app import roles
 from app.records.statuses import status_label
@@ -114,7 +119,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
-        return _error(413, _("Too large"), _("What you sent is too large."))
+        described = error.description != RequestEntityTooLarge.description
+        message = error.description if described else _("What you sent is too large.")
+        if not described and g.get("upload_limit_mb"):
+            message = _(
+                "The file is larger than %(n)d MB. Split it into smaller files.",
+                n=g.upload_limit_mb,
+            )
+        return _error(413, _("Too large"), message)
 
     @app.errorhandler(415)
     def unsupported(error):

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ast
 import copy
+import io
 import json
 import pathlib
 
+import openpyxl
 import pytest
 from flask import url_for
 
@@ -55,6 +57,12 @@ REQUIRED = {
     ("staff.records", "GET"): rights.VIEW_RECORDS,
     ("staff.record_detail", "GET"): rights.VIEW_RECORDS,
     ("staff.export_csv", "GET"): rights.EXPORT,
+    ("staff.export_xlsx", "GET"): rights.EXPORT,
+    ("staff.record_print", "GET"): rights.VIEW_RECORDS,
+    ("staff.import_records", "GET"): rights.IMPORT,
+    ("staff.import_records", "POST"): rights.IMPORT,
+    ("staff.import_check", "POST"): rights.IMPORT,
+    ("staff.import_commit", "POST"): rights.IMPORT,
     ("api.get_form", "GET"): rights.VIEW_FORM,
     ("api.replace_draft", "PUT"): rights.MANAGE,
     ("api.publish", "POST"): rights.MANAGE,
@@ -170,9 +178,15 @@ def _call(app, user, endpoint, method, url):
 
 
 def _text(response) -> str:
-    """The response as a person or script reads it (JSON with its escapes decoded)."""
+    """The response as a person or script reads it (JSON with its escapes decoded, the
+    cells of a workbook)."""
     if response.is_json:
         return json.dumps(response.get_json(), ensure_ascii=False)
+    if response.mimetype.endswith(".sheet"):
+        workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return "\n".join(
+            str(cell) for row in workbook.worksheets[0].iter_rows(values_only=True) for cell in row
+        )
     return response.get_data(as_text=True)
 
 
@@ -208,7 +222,14 @@ def test_hidden_field_reaches_no_page(app, world):
         assert SECRET not in _text(response), endpoint
     # the same pages show it to a user without the hidden field
     seer = user_with("seer", set(rights.RIGHTS))
-    for endpoint in ("staff.records", "staff.record_detail", "staff.export_csv", "api.get_record"):
+    for endpoint in (
+        "staff.records",
+        "staff.record_detail",
+        "staff.record_print",
+        "staff.export_csv",
+        "staff.export_xlsx",
+        "api.get_record",
+    ):
         response = _call(app, seer, endpoint, "GET", _url(app, endpoint, form, record))
         assert SECRET in _text(response), endpoint
 

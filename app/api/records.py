@@ -230,7 +230,9 @@ def export_records(form_id: int):
         return problem(400, _("The request has problems."), errors)
     columns = download.csv_columns(access, access.types(_))
     if encoding == export.CP932 and request.args.get("replace") != "1":
-        problems = export.cp932_problems(columns, access.iterate(parsed.conditions))
+        problems = export.cp932_problems(
+            columns, access.export_rows(parsed.conditions, columns.entries)
+        )
         if problems:
             return problem(
                 409,

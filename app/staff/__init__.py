@@ -4,6 +4,7 @@ from app.staff import (  # noqa: F401 - attach their routes
     account,
     audit,
     forms,
+    imports,
     organisation,
     organisation_import,
     permissions,

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from app import audit, query_args, rights
 from app.forms.published import published_definition
-from app.records import download, export
+from app.records import download, export, printing, sheet
 from app.records.access import FieldNotVisible, RecordAccess
 from app.records.columns import column_heading
 from app.records.respondents import respondent_names
@@ -76,6 +76,7 @@ def records(form_id: int):
         filters=parsed,
         heading=lambda e: column_heading(e, _("retired")),
         can_export=rights.can(current_user, rights.EXPORT, form),
+        can_import=rights.can(current_user, rights.IMPORT, form),
         sortable=allowed_sorts,
         respondent=respondent_names(form),
     ), 422 if parsed.errors else 200
@@ -103,6 +104,32 @@ def record_detail(form_id: int, record_id: int):
     )
 
 
+@blueprint.route("/forms/<int:form_id>/records/<int:record_id>/print")
+def record_print(form_id: int, record_id: int):
+    """The record laid out as its application form, for printing on A4."""
+    access, types, _parsed = _view(form_id, rights.VIEW_RECORDS)
+    form = access.form
+    record = access.get(record_id)
+    if record is None:
+        abort(404)
+    audit.record(
+        audit.RECORD_VIEW,
+        form=form,
+        record_id=record.id,
+        detail={"receipt_no": record.receipt_no, "print": True},
+    )
+    definition = printing.submitted_definition(form, record)
+    respondent = respondent_names(form)
+    return render_template(
+        "records/print.html",
+        form=form,
+        record=record,
+        title=definition.title if definition is not None else form.title,
+        parts=printing.layout(definition, record, access.entries, types, _("retired")),
+        respondent=respondent(record) if respondent else None,
+    )
+
+
 @blueprint.route("/forms/<int:form_id>/records.csv")
 def export_csv(form_id: int):
     access, types, parsed = _view(form_id, rights.EXPORT)
@@ -115,9 +142,11 @@ def export_csv(form_id: int):
             "encoding", _("Use one of: %(values)s.", values=", ".join(export.ENCODINGS))
         )
     replace = request.args.get("replace") == "1"
-    columns = download.csv_columns(access, types)
+    columns = download.csv_columns(access, types, _export_entries(access))
     if encoding == export.CP932 and not replace:
-        problems = export.cp932_problems(columns, access.iterate(parsed.conditions))
+        problems = export.cp932_problems(
+            columns, access.export_rows(parsed.conditions, columns.entries)
+        )
         if problems:
             return render_template(
                 "records/export_problems.html",
@@ -128,3 +157,31 @@ def export_csv(form_id: int):
     return download.csv_response(
         access, columns, parsed.conditions, encoding, audit.query_summary(request.args)
     )
+
+
+def _export_entries(access: RecordAccess) -> list[dict]:
+    try:
+        return download.chosen_entries(access, request.args)
+    except FieldNotVisible as exc:
+        abort(403, description=_("You may not see the field “%(name)s”.", name=exc.name))
+
+
+@blueprint.route("/forms/<int:form_id>/records.xlsx")
+def export_xlsx(form_id: int):
+    access, types, parsed = _view(form_id, rights.EXPORT)
+    if parsed.errors:
+        abort(400, description=" ".join(f"{k}: {v}" for k, v in parsed.errors.items()))
+    columns = download.csv_columns(access, types, _export_entries(access))
+    try:
+        return download.xlsx_response(
+            access, columns, parsed.conditions, audit.query_summary(request.args)
+        )
+    except sheet.TooManyRows:
+        abort(
+            413,
+            description=_(
+                "More than %(n)s records match: an Excel sheet cannot hold them. "
+                "Narrow the filter, or download CSV.",
+                n=f"{sheet.MAX_ROWS:,}",
+            ),
+        )

@@ -23,6 +23,14 @@ def parse_date(text: str) -> dt.date:
     return dt.date(*(int(part) for part in match.groups()))
 
 
+def _date_cell(value):
+    return "" if value is None else value
+
+
+def _iso_cell(value) -> str:
+    return "" if value is None else value.isoformat()
+
+
 #: how a date is shown to people; translated per language (ja: {year}年{month}月{day}日)
 DATE_DISPLAY = N_("{year}-{month:02d}-{day:02d}")
 
@@ -241,6 +249,12 @@ class DateType(FieldType):
 
     def export(self, value):
         return "" if value is None else value.isoformat()  # spreadsheets read ISO dates
+
+    def exporter(self, text_cell=None):
+        return _iso_cell
+
+    def sheet_exporter(self, text_cell=None):
+        return _date_cell
 
     def filter_clause(self, column, op, raw):
         try:
