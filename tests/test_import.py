@@ -113,9 +113,7 @@ def test_new_records_are_added_with_source_receipt_and_history(staff_client, for
     }
     checked = _check(staff_client, form, token, mapping)
     assert checked.status_code == 200
-    assert "2 records will be added" in checked.get_data(as_text=True) or "2件" in checked.get_data(
-        as_text=True
-    )
+    assert "2件を追加し、0件を更新します" in checked.get_data(as_text=True)
     assert _records(form) == []  # the dry run wrote nothing
 
     done = _commit(staff_client, form, token, mapping)
@@ -162,7 +160,7 @@ def test_dry_run_lists_every_rows_problems_and_writes_nothing(staff_client, form
         rows.setdefault(int(row), []).append((column, message))
     assert [c for c, _m in rows[1]] == ["電話"]  # unknown column
     assert {c for c, _m in rows[3]} == {"氏名", "年齢", "地区", "希望日"}  # required, type, choice
-    assert any("row 2" in m or "2行目" in m for _c, m in rows[4])  # duplicate row
+    assert any("2行目" in m for _c, m in rows[4])  # duplicate row
     assert 5 not in rows  # a valid update
     assert any(existing["receipt_no"] in m for _c, m in rows[6])  # duplicate receipt number
     assert any("IMP-99999" in m for _c, m in rows[7])  # no such record
