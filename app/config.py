@@ -75,6 +75,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ATSUME_FRAME_ANCESTORS": env("ATSUME_FRAME_ANCESTORS", ""),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "ATSUME_PAGE_SIZE": 50,
+        # the most records one .xlsx download may hold (more: narrow the filter, or CSV)
+        "ATSUME_XLSX_MAX_ROWS": _number(
+            "ATSUME_XLSX_MAX_ROWS", 100_000, minimum=1, maximum=1_048_575
+        ),
         # the largest file staff may upload to import records (MB)
         "ATSUME_IMPORT_MAX_MB": _number("ATSUME_IMPORT_MAX_MB", 20, minimum=1, maximum=500),
         # how many reverse proxies set X-Forwarded-For/-Proto in front of the app (0: none)

@@ -15,15 +15,19 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+from app import rights
 from app.extensions import db
 from app.models import User
 from app.passwords import hash_password
-from app.records import store
+from app.records import importing, store
+from app.records.access import RecordAccess
 from app.records.export import ROWS_PER_CHUNK
 from bench.scenarios import Result
 
 PASSWORD = "bench export password"
 TOKYO = dt.timedelta(hours=9)
+#: timed runs of each export (the best counts: the machine may be busy with other work)
+RUNS = int(os.environ.get("ATSUME_BENCH_RUNS", 3))
 
 
 def _client(app):
@@ -135,16 +139,19 @@ def csv_export(app, form) -> list[Result]:
     url = f"/staff/forms/{form.id}/records.csv"
     with tempfile.TemporaryDirectory() as tmp:
         ours, raw = Path(tmp) / "ours.csv", Path(tmp) / "raw.csv"
-        ours_s = _seconds(lambda: _download(client, url, ours))
-        raw_s = _seconds(lambda: raw_csv(form, raw))
+        timings: dict[str, list[float]] = {"ours": [], "raw": []}
+        for _run in range(RUNS):  # alternated, so that a busy moment hits both
+            timings["ours"].append(_seconds(lambda: _download(client, url, ours)))
+            timings["raw"].append(_seconds(lambda: raw_csv(form, raw)))
+        ours_s, raw_s = min(timings["ours"]), min(timings["raw"])
         same = _digest(ours) == _digest(raw)
         size = ours.stat().st_size
         ours_mb = _peak_mb(lambda: _download(client, url, ours))
         raw_mb = _peak_mb(lambda: raw_csv(form, raw))
     return [
         Result(
-            f"CSV export of every record ({size / 1e6:.0f} MB), time "
-            f"({'byte-identical' if same else 'FILES DIFFER'})",
+            f"CSV export of every record ({size / 1e6:.0f} MB), best of {RUNS} runs "
+            f"({'byte-identical files' if same else 'FILES DIFFER'})",
             f"{ours_s:.1f} s",
             f"{raw_s:.1f} s (driver + csv writer)",
             f"{ours_s / raw_s:.2f}× the raw time",
@@ -178,8 +185,6 @@ def xlsx_export(app, form) -> Result:
 def import_csv(app, form, rows: int) -> Result:
     """Import of *rows* new records from a CSV file (validation included), and the dry
     run alone."""
-    from app.records import importing  # noqa: PLC0415 - the module under measurement
-
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(["氏名", "地区", "年齢", "希望日", "備考", "来庁日", "区分", "手数料"])
@@ -199,18 +204,22 @@ def import_csv(app, form, rows: int) -> Result:
     data = text.getvalue().encode("utf-8-sig")
     with app.test_request_context():
         user = db.session.scalar(db.select(User).where(User.username == "bench-admin"))
+        access = RecordAccess(user, form, rights.IMPORT)
         upload = importing.read_upload(data, "bench.csv")
-        checked_s = _seconds(
-            lambda: importing.check(form, upload, importing.auto_mapping(form, upload))
+        mapping = importing.auto_mapping(importing.importable(access, user), upload)
+        before = access.count()
+        checked_s = _seconds(lambda: importing.check(access, user, upload, mapping))
+        outcome = []
+        committed_s = _seconds(
+            lambda: outcome.append(importing.commit(access, user, upload, mapping))
         )
-        plan = importing.check(form, upload, importing.auto_mapping(form, upload))
-        assert not plan.problems, plan.problems[:5]
-        committed_s = _seconds(lambda: importing.commit(form, plan, user, "bench.csv"))
+        assert isinstance(outcome[0], importing.Outcome), outcome[0].problems[:5]
+        assert access.count() == before + rows
     return Result(
-        f"import of {rows:,} new records from CSV: dry run, then check + write",
-        f"{checked_s:.1f} s, {committed_s:.1f} s",
-        "",
-        f"{rows / committed_s:,.0f} records/s written",
+        f"import of {rows:,} new records from CSV (validation included): dry run; import",
+        f"{checked_s:.1f} s; {committed_s:.1f} s",
+        "≤ 30 s (issue 9)",
+        f"{rows / committed_s:,.0f} records/s",
     )
 
 

@@ -209,3 +209,24 @@ def test_sheet_memory_stays_flat():
     # the output (compressed, in a BytesIO here) grows; the rows held in memory do not
     assert large < small * 3, (small, large)
     assert large < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("overrides", [{"ATSUME_XLSX_MAX_ROWS": 2}])
+def test_more_records_than_the_setting_allows_is_refused(staff_client, form, add):
+    for n in range(3):
+        add(name=f"人 {n}")
+    response = staff_client.get(f"/staff/forms/{form.id}/records.xlsx")
+    assert response.status_code == 413
+    assert "CSV" in response.get_data(as_text=True)
+    assert staff_client.get(f"/staff/forms/{form.id}/records.xlsx?f_name=人 1").status_code == 200
+    page = staff_client.get(f"/staff/forms/{form.id}/records").get_data(as_text=True)
+    assert "records.xlsx" not in page and "2件まで" in page
+
+
+def test_api_gives_the_same_workbook(api, form, add):
+    add(name="一関 太郎", score=3)
+    response = api.get(f"/api/v1/forms/{form.id}/records/export?format=xlsx&score.min=1")
+    assert response.status_code == 200
+    rows = _rows(openpyxl.load_workbook(io.BytesIO(response.get_data())).worksheets[0])
+    assert rows[0] == HEADER and rows[1][3:5] == ["一関 太郎", 3]
+    assert api.get(f"/api/v1/forms/{form.id}/records/export?format=ods").status_code == 400

@@ -132,9 +132,9 @@ class RecordAccess:
         found = store.by_receipts(self.form, receipts)
         return {number: self.strip(record) for number, record in found.items()}
 
-    def count(self) -> int:
-        """How many records the form has."""
-        return store.count(self.form)
+    def count(self, conditions: list | None = None) -> int:
+        """How many records the form has, or how many match *conditions*."""
+        return store.count(self.form, conditions or ())
 
     def strip(self, record: Record) -> Record:
         """*record* with only the values of columns the user may see."""

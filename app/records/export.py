@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import call
 from zoneinfo import ZoneInfo
 
 from app.records.columns import column_heading
@@ -104,6 +105,8 @@ class LocalTimes:
         return value + self._offset(value)
 
     def text(self, value: dt.datetime) -> str:
+        if self.start <= value < self.end:
+            return (value + self.offset).isoformat(" ", "seconds")
         return self.local(value).isoformat(" ", "seconds")
 
 
@@ -163,10 +166,7 @@ class ExportColumns:
         cells = [safe_cell(row[1]), self.times.text(row[3]), self.statuses[row[2]]]
         if self.respondent:
             cells.append(safe_cell(self.respondent[1](row[4])))
-        cells += [
-            to_cell(value)
-            for to_cell, value in zip(self.exporters, row[SYSTEM_WIDTH:], strict=False)
-        ]
+        cells += map(call, self.exporters, row[SYSTEM_WIDTH:])
         return cells
 
     def row(self, record: Record) -> list:

@@ -258,6 +258,7 @@ def check(
     targets = {t.key: t for t in importable(access, user)}
     headings = upload.headings
     problems = plan.problems
+    fields = access.fields
     _mapping_problems(headings, mapping, targets, problems)
     mapped = [(i, targets[m]) for i, m in enumerate(mapping) if m in targets]
     receipt_at = mapping.index(RECEIPT) if RECEIPT in mapping else None
@@ -280,19 +281,22 @@ def check(
     existing = access.by_receipts(receipts) if receipts else {}
     seen_rows: dict[tuple, int] = {}
     seen_receipts: dict[str, int] = {}
-    fields = access.fields
+    # what the user may not write: the same answer for every row
+    unsettable = [(place, t) for place, t, _c in checkers if not _may_set(fields, t.key)]
+    unchangeable = {t.column for _p, t, _c in checkers if not _may_change(fields, t.key)}
     for offset, row in enumerate(upload.rows):
         number = offset + 2
         receipt = _unformula(row[receipt_at]) if receipt_at is not None else ""
         values, row_problems = {}, []
-        for place, target, checker in checkers:
-            value, messages = checker.check(_unformula(row[place]))
-            if messages and (not receipt or row[place].strip()):
+        texts = tuple([_unformula(row[place]) for place, _t, _c in checkers])
+        for text, (place, target, checker) in zip(texts, checkers, strict=True):
+            value, messages = checker.check(text)
+            if messages and (not receipt or text):
                 # an update leaves out what its cell leaves empty: only what it gives counts
                 row_problems += [Problem(number, headings[place], m) for m in messages]
-            elif not (receipt and not row[place].strip()):
+            elif not (receipt and not text):
                 values[target.column] = value
-        signature = tuple(_unformula(row[i]) for i, _t in mapped) + (receipt,)
+        signature = texts + (receipt,)
         if signature in seen_rows:
             row_problems.append(
                 Problem(number, "", _("The same as row %(n)d.", n=seen_rows[signature]))
@@ -323,7 +327,7 @@ def check(
                 )
             seen_receipts.setdefault(receipt, number)
             for place, target, _c in checkers:
-                if target.column in values and not _may_change(fields, target.key):
+                if target.column in values and target.column in unchangeable:
                     row_problems.append(
                         Problem(number, headings[place], _("You may not change this item."))
                     )
@@ -335,11 +339,10 @@ def check(
                 }
                 plan.updates.append((record.id, receipt, values, changed))
         else:
-            for place, target, _c in checkers:
-                if not _may_set(fields, target.key):
-                    row_problems.append(
-                        Problem(number, headings[place], _("You may not set this item."))
-                    )
+            for place, _target in unsettable:
+                row_problems.append(
+                    Problem(number, headings[place], _("You may not set this item."))
+                )
             for target, checker in absent_checkers:
                 value, messages = checker.check("")
                 row_problems += [Problem(number, target.label, m) for m in messages]

@@ -356,11 +356,12 @@ def iterate(form: Form, conditions: list, chunk: int = 1000) -> Iterator[Record]
         last = batch[-1].id
 
 
-def count(form: Form) -> int:
-    """How many records the form has (the trash not counted)."""
+def count(form: Form, conditions: Sequence = ()) -> int:
+    """How many records the form has (the trash not counted), or how many match every
+    condition."""
     tables = tables_for(form)
     return db.session.execute(
-        sa.select(sa.func.count()).select_from(tables.records).where(live(tables))
+        sa.select(sa.func.count()).select_from(tables.records).where(live(tables), *conditions)
     ).scalar()
 
 
@@ -374,9 +375,10 @@ def export_rows(
     """Every matching record in id order as a plain sequence: ``EXPORT_SYSTEM_COLUMNS``,
     then the value of each of *columns* (a list for a multiple-choice column).
 
-    The lean path for exports: Core rows, no Record objects; the chosen values of a chunk
-    come from one query per multiple-choice field. Fetched in chunks (memory stays flat),
-    and the read transaction ends between chunks.
+    The lean path for exports: one streamed query for the records (Core rows, no Record
+    objects) and one streamed query per multiple-choice field, merged in id order, both in
+    one read transaction (a consistent snapshot; on SQLite in WAL mode writers go on).
+    Rows arrive *chunk* at a time, so memory stays flat.
     """
     tables = tables_for(form)
     records, values = tables.records, tables.values
@@ -385,53 +387,51 @@ def export_rows(
         sa.null() if column in multi else records.c[column] for column in columns
     ]
     width = len(EXPORT_SYSTEM_COLUMNS)
-    placed = [(width + n, column) for n, column in enumerate(columns) if column in multi]
-    last = 0
-    while True:
-        rows = db.session.execute(
-            sa.select(*selected)
-            .where(records.c.id > last, live(tables), *conditions)
-            .order_by(records.c.id)
-            .limit(chunk)
-        ).all()
-        if not rows:
-            return
-        last = rows[-1][0]
-        chosen = [(place, _chosen_values(values, column, rows)) for place, column in placed]
-        db.session.rollback()  # end the read transaction between chunks; release the snapshot
-        if not chosen:
-            yield from rows
-            continue
-        for row in rows:
-            row = list(row)
-            for place, by_record in chosen:
-                row[place] = by_record.get(row[0], ())
-            yield row
-
-
-def _chosen_values(values: sa.Table, column: str, rows) -> dict[int, list]:
-    """record id -> the values chosen in *column* (in the order stored), for *rows*."""
-    first_id, last_id = rows[0][0], rows[-1][0]
-    # ``field || ''`` keeps the planner off the (field, value, record_id) index, through
-    # which SQLite would read every value of the field for each chunk; the
-    # (record_id, field) index reads just the chunk's records.
-    query = sa.select(values.c.record_id, values.c.value).where(
-        values.c.field.concat("") == column
+    streaming = {"yield_per": chunk}
+    result = db.session.execute(
+        sa.select(*selected).where(live(tables), *conditions).order_by(records.c.id),
+        execution_options=streaming,
     )
-    if last_id - first_id < 4 * len(rows):  # dense ids: a range reads the index in order
-        query = query.where(values.c.record_id.between(first_id, last_id))
-    else:
-        query = query.where(values.c.record_id.in_([row[0] for row in rows]))
-    chosen: dict[int, list] = {}
-    current = None
-    for record_id, value in db.session.execute(
-        query.order_by(values.c.record_id, values.c.field, values.c.id)
-    ).all():
-        if record_id != current:
-            current = record_id
-            found = chosen[record_id] = []
-        found.append(value)
-    return chosen
+    chosen = []
+    for place, column in enumerate(columns, start=width):
+        if column not in multi:
+            continue
+        query = sa.select(values.c.record_id, values.c.value).where(values.c.field == column)
+        if conditions:
+            query = query.where(
+                values.c.record_id.in_(sa.select(records.c.id).where(live(tables), *conditions))
+            )
+        order = query.order_by(values.c.record_id, values.c.id)
+        chosen.append(
+            (place, _ChosenValues(db.session.execute(order, execution_options=streaming)))
+        )
+    if not chosen:
+        yield from result
+        return
+    for row in result:
+        row = list(row)
+        for place, stream in chosen:
+            row[place] = stream.take(row[0])
+        yield row
+
+
+class _ChosenValues:
+    """(record id, value) rows in record id order, handed out record by record."""
+
+    def __init__(self, rows):
+        self.rows = iter(rows)
+        self.next = next(self.rows, None)
+
+    def take(self, record_id: int) -> list:
+        """The values of *record_id* (values of records before it are passed over)."""
+        found = []
+        pending, rows = self.next, self.rows
+        while pending is not None and pending[0] <= record_id:
+            if pending[0] == record_id:
+                found.append(pending[1])
+            pending = next(rows, None)
+        self.next = pending
+        return found
 
 
 def add_many(
@@ -461,17 +461,15 @@ def add_many(
         "source": source,
     }
     connection = db.session.connection()
-    ids = list(
-        connection.execute(
-            records.insert().returning(records.c.id, sort_by_parameter_order=True),
-            [{k: v for k, v in row.items() if k not in multi} | system for row in rows],
-        ).scalars()
-    )
+    ids = _reserve_ids(connection, records, len(rows))
     connection.execute(
-        records.update()
-        .where(records.c.id == sa.bindparam("record_id"))
-        .values(receipt_no=sa.bindparam("number")),
-        [{"record_id": i, "number": receipt_of(i)} for i in ids],
+        records.insert(),
+        [
+            {k: v for k, v in row.items() if k not in multi}
+            | system
+            | {"id": record_id, "receipt_no": receipt_of(record_id)}
+            for record_id, row in zip(ids, rows, strict=True)
+        ],
     )
     chosen = [
         {"record_id": record_id, "field": column, "value": value}
@@ -482,6 +480,24 @@ def add_many(
     if chosen:
         connection.execute(tables.values.insert(), chosen)
     return ids
+
+
+def _reserve_ids(connection: sa.Connection, records: sa.Table, count: int) -> list[int]:
+    """*count* new record ids, so that many records go in with one bulk statement (and
+    their receipt numbers with them). PostgreSQL takes them from the table's sequence;
+    SQLite continues after the largest id, under the write lock the transaction holds."""
+    if connection.dialect.name == "postgresql":
+        return list(
+            connection.execute(
+                sa.text(
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                    "FROM generate_series(1, :count)"
+                ),
+                {"table": records.name, "count": count},
+            ).scalars()
+        )
+    last = connection.execute(sa.select(sa.func.max(records.c.id))).scalar() or 0
+    return list(range(last + 1, last + 1 + count))
 
 
 def by_receipts(form: Form, receipts: Sequence[str], chunk: int = 500) -> dict[str, Record]:

@@ -77,6 +77,7 @@ def records(form_id: int):
         heading=lambda e: column_heading(e, _("retired")),
         can_export=rights.can(current_user, rights.EXPORT, form),
         can_import=rights.can(current_user, rights.IMPORT, form),
+        xlsx_max_rows=current_app.config["ATSUME_XLSX_MAX_ROWS"],
         sortable=allowed_sorts,
         respondent=respondent_names(form),
     ), 422 if parsed.errors else 200
@@ -172,16 +173,20 @@ def export_xlsx(form_id: int):
     if parsed.errors:
         abort(400, description=" ".join(f"{k}: {v}" for k, v in parsed.errors.items()))
     columns = download.csv_columns(access, types, _export_entries(access))
+    most = current_app.config["ATSUME_XLSX_MAX_ROWS"]
+    if access.count(parsed.conditions) > most:
+        abort(413, description=_too_many_for_a_sheet(most))
     try:
         return download.xlsx_response(
             access, columns, parsed.conditions, audit.query_summary(request.args)
         )
     except sheet.TooManyRows:
-        abort(
-            413,
-            description=_(
-                "More than %(n)s records match: an Excel sheet cannot hold them. "
-                "Narrow the filter, or download CSV.",
-                n=f"{sheet.MAX_ROWS:,}",
-            ),
-        )
+        abort(413, description=_too_many_for_a_sheet(sheet.MAX_ROWS))
+
+
+def _too_many_for_a_sheet(most: int) -> str:
+    return _(
+        "More than %(n)s records match: an Excel sheet cannot hold them. "
+        "Narrow the filter, or download CSV.",
+        n=f"{most:,}",
+    )
