@@ -1,6 +1,6 @@
 """Run the benchmarks and print a Markdown table (also written to bench/results.md).
 
-    python -m bench [--rows N]
+    python -m bench [--rows N]    (1,000,000 records by default; ATSUME_BENCH_ROWS for quick runs)
 
 ATSUME_BENCH_DATABASE_URL selects the database (default: a temporary SQLite file).
 """
@@ -20,7 +20,7 @@ from bench.fixture import bench_app
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "--rows", type=int, default=int(os.environ.get("ATSUME_BENCH_ROWS", 100_000))
+        "--rows", type=int, default=int(os.environ.get("ATSUME_BENCH_ROWS", 1_000_000))
     )
     args = parser.parse_args()
     url = os.environ.get("ATSUME_BENCH_DATABASE_URL")

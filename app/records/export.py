@@ -163,7 +163,7 @@ class ExportColumns:
 
     def cells(self, row: tuple) -> list:
         """The CSV cells of an export row (``store.EXPORT_SYSTEM_COLUMNS`` + values)."""
-        cells = [safe_cell(row[1]), self.times.text(row[3]), self.statuses[row[2]]]
+        cells = [safe_text(row[1]), self.times.text(row[3]), self.statuses[row[2]]]
         if self.respondent:
             cells.append(safe_cell(self.respondent[1](row[4])))
         cells += map(call, self.exporters, row[SYSTEM_WIDTH:])
