@@ -63,6 +63,9 @@ RECORD_EDIT = "record.edit"
 RECORD_DELETE = "record.delete"
 RECORD_IMPORT = "record.import"
 RECORD_EXPORT = "record.export"
+#: written when an export begins, with the rows to expect: an export whose ending entry
+#: (RECORD_EXPORT, with the rows written) is missing was cut off
+RECORD_EXPORT_START = "record.export.start"
 AUDIT_EXPORT = "audit.export"
 AUDIT_PRUNE = "audit.prune"
 
@@ -94,6 +97,7 @@ ACTION_LABELS = {
     RECORD_DELETE: _l("Record deleted"),
     RECORD_IMPORT: _l("Records imported"),
     RECORD_EXPORT: _l("Records exported"),
+    RECORD_EXPORT_START: _l("Export started"),
     AUDIT_EXPORT: _l("Audit log exported"),
     AUDIT_PRUNE: _l("Old audit entries removed"),
 }

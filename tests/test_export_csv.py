@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.forms.published import published_definition
+from app.models import AuditEvent
 from app.records import export, store
 from app.records.columns import column_types
 from app.records.store import Record
@@ -473,3 +474,35 @@ def _columns_for(form) -> export.ExportColumns:
     return export.ExportColumns(
         entries, column_types(entries), ("受付番号", "受付日時", "状態"), "廃止", "Asia/Tokyo"
     )
+
+
+def test_a_cut_off_download_is_detectable_in_the_audit_log(
+    staff_client, form, add, monkeypatch
+):
+    """The audit log notes the rows to expect when an export begins, and the rows written
+    when it ends: a download stopped halfway says complete: false, and one whose process
+    was killed has no ending entry at all."""
+
+    def exports():
+        db.session.rollback()
+        return db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action.like("record.export%"))
+            .order_by(AuditEvent.id)
+        ).all()
+
+    for n in range(5):
+        add(name=f"人 {n}")
+    monkeypatch.setattr(export, "ROWS_PER_CHUNK", 2)
+    response = staff_client.get(f"/staff/forms/{form.id}/records.csv")
+    chunks = response.iter_encoded()
+    next(chunks)  # the BOM
+    started = exports()
+    assert [e.action for e in started] == ["record.export.start"]  # no end yet
+    assert started[0].detail["expected"] == 5
+    next(chunks)  # the header and the first rows; then the reader goes away
+    response.close()
+    entries = exports()
+    assert [e.action for e in entries] == ["record.export.start", "record.export"]
+    assert entries[1].detail["expected"] == 5
+    assert entries[1].detail["rows"] < 5 and entries[1].detail["complete"] is False

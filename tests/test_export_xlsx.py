@@ -164,6 +164,11 @@ def test_audit_counts_the_rows(staff_client, form, add):
     ).first()
     assert entry.detail["format"] == "xlsx"
     assert entry.detail["rows"] == 3 and entry.detail["complete"] is True
+    assert entry.detail["expected"] == 3
+    start = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "record.export.start")
+    ).one()
+    assert start.detail["expected"] == 3 and start.id < entry.id
 
 
 def test_too_many_rows_for_a_sheet_is_refused(staff_client, form, add, monkeypatch):

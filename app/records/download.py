@@ -45,6 +45,15 @@ def csv_columns(access: RecordAccess, types, entries: list[dict] | None = None):
     )
 
 
+def started(access: RecordAccess, conditions: list, detail: dict) -> dict:
+    """Note in the audit log that an export begins and how many rows it should hold; the
+    entry written when it ends (rows written, complete or not) repeats the number. An
+    export cut off (a killed worker) has no ending entry."""
+    detail = {**detail, "expected": access.count(conditions)}
+    audit.record(audit.RECORD_EXPORT_START, form=access.form, detail=detail)
+    return detail
+
+
 def csv_response(
     access: RecordAccess,
     columns: export.ExportColumns,
@@ -65,7 +74,11 @@ def csv_response(
                 access.export_rows(conditions, columns.entries),
                 audit.RECORD_EXPORT,
                 form=access.form,
-                detail={"filter": filter_used, "format": "csv", "encoding": encoding},
+                detail=started(
+                    access,
+                    conditions,
+                    {"filter": filter_used, "format": "csv", "encoding": encoding},
+                ),
             ),
         ),
         encoding,
@@ -96,7 +109,7 @@ def xlsx_response(
                 access.export_rows(conditions, columns.entries),
                 audit.RECORD_EXPORT,
                 form=access.form,
-                detail={"filter": filter_used, "format": "xlsx"},
+                detail=started(access, conditions, {"filter": filter_used, "format": "xlsx"}),
             ),
             spool,
         )
