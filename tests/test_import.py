@@ -331,3 +331,9 @@ def test_an_upload_belongs_to_its_user(app, staff_client, form, make_user):
     assert _check(client, form, token, mapping).status_code == 400
     assert _commit(client, form, token, mapping).status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RecordRevision)) == 0
+
+
+def test_a_cell_too_long_for_csv_is_reported(staff_client, form):
+    response = _upload(staff_client, form, b'"' + b"[" * 200_000 + b'"\r\n', "deep.csv")
+    assert response.status_code == 400
+    assert "CSVとして読み込めませんでした" in response.get_data(as_text=True)

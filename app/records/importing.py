@@ -88,7 +88,12 @@ def read_upload(data: bytes, name: str) -> Upload:
     if zipfile.is_zipfile(io.BytesIO(data)):
         rows = _xlsx_rows(data)
     else:
-        rows = list(csv.reader(io.StringIO(_decode(data), newline="")))
+        try:
+            rows = list(csv.reader(io.StringIO(_decode(data), newline="")))
+        except csv.Error as exc:
+            raise UnreadableFile(
+                _("The file could not be read as CSV (%(reason)s).", reason=str(exc))
+            ) from None
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise UnreadableFile(_("The file has no rows."))
@@ -118,13 +123,15 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            return [
+                [_sheet_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)
+            ]
+        finally:
+            workbook.close()
     except Exception as exc:  # noqa: BLE001 - any damage in the file means the same
         raise UnreadableFile(_("The file could not be read as an Excel workbook.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_sheet_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 def _sheet_text(value) -> str:
