@@ -69,6 +69,8 @@ def raw_csv(form, target: Path) -> None:
     try:
         rows = connection.cursor(name="raw_rows") if postgres else connection.cursor()
         chosen = connection.cursor(name="raw_values") if postgres else connection.cursor()
+        if postgres:  # server-side cursors: fetch in batches, not a round trip per row
+            rows.itersize = chosen.itersize = 5000
         plain = ", ".join(col[k] for k in ("name", "ward", "age", "note", "visit", "kind", "fee"))
         rows.execute(
             f"SELECT id, receipt_no, created_at, status, {plain} FROM {tables.records.name} "
@@ -78,7 +80,8 @@ def raw_csv(form, target: Path) -> None:
             f"SELECT record_id, value FROM {tables.values.name} "
             f"WHERE field = '{col['days']}' ORDER BY record_id, id"
         )
-        pending = chosen.fetchone()
+        values = iter(chosen)
+        pending = next(values, None)
         with target.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out, lineterminator="\r\n")
             writer.writerow(
@@ -89,7 +92,7 @@ def raw_csv(form, target: Path) -> None:
                 days = []
                 while pending is not None and pending[0] == rid:
                     days.append(day_labels[pending[1]])
-                    pending = chosen.fetchone()
+                    pending = next(values, None)
                 if not postgres:
                     created = dt.datetime.fromisoformat(created)
                 else:

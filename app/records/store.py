@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Form
 from app.models.types import utcnow
 from app.records import tables as record_tables
+from app.records.bulk import insert_rows
 from app.records.receipts import receipt_number
 from app.records.tables import MULTI, RecordTables
 from app.transactions import write_transaction
@@ -462,8 +463,9 @@ def add_many(
     }
     connection = db.session.connection()
     ids = _reserve_ids(connection, records, len(rows))
-    connection.execute(
-        records.insert(),
+    insert_rows(
+        connection,
+        records,
         [
             {k: v for k, v in row.items() if k not in multi}
             | system
@@ -477,8 +479,7 @@ def add_many(
         for column in multi
         for value in row.get(column) or []
     ]
-    if chosen:
-        connection.execute(tables.values.insert(), chosen)
+    insert_rows(connection, tables.values, chosen)
     return ids
 
 
