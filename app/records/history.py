@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Form, RecordRevision
-from app.records.bulk import insert_rows
 
 CREATED = "created"
 EDITED = "edited"
@@ -68,7 +67,7 @@ def note_many(form: Form, entries: list[dict], *, user_id: int | None = None) ->
         for e in entries
     ]
     # the Core table: a plain bulk insert, without the ORM's per-row bookkeeping
-    insert_rows(db.session.connection(), RecordRevision.__table__, rows)
+    db.session.execute(sa.insert(RecordRevision.__table__), rows)
 
 
 def entries(form: Form, record_id: int) -> list[RecordRevision]:

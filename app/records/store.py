@@ -17,7 +17,6 @@ from app.extensions import db
 from app.models import Form
 from app.models.types import utcnow
 from app.records import tables as record_tables
-from app.records.bulk import insert_rows
 from app.records.receipts import receipt_number
 from app.records.tables import MULTI, RecordTables
 from app.transactions import write_transaction
@@ -463,9 +462,8 @@ def add_many(
     }
     connection = db.session.connection()
     ids = _reserve_ids(connection, records, len(rows))
-    insert_rows(
-        connection,
-        records,
+    connection.execute(
+        records.insert(),
         [
             {k: v for k, v in row.items() if k not in multi}
             | system
@@ -479,7 +477,8 @@ def add_many(
         for column in multi
         for value in row.get(column) or []
     ]
-    insert_rows(connection, tables.values, chosen)
+    if chosen:
+        connection.execute(tables.values.insert(), chosen)
     return ids
 
 
