@@ -7,7 +7,6 @@ type changed has an old (retired) and a new column under the same key.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -389,13 +388,9 @@ def export_rows(
     ]
     width = len(EXPORT_SYSTEM_COLUMNS)
     streaming = {"yield_per": chunk}
-    # partitions: rows come in lists of *chunk*, so that iterating them costs no Python
-    # call per row
-    result = itertools.chain.from_iterable(
-        db.session.execute(
-            sa.select(*selected).where(live(tables), *conditions).order_by(records.c.id),
-            execution_options=streaming,
-        ).partitions()
+    result = db.session.execute(
+        sa.select(*selected).where(live(tables), *conditions).order_by(records.c.id),
+        execution_options=streaming,
     )
     chosen = []
     for place, column in enumerate(columns, start=width):
@@ -407,8 +402,9 @@ def export_rows(
                 values.c.record_id.in_(sa.select(records.c.id).where(live(tables), *conditions))
             )
         order = query.order_by(values.c.record_id, values.c.id)
-        found = db.session.execute(order, execution_options=streaming).partitions()
-        chosen.append((place, _ChosenValues(itertools.chain.from_iterable(found))))
+        chosen.append(
+            (place, _ChosenValues(db.session.execute(order, execution_options=streaming)))
+        )
     if not chosen:
         yield from result
         return
