@@ -7,7 +7,7 @@ import os
 from flask import Flask, current_app, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import json_input, roles, security_headers, static_assets, url_ids
+from app import json_input, roles, security_headers, static_assets, upload_limits, url_ids
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.records.tables import system_tables_only
@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
         locale_selector=select_locale,
         default_translation_directories=os.path.join(ROOT, "app", "translations"),
     )
+    upload_limits.register(app)  # before CSRF protection reads the body
     csrf.init_app(app)
     limiter.init_app(app)
     json_input.register(app)

@@ -70,6 +70,9 @@ RECORD_RESTORE = "record.restore"
 RECORD_PURGE = "record.purge"
 RECORD_FILE = "record.file"
 WORKFLOW_CHANGE = "form.workflow"
+#: written when an export begins, with the rows to expect: an export whose ending entry
+#: (RECORD_EXPORT, with the rows written) is missing was cut off
+RECORD_EXPORT_START = "record.export.start"
 AUDIT_EXPORT = "audit.export"
 AUDIT_PRUNE = "audit.prune"
 SITE_IDENTITY = "site.identity"
@@ -111,6 +114,7 @@ ACTION_LABELS = {
     RECORD_PURGE: _l("Records deleted from the trash"),
     RECORD_FILE: _l("Attached file downloaded"),
     WORKFLOW_CHANGE: _l("Workflow changed"),
+    RECORD_EXPORT_START: _l("Export started"),
     AUDIT_EXPORT: _l("Audit log exported"),
     AUDIT_PRUNE: _l("Old audit entries removed"),
     SITE_IDENTITY: _l("Office name or logo changed"),

@@ -86,6 +86,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # the records list counts at most this many matches exactly ("more than N" beyond;
         # the exact number on request)
         "ATSUME_LIST_COUNT_LIMIT": _number("ATSUME_LIST_COUNT_LIMIT", 10000, minimum=100),
+        # the most records one .xlsx download may hold (more: narrow the filter, or CSV)
+        "ATSUME_XLSX_MAX_ROWS": _number(
+            "ATSUME_XLSX_MAX_ROWS", 100_000, minimum=1, maximum=1_048_575
+        ),
+        # the largest file staff may upload to import records (MB)
+        "ATSUME_IMPORT_MAX_MB": _number("ATSUME_IMPORT_MAX_MB", 20, minimum=1, maximum=500),
         # how many reverse proxies set X-Forwarded-For/-Proto in front of the app (0: none)
         "ATSUME_PROXIES": int(env("ATSUME_PROXIES", "0")),
         # audit entries older than this many days are removed by `atsume prune-audit` (0: never)

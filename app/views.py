@@ -10,6 +10,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -21,7 +22,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest, Forbidden, InternalServerError
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    InternalServerError,
+    RequestEntityTooLarge,
+)
 
 from app import identity, roles
 from app.records.workflow import status_label
@@ -135,14 +141,23 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
+        described = error.description != RequestEntityTooLarge.description
         limit = (request.max_content_length or 0) // (1024 * 1024)
-        message = _("What you sent is too large.")
-        if limit:
-            message += " " + _(
-                "Everything sent at once (attached files included) may be at most %(n)d MB. "
-                "Go back and attach smaller or fewer files.",
-                n=limit,
+        if described:
+            message = error.description
+        elif g.get("upload_limit_mb"):  # an import file
+            message = _(
+                "The file is larger than %(n)d MB. Split it into smaller files.",
+                n=g.upload_limit_mb,
             )
+        else:
+            message = _("What you sent is too large.")
+            if limit:
+                message += " " + _(
+                    "Everything sent at once (attached files included) may be at most %(n)d MB. "
+                    "Go back and attach smaller or fewer files.",
+                    n=limit,
+                )
         return _error(413, _("Too large"), message)
 
     @app.errorhandler(415)

@@ -2,6 +2,8 @@
 
     python -m bench [--rows N] [--list-rows N]
 
+1,000,000 records by default; ATSUME_BENCH_ROWS for quick runs.
+
 ATSUME_BENCH_DATABASE_URL selects the database (default: a temporary SQLite file). The
 list-query benchmark (bench/list_queries.py) then runs on its own form of a million
 records (``--list-rows`` or ATSUME_BENCH_LIST_ROWS; 0 skips it), on SQLite and, when that
@@ -24,7 +26,7 @@ from bench.fixture import bench_app
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "--rows", type=int, default=int(os.environ.get("ATSUME_BENCH_ROWS", 100_000))
+        "--rows", type=int, default=int(os.environ.get("ATSUME_BENCH_ROWS", 1_000_000))
     )
     parser.add_argument(
         "--list-rows",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import random
 import uuid
 
@@ -33,8 +34,17 @@ DOCUMENT = {
             "choices": [f"d{i}" for i in range(8)],
         },
         {"key": "note", "type": "textarea", "label": "備考"},
+        {"key": "visit", "type": "date", "label": "来庁日"},
+        {
+            "key": "kind",
+            "type": "radio",
+            "label": "区分",
+            "choices": [{"value": f"k{i}", "label": f"区分{i}"} for i in range(5)],
+        },
+        {"key": "fee", "type": "number", "label": "手数料"},
     ],
 }
+FIRST_DAY = dt.date(2025, 4, 1)
 SURNAMES = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤"]
 
 
@@ -80,18 +90,22 @@ def make_form(rows: int, seed: int = 7):
     next_id = 1
     connection = db.session.connection()
     for i in range(rows):
+        received = now - dt.timedelta(seconds=30 * (rows - i))  # about one every 30 s
         batch.append(
             {
                 "id": next_id,
                 "receipt_no": f"B-{next_id:07d}",
                 "status": "new",
-                "created_at": now,
-                "updated_at": now,
+                "created_at": received,
+                "updated_at": received,
                 "form_version": 1,
                 col["name"]: f"{rnd.choice(SURNAMES)} {i}",
                 col["ward"]: f"地区{rnd.randrange(20)}",
                 col["age"]: rnd.randrange(18, 90),
                 col["note"]: "特になし" if i % 3 else "駐車場を利用します",
+                col["visit"]: FIRST_DAY + dt.timedelta(days=rnd.randrange(730)),
+                col["kind"]: f"k{rnd.randrange(5)}" if i % 10 else None,
+                col["fee"]: rnd.randrange(0, 5000, 100),
             }
         )
         days = set(rnd.sample(range(7), rnd.randrange(1, 4)))

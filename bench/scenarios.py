@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import statistics
 import time
-import tracemalloc
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.records import export, store
+from app.records import store
 from app.records import tables as record_tables
 from app.records.columns import column_types
+from bench import export_import
 from bench.fixture import analyze, make_form
-
-
-@dataclass
-class Result:
-    name: str
-    ours: str
-    baseline: str
-    ratio: str
+from bench.result import Result
 
 
 def _median_ms(action, repeat: int = 5) -> float:
@@ -152,33 +144,6 @@ def multi_choice(form, columns) -> list[Result]:
     return results
 
 
-def csv_export(form) -> Result:
-    """CSV export: streamed in chunks vs all rows loaded first; peak Python memory."""
-    entries = form.storage
-    columns = export.ExportColumns(
-        entries, column_types(entries), ("受付番号", "受付日時", "状態"), "廃止", "Asia/Tokyo"
-    )
-
-    def measure(materialise: bool):
-        tracemalloc.start()
-        start = time.perf_counter()
-        records = list(store.iterate(form, [])) if materialise else store.iterate(form, [])
-        size = sum(len(chunk) for chunk in export.stream(export.rows(columns, records)))
-        seconds = time.perf_counter() - start
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        return seconds, peak, size
-
-    ours_s, ours_peak, size = measure(False)
-    base_s, base_peak, _ = measure(True)
-    return Result(
-        f"CSV export of every record ({size / 1e6:.0f} MB): peak memory, time",
-        f"{ours_peak / 1e6:.1f} MB, {ours_s:.1f} s",
-        f"{base_peak / 1e6:.1f} MB, {base_s:.1f} s (all rows loaded first)",
-        f"{base_peak / ours_peak:.0f}× less memory",
-    )
-
-
 def public_submit(app, form, count: int = 300) -> Result:
     """Public form submissions (validation, idempotency, receipt) vs a bare INSERT."""
     client = app.test_client()
@@ -228,6 +193,6 @@ def run_all(app, rows: int) -> list[Result]:
     app.config["WTF_CSRF_ENABLED"] = False
     results = [filter_page(form, columns)]
     results += multi_choice(form, columns)
-    results.append(csv_export(form))
     results.append(public_submit(app, form))
+    results += export_import.run(app, form)
     return results

@@ -7,12 +7,14 @@ import datetime as dt
 import io
 import re
 import tracemalloc
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.forms.published import published_definition
+from app.models import AuditEvent
 from app.records import export, store
 from app.records.columns import column_types
 from app.records.store import Record
@@ -392,3 +394,115 @@ def test_iterate_applies_conditions(form, add):
     tables = store.tables_for(form)
     got = [r.receipt_no for r in store.iterate(form, [tables.records.c.f_score >= 10], chunk=1)]
     assert got == [keep]
+
+
+# -- the lean export path ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "Europe/Berlin", "America/New_York", "UTC"])
+def test_local_times_match_a_full_conversion(zone):
+    """The offset cached per UTC day gives the same text as converting every value,
+    across daylight-saving changes too."""
+    times = export.LocalTimes(ZoneInfo(zone))
+    start = dt.datetime(2025, 3, 1)
+    for minutes in range(0, 60 * 24 * 400, 47):  # every 47 minutes for 400 days
+        value = start + dt.timedelta(minutes=minutes, seconds=minutes % 60)
+        expected = (
+            value.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+        )
+        assert times.text(value) == expected, value
+
+
+def test_status_is_translated_once_per_status():
+    calls = []
+
+    def label(status):
+        calls.append(status)
+        return {"new": "新規", "odd": "=奇妙"}.get(status, status)
+
+    texts = export.StatusTexts(label)
+    assert [texts[s] for s in ["new", "new", "odd", "new", "odd"]] == ["新規"] * 2 + [
+        "'=奇妙",
+        "新規",
+        "'=奇妙",
+    ]
+    assert calls == ["new", "odd"]
+
+
+def test_export_rows_give_the_same_cells_as_records(staff_client, form, add):
+    add(name="一関 太郎", note="=式", score=-3, ward="花泉", days=["d2", "d1"])
+    add(name="花泉 花子", days=["d1"])
+    add(name="空")
+    tables = store.tables_for(form)
+    columns = _columns_for(form)
+    for conditions in ([], [tables.records.c.f_score < 0]):
+        by_records = list(export.rows(columns, store.iterate(form, conditions)))
+        lean = list(export.table(columns, store.export_rows(form, conditions, columns.columns)))
+        assert lean == by_records
+        assert len(lean) == (4 if not conditions else 2)
+
+
+def test_export_rows_read_chosen_values_in_one_query(form, add):
+    """Multiple-choice values come from one streamed query per field, merged in id order,
+    with the records' filter applied to it too."""
+    receipts = [add(name=f"人 {n}", days=["d1", "d2"] if n % 2 else ["d2"]) for n in range(7)]
+    tables = store.tables_for(form)
+    statements = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        rows = list(store.export_rows(form, [], ["f_name", "f_days"], chunk=3))
+        # every other record: the ids of a chunk are far apart
+        sparse = list(
+            store.export_rows(form, [tables.records.c.id % 3 == 0], ["f_days", "f_name"], chunk=2)
+        )
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    assert [row[1] for row in rows] == receipts
+    assert [list(row[6]) for row in rows] == [["d2"], ["d1", "d2"]] * 3 + [["d2"]]
+    assert [(row[0] % 3, row[6]) for row in sparse] == [(0, "人 2"), (0, "人 5")]
+    value_reads = [s for s in statements if f"FROM rec_{form.id}_values" in s]
+    assert len(value_reads) == 2  # one per export
+    assert "%" in value_reads[1]  # the filter narrows the values read
+
+
+def _columns_for(form) -> export.ExportColumns:
+    entries = form.storage
+    return export.ExportColumns(
+        entries, column_types(entries), ("受付番号", "受付日時", "状態"), "廃止", "Asia/Tokyo"
+    )
+
+
+def test_a_cut_off_download_is_detectable_in_the_audit_log(
+    staff_client, form, add, monkeypatch
+):
+    """The audit log notes the rows to expect when an export begins, and the rows written
+    when it ends: a download stopped halfway says complete: false, and one whose process
+    was killed has no ending entry at all."""
+
+    def exports():
+        db.session.rollback()
+        return db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action.like("record.export%"))
+            .order_by(AuditEvent.id)
+        ).all()
+
+    for n in range(5):
+        add(name=f"人 {n}")
+    monkeypatch.setattr(export, "ROWS_PER_CHUNK", 2)
+    response = staff_client.get(f"/staff/forms/{form.id}/records.csv")
+    chunks = response.iter_encoded()
+    next(chunks)  # the BOM
+    started = exports()
+    assert [e.action for e in started] == ["record.export.start"]  # no end yet
+    assert started[0].detail["expected"] == 5
+    next(chunks)  # the header and the first rows; then the reader goes away
+    response.close()
+    entries = exports()
+    assert [e.action for e in entries] == ["record.export.start", "record.export"]
+    assert entries[1].detail["expected"] == 5
+    assert entries[1].detail["rows"] < 5 and entries[1].detail["complete"] is False

@@ -15,6 +15,7 @@ import json
 import pathlib
 import zipfile
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 from flask import url_for
@@ -91,6 +92,12 @@ REQUIRED = {
     ("staff.records_crosstab", "GET"): rights.VIEW_RECORDS,
     ("staff.crosstab_csv", "GET"): rights.EXPORT,
     ("staff.crosstab_xlsx", "GET"): rights.EXPORT,
+    ("staff.export_xlsx", "GET"): rights.EXPORT,
+    ("staff.record_print", "GET"): rights.VIEW_RECORDS,
+    ("staff.import_records", "GET"): rights.IMPORT,
+    ("staff.import_records", "POST"): rights.IMPORT,
+    ("staff.import_check", "POST"): rights.IMPORT,
+    ("staff.import_commit", "POST"): rights.IMPORT,
     ("api.get_form", "GET"): rights.VIEW_FORM,
     ("api.replace_draft", "PUT"): rights.MANAGE,
     ("api.publish", "POST"): rights.MANAGE,
@@ -224,7 +231,8 @@ def _call(app, user, endpoint, method, url):
 
 
 def _text(response) -> str:
-    """The response as a person or script reads it (JSON with its escapes decoded)."""
+    """The response as a person or script reads it (JSON with its escapes decoded, the
+    cells of a workbook)."""
     if response.is_json:
         return json.dumps(response.get_json(), ensure_ascii=False)
     if response.mimetype.startswith("image/") and response.mimetype != "image/svg+xml":
@@ -237,6 +245,11 @@ def _text(response) -> str:
     if response.mimetype.endswith("spreadsheetml.sheet"):  # .xlsx: the XML parts of the zip
         with zipfile.ZipFile(io.BytesIO(response.get_data())) as workbook:
             return "".join(workbook.read(name).decode() for name in workbook.namelist())
+    if response.mimetype.endswith(".sheet"):
+        workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return "\n".join(
+            str(cell) for row in workbook.worksheets[0].iter_rows(values_only=True) for cell in row
+        )
     return response.get_data(as_text=True)
 
 
@@ -272,7 +285,14 @@ def test_hidden_field_reaches_no_page(app, world):
         assert SECRET not in _text(response), endpoint
     # the same pages show it to a user without the hidden field
     seer = user_with("seer", set(rights.RIGHTS))
-    for endpoint in ("staff.records", "staff.record_detail", "staff.export_csv", "api.get_record"):
+    for endpoint in (
+        "staff.records",
+        "staff.record_detail",
+        "staff.record_print",
+        "staff.export_csv",
+        "staff.export_xlsx",
+        "api.get_record",
+    ):
         response = _call(app, seer, endpoint, "GET", _url(app, endpoint, form, record))
         assert SECRET in _text(response), endpoint
 

@@ -342,13 +342,17 @@ EXPORT_ARGUMENTS = {"format", "encoding", "replace"}
 
 @blueprint.get("/forms/<int:form_id>/records/export")
 def export_records(form_id: int):
-    """The records as CSV, the same file as the staff page's (filters as in the list)."""
+    """The records as CSV or .xlsx, the same file as the staff page's (filters as in the
+    list)."""
     access, entries = _access(form_id, rights.EXPORT)
     types = access.types(_, entries)
     parsed = _compiled(access, entries, viewspec.from_args(request.args))
     errors = _unknown(_known(entries, types, EXPORT_ARGUMENTS | VIEW_ARGUMENTS))
-    if request.args.get("format", "csv") != "csv":
-        errors.append({"path": "format", "message": _("Use one of: %(values)s.", values="csv")})
+    export_format = request.args.get("format", "csv")
+    if export_format not in ("csv", "xlsx"):
+        errors.append(
+            {"path": "format", "message": _("Use one of: %(values)s.", values="csv, xlsx")}
+        )
     encoding = request.args.get("encoding", export.UTF8)
     if encoding not in export.ENCODINGS:
         errors.append(
@@ -361,8 +365,25 @@ def export_records(form_id: int):
     if errors:
         return problem(400, _("The request has problems."), errors)
     columns = download.csv_columns(access, access.types(_))
+    if export_format == "xlsx":
+        most = current_app.config["ATSUME_XLSX_MAX_ROWS"]
+        if access.count(parsed.conditions) > most:
+            return problem(
+                413,
+                _(
+                    "More than %(n)s records match: an Excel sheet cannot hold them. "
+                    "Narrow the filter, or download CSV.",
+                    n=f"{most:,}",
+                ),
+                [],
+            )
+        return download.xlsx_response(
+            access, columns, parsed.conditions, audit.query_summary(request.args)
+        )
     if encoding == export.CP932 and request.args.get("replace") != "1":
-        problems = export.cp932_problems(columns, access.iterate(parsed.conditions))
+        problems = export.cp932_problems(
+            columns, access.export_rows(parsed.conditions, columns.entries)
+        )
         if problems:
             return problem(
                 409,

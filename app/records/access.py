@@ -189,6 +189,14 @@ class RecordAccess:
         for record in store.iterate(self.form, conditions, chunk):
             yield self.strip(record)
 
+    def export_rows(
+        self, conditions: list, entries: list[dict] | None = None, chunk: int = 5000
+    ) -> Iterator[tuple]:
+        """Every matching record as a tuple (``store.EXPORT_SYSTEM_COLUMNS``, then the value
+        of each visible column of *entries*, default all visible), for exports."""
+        entries = self.entries if entries is None else self._only_visible(entries)
+        return store.export_rows(self.form, conditions, [e["column"] for e in entries], chunk)
+
     def get(self, record_id: int, *, trashed: bool = False) -> Record | None:
         """One record, hidden values stripped; None if there is no such record, or if it
         is in the trash (unless *trashed*: then its ``deleted_at`` tells it apart)."""
@@ -214,9 +222,14 @@ class RecordAccess:
         except time_limit.TimeLimitExceeded:
             return None
 
-    def count(self) -> int:
-        """How many records the form has."""
-        return store.count(self.form)
+    def by_receipts(self, receipts) -> dict[str, Record]:
+        """receipt number -> record (hidden values stripped), for those that exist."""
+        found = store.by_receipts(self.form, receipts)
+        return {number: self.strip(record) for number, record in found.items()}
+
+    def count(self, conditions: list | None = None) -> int:
+        """How many records the form has, or how many match *conditions*."""
+        return store.count(self.form, conditions or ())
 
     # -- aggregates (cross-tabs, charts, the summary): computed by the database -----------
     def entry_named(self, name: str, name_of: Callable[[dict], str] = _column_name) -> dict | None:

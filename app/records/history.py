@@ -66,7 +66,8 @@ def note_many(form: Form, entries: list[dict], *, user_id: int | None = None) ->
         }
         for e in entries
     ]
-    db.session.execute(sa.insert(RecordRevision), rows)
+    # the Core table: a plain bulk insert, without the ORM's per-row bookkeeping
+    db.session.execute(sa.insert(RecordRevision.__table__), rows)
 
 
 def entries(form: Form, record_id: int) -> list[RecordRevision]:

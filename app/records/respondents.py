@@ -19,13 +19,21 @@ from app.records.store import Record
 
 def respondent_names(form: Form) -> Callable[[Record], str] | None:
     """record -> its respondent's name, for a staff form with names; None for other forms."""
+    by_id = respondent_names_by_id(form)
+    if by_id is None:
+        return None
+    return lambda record: by_id(record.created_by)
+
+
+def respondent_names_by_id(form: Form) -> Callable[[int | None], str] | None:
+    """user id (a record's ``created_by``) -> the respondent's name, for a staff form with
+    names (each name looked up once); None for other forms."""
     definition = published_definition(form)
     if not surveys.is_staff_form(definition) or surveys.Survey.of(definition).anonymous:
         return None
     names: dict[int, str] = {}
 
-    def name(record: Record) -> str:
-        user_id = record.created_by
+    def name(user_id: int | None) -> str:
         if user_id is None:
             return ""
         if user_id not in names:

@@ -8,6 +8,7 @@ from app.staff import (  # noqa: F401 - attach their routes
     bulk,
     forms,
     identity,
+    imports,
     mail_settings,
     on_behalf,
     organisation,

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from app import audit, query_args, rights
 from app.attachments import files
 from app.forms.published import published_definition
-from app.records import download, export, paging, saved_views, viewspec
+from app.records import download, export, paging, printing, saved_views, sheet, viewspec
 from app.records.access import FieldNotVisible, RecordAccess
 from app.records.columns import column_heading
 from app.records.respondents import respondent_names
@@ -172,6 +172,8 @@ def records(form_id: int):
         heading=lambda e: column_heading(e, _("retired")),
         can_export=rights.can(current_user, rights.EXPORT, form),
         can_manage=rights.can(current_user, rights.MANAGE, form),
+        can_import=rights.can(current_user, rights.IMPORT, form),
+        xlsx_max_rows=current_app.config["ATSUME_XLSX_MAX_ROWS"],
         sortable=set(SYSTEM_SORTS) | {e["column"] for e in access.sortable()},
         respondent=respondent_names(form),
         views=saved_views.offered(current_user, form),
@@ -241,6 +243,32 @@ def record_detail(form_id: int, record_id: int):
     )
 
 
+@blueprint.route("/forms/<int:form_id>/records/<int:record_id>/print")
+def record_print(form_id: int, record_id: int):
+    """The record laid out as its application form, for printing on A4."""
+    access, types, _parsed = _view(form_id, rights.VIEW_RECORDS)
+    form = access.form
+    record = access.get(record_id)
+    if record is None:
+        abort(404)
+    audit.record(
+        audit.RECORD_VIEW,
+        form=form,
+        record_id=record.id,
+        detail={"receipt_no": record.receipt_no, "print": True},
+    )
+    definition = printing.submitted_definition(form, record)
+    respondent = respondent_names(form)
+    return render_template(
+        "records/print.html",
+        form=form,
+        record=record,
+        title=definition.title if definition is not None else form.title,
+        parts=printing.layout(definition, record, access.entries, types, _("retired")),
+        respondent=respondent(record) if respondent else None,
+    )
+
+
 @blueprint.route("/forms/<int:form_id>/records.csv")
 def export_csv(form_id: int):
     access, types, _parsed = _view(form_id, rights.EXPORT)
@@ -254,9 +282,11 @@ def export_csv(form_id: int):
             "encoding", _("Use one of: %(values)s.", values=", ".join(export.ENCODINGS))
         )
     replace = request.args.get("replace") == "1"
-    columns = download.csv_columns(access, types)
+    columns = download.csv_columns(access, types, _export_entries(access))
     if encoding == export.CP932 and not replace:
-        problems = export.cp932_problems(columns, access.iterate(compiled.conditions))
+        problems = export.cp932_problems(
+            columns, access.export_rows(compiled.conditions, columns.entries)
+        )
         if problems:
             return render_template(
                 "records/export_problems.html",
@@ -266,4 +296,37 @@ def export_csv(form_id: int):
             ), 409
     return download.csv_response(
         access, columns, compiled.conditions, encoding, audit.query_summary(request.args)
+    )
+
+
+def _export_entries(access: RecordAccess) -> list[dict]:
+    try:
+        return download.chosen_entries(access, request.args)
+    except FieldNotVisible as exc:
+        abort(403, description=_("You may not see the field “%(name)s”.", name=exc.name))
+
+
+@blueprint.route("/forms/<int:form_id>/records.xlsx")
+def export_xlsx(form_id: int):
+    access, types, _parsed = _view(form_id, rights.EXPORT)
+    compiled = compile_request(access, viewspec.from_args(request.args))
+    if compiled.errors:
+        abort(400, description=" ".join(f"{k}: {v}" for k, v in compiled.errors.items()))
+    columns = download.csv_columns(access, types, _export_entries(access))
+    most = current_app.config["ATSUME_XLSX_MAX_ROWS"]
+    if access.count(compiled.conditions) > most:
+        abort(413, description=_too_many_for_a_sheet(most))
+    try:
+        return download.xlsx_response(
+            access, columns, compiled.conditions, audit.query_summary(request.args)
+        )
+    except sheet.TooManyRows:
+        abort(413, description=_too_many_for_a_sheet(sheet.MAX_ROWS))
+
+
+def _too_many_for_a_sheet(most: int) -> str:
+    return _(
+        "More than %(n)s records match: an Excel sheet cannot hold them. "
+        "Narrow the filter, or download CSV.",
+        n=f"{most:,}",
     )

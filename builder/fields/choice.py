@@ -1,15 +1,22 @@
 """Choice field types: single choice (radio buttons or a drop-down) and multiple choice."""
 
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, widgets
 from wtforms import validators as v
 from wtforms.fields.choices import SelectChoice
 
-from builder.fields.base import Between, FieldType, FilterError
+from builder.fields.base import Between, FieldType, FilterError, plain_text
 from builder.i18n import N_, Msg
 from builder.normalise import nfkc
 
 MAX_CHOICE_LENGTH = 200
+#: how an imported cell separates the choices of a multiple-choice answer
+_SEPARATORS = re.compile(r"[、,，;；\n]")
+#: what an imported consent cell may say (besides the field's own wording), lower-cased
+_AGREED = {"y", "yes", "1", "true", "はい", "同意する", "同意", "agreed", "○", "✓"}
+_NOT_AGREED = {"", "n", "no", "0", "false", "いいえ", "同意しない", "not agreed"}
 
 
 class ChoiceList(fields.Field):
@@ -184,6 +191,27 @@ class ChoiceMixin:
 
     def group_label(self, key, grouping):
         return self.label_of(key)
+    def labels(self) -> dict:
+        """choice value -> label (as ``label_of`` finds it), for exports."""
+        found = {}
+        for choice in self.choices + self.spec.get("past_choices", []):
+            found.setdefault(choice["value"], choice["label"])
+        return found
+
+    def choice_value(self, text: str) -> str:
+        """The choice value *text* names: the value itself, or a choice's label (also
+        written with full-width or half-width letters); *text* unchanged if none."""
+        values = {c["value"] for c in self.choices}
+        if text in values:
+            return text
+        wanted = nfkc(text)
+        for choice in self.choices:
+            if nfkc(choice["label"]) == wanted or nfkc(choice["value"]) == wanted:
+                return choice["value"]
+        return text
+
+    def import_input(self, text):
+        return [self.choice_value(text)] if text.strip() else [""]
 
     def check_choice(self, raw):
         if raw not in {c["value"] for c in self.choices}:
@@ -249,6 +277,18 @@ class RadioType(ChoiceMixin, FieldType):
 
     def display(self, value):
         return "" if value is None else self.label_of(value)
+
+    def exporter(self, text_cell=None):
+        text_cell = text_cell or plain_text
+        labels = {value: text_cell(label) for value, label in self.labels().items()}
+
+        def cell(value):
+            if value is None:
+                return ""
+            label = labels.get(value)
+            return text_cell(str(value)) if label is None else label
+
+        return cell
 
     def filter_clause(self, column, op, raw):
         if op != "eq":
@@ -347,9 +387,26 @@ class CheckboxesType(ChoiceMixin, FieldType):
 
     def group_key(self, value, grouping):
         return value  # one chosen option (a row of the value table)
+    def exporter(self, text_cell=None):
+        text_cell = text_cell or plain_text
+        labels = self.labels()
+
+        def cell(values):
+            if not values:
+                return ""
+            return text_cell("、".join([labels.get(x) or str(x) for x in values]))
+
+        return cell
 
     def to_json(self, value):
         return list(value or [])
+
+    def import_input(self, text):
+        """Choices separated as the export writes them (、) or by commas or new lines."""
+        whole = self.choice_value(text.strip())
+        if whole in {c["value"] for c in self.choices}:
+            return [whole]
+        return [self.choice_value(part.strip()) for part in _SEPARATORS.split(text) if part.strip()]
 
     def json_to_form_input(self, value):
         if value is None:
@@ -457,6 +514,14 @@ class ConsentType(FieldType):
 
     def to_json(self, value):
         return value
+
+    def import_input(self, text):
+        wanted = nfkc(text).lower()
+        if wanted in _AGREED or wanted == nfkc(self._("Agreed")).lower():
+            return ["y"]
+        if wanted in _NOT_AGREED or wanted == nfkc(self._("Not agreed")).lower():
+            return []
+        raise ValueError(self._("Write “%(yes)s” or leave it empty.") % {"yes": self._("Agreed")})
 
     def json_to_form_input(self, value):
         if value is None:

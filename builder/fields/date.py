@@ -78,6 +78,12 @@ def period_days(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
         )
     following = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return start, following - dt.timedelta(days=1)
+def _date_cell(value):
+    return "" if value is None else value
+
+
+def _iso_cell(value) -> str:
+    return "" if value is None else value.isoformat()
 
 
 #: how a date is shown to people; translated per language (ja: {year}年{month}月{day}日)
@@ -442,6 +448,11 @@ class DateType(FieldType):
         if op == "within":
             return [(name, self._(label)) for name, label in PERIODS.items()]
         return super().op_options(op)
+    def exporter(self, text_cell=None):
+        return _iso_cell
+
+    def sheet_exporter(self, text_cell=None):
+        return _date_cell
 
     def filter_clause(self, column, op, raw):
         if op == "within":

@@ -43,6 +43,10 @@ def significant_digits(number: Decimal) -> int:
     return 0 if not number else len(number.normalize().as_tuple().digits)
 
 
+def _whole_cell(value):
+    return "" if value is None else value
+
+
 def parse_number(text: str) -> Decimal:
     """Parse normalised text as a finite decimal; raise ValueError otherwise."""
     try:
@@ -193,6 +197,11 @@ class NumberType(FieldType):
             return ""
         # format "f": Decimal("100").normalize() alone would be written as "1E+2"
         return value if isinstance(value, int) else Decimal(format(value.normalize(), "f"))
+
+    def exporter(self, text_cell=None):
+        if self.storage_kind == "integer":
+            return _whole_cell
+        return super().exporter(text_cell)
 
     def json_to_form_input(self, value):
         if value is None:

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms import validators as v
 
-from builder.fields.base import Between, FieldType
+from builder.fields.base import Between, FieldType, plain_text
 from builder.fields.purpose import PURPOSE_OPTIONS, PURPOSES, purpose_attributes
 from builder.i18n import N_, Msg
 from builder.normalise import long_text, nfkc, postal_code, single_line_text
@@ -165,6 +165,9 @@ class TextType(FieldType):
                 raise v.ValidationError(message)
 
         return check
+
+    def exporter(self, text_cell=None):
+        return text_cell or plain_text
 
     def render_kw(self):
         kw = super().render_kw() | purpose_attributes(self.spec.get("purpose"))

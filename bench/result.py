@@ -1,0 +1,13 @@
+"""One measured scenario: Atsume's figure and the baseline measured in the same run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Result:
+    name: str
+    ours: str
+    baseline: str
+    ratio: str
