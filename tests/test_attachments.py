@@ -288,6 +288,9 @@ def test_staff_downloads_with_safe_headers_and_audit(
     detail = staff_client.get(f"/staff/forms/{form.id}/records/{record.id}")
     url = f"/staff/forms/{form.id}/records/{record.id}/files/{row.id}"
     assert url in detail.get_data(as_text=True)
+    # the print layout lists the files too (paper copies say what came with the application)
+    printed = staff_client.get(f"/staff/forms/{form.id}/records/{record.id}/print")
+    assert printed.status_code == 200 and "写真.png" in printed.get_data(as_text=True)
     response = staff_client.get(url)
     assert response.status_code == 200
     assert response.data == PNG

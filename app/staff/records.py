@@ -266,6 +266,7 @@ def record_print(form_id: int, record_id: int):
         title=definition.title if definition is not None else form.title,
         parts=printing.layout(definition, record, access.entries, types, _("retired")),
         respondent=respondent(record) if respondent else None,
+        attachments=files.for_records(access, [record.id])[record.id],
     )
 
 
