@@ -178,7 +178,7 @@ def test_citizen_applies_on_phone(phone, live_server, shot):
     review(page)
     expect(review_value(page, "氏名")).to_have_text("一関 太郎")
     expect(review_value(page, "ふりがな")).to_have_text("いちのせき たろう")
-    expect(review_value(page, "生年月日")).to_have_text("1985年4月12日")
+    expect(review_value(page, "生年月日")).to_have_text("1985年4月12日（昭和60年）")
     expect(review_value(page, "電話番号")).to_have_text("0191-21-2111")
     expect(review_value(page, "従事できる日")).to_have_text("期日前投票（土日）、投票日当日")
     expect(review_value(page, "選挙事務の経験")).to_have_text("1回")
