@@ -59,7 +59,7 @@ def test_cross_table_and_chart_on_a_pc(pc, live_server, make_form, make_user, sh
     assert "rows=dept" in page.url and "chart=stacked" in page.url  # the state is the URL
 
     with page.expect_download() as info:
-        page.get_by_role("button", name="PNG をダウンロード").click()
+        page.get_by_role("button", name="PNGをダウンロード").click()
     png = Path(info.value.path()).read_bytes()
     assert png.startswith(PNG) and len(png) > 2000
     (SCREENSHOTS / "crosstab-chart-download.png").write_bytes(png)

@@ -211,7 +211,7 @@ def retype(page: Page, text: str) -> None:
 def find_record(page: Page, form_id: int, receipt: str) -> None:
     """Staff: the record list, filtered by receipt number, shows the record."""
     page.goto(f"/staff/forms/{form_id}/records")
-    page.locator("details.filters > summary").click()
+    page.locator("details.filters > summary", has_text="絞り込み").click()
     box = page.locator('input[name="receipt_no.contains"]')
     box.fill(receipt)
     box.press("Enter")
@@ -226,6 +226,9 @@ def find_record(page: Page, form_id: int, receipt: str) -> None:
 
 def test_build_publish_and_fill_by_drag_and_drop(pc, phone, live_server, designer_staff, shot):
     page = pc.new_page()
+    # a tall desktop screen: the palette (every field type) and the canvas side by side,
+    # so a drag never nears the window's edge where SortableJS scrolls
+    page.set_viewport_size({"width": 1280, "height": 1500})
     log_in(page, designer_staff.username)
     page.goto("/staff/forms/new")
     page.locator("#title").fill(TITLE)
