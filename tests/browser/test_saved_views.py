@@ -12,7 +12,16 @@ from app.records.submission import submit
 from tests.browser.test_accessibility import violations
 from tests.browser.test_designer import log_in
 
-SORTED_HEADINGS = ["受付番号", re.compile("^氏名 ▼"), "選挙事務の経験", "従事できる日"]
+#: the receipt number, the workflow's columns (selection, status, assignee), the chosen ones
+SORTED_HEADINGS = [
+    "受付番号",
+    "",
+    "状態",
+    "担当者",
+    re.compile("^氏名 ▼"),
+    "選挙事務の経験",
+    "従事できる日",
+]
 PEOPLE = [
     ("一関 一郎", "いちのせき いちろう", ["early1"], "none"),
     ("花泉 花子", "はないずみ はなこ", ["early1", "election_day"], "once"),
@@ -59,11 +68,15 @@ def test_build_save_and_reopen_a_view(pc, live_server, make_user, shot):
         "電話番号",
         "メールアドレス",
         "個人情報の取扱い",
+        "郵便番号",
     ):
         chooser.get_by_label(label, exact=True).uncheck()
     chooser.get_by_role("button", name="選挙事務の経験を上へ").click()
     headings = page.locator("table thead th")
-    expect(headings).to_have_text(["受付番号", "氏名", "選挙事務の経験", "従事できる日"])
+    # the receipt number first, then the workflow's columns (selection, status, assignee)
+    expect(headings).to_have_text(
+        ["受付番号", "", "状態", "担当者", "氏名", "選挙事務の経験", "従事できる日"]
+    )
 
     # a filter: the days include a weekend day or election day, sorted by name descending
     page.locator("details.filters summary", has_text="絞り込み・並べ替え").click()
@@ -120,7 +133,8 @@ def test_records_are_cards_on_a_phone(phone, live_server, make_user, shot):
     box = row.bounding_box()
     assert box["width"] <= 390
     label = page.evaluate(
-        "() => getComputedStyle(document.querySelector('tbody td + td'), '::before').content"
+        "() => getComputedStyle(document.querySelector('tbody td[data-label=\"受付日時\"]'),"
+        " '::before').content"
     )
     assert label.strip('"') == "受付日時"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
