@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField
 
 from builder.definition import SECTION, Definition
 from builder.fields.base import FieldType
+from renderer import wtforms_messages
 
 FIELD_PREFIX = "f_"
 
@@ -20,6 +22,12 @@ def field_name(key: str) -> str:
 
 
 class PublicFormBase(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
+            return wtforms_messages.translations
+
     #: one random token per filled-in form: a double click or re-sent POST stores one record
     submission_token = HiddenField()
 

@@ -37,13 +37,17 @@ def page_extras(
     formdata: MultiDict | None,
     index: int,
     hidden: set[str],
+    condition_rules: dict | None = None,
 ) -> dict:
-    """Context for showing page *index* (0-based) of the form, given the answers so far."""
+    """Context for showing page *index* (0-based) of the form, given the answers so far.
+
+    *condition_rules* is the form's ``condition_context`` when already made; it is not
+    changed (it may be shared by other requests)."""
     page_list = pages.split(layout)
     page = page_list[index]
     extras = {
         "layout": pages.shown_items(page, hidden),
-        "conditions": condition_context(definition, fields),
+        "conditions": condition_rules or condition_context(definition, fields),
         "paging": None,
         "page_state": None,
     }
@@ -56,9 +60,12 @@ def page_extras(
     referenced = set()
     for item in conditions.rule_items(definition):
         referenced |= rules.referenced(item["show_if"])
-    extras["conditions"]["answers"] = conditions.browser_answers(
-        fields, visible, [key for key in others if key in referenced]
-    )
+    extras["conditions"] = {
+        **extras["conditions"],
+        "answers": conditions.browser_answers(
+            fields, visible, [key for key in others if key in referenced]
+        ),
+    }
     extras["paging"] = {
         "number": page.number,
         "position": position,

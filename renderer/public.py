@@ -18,7 +18,7 @@ from app.events.links import cancel_url
 from app.events.rules import FORM_POOL
 from app.extensions import limiter
 from app.forms.operations import form_at_address
-from app.forms.published import bound_fields, published_definition
+from app.forms.published import published_definition
 from app.mail.notify import submission_step
 from app.models import Form
 from app.models.types import utcnow
@@ -34,10 +34,10 @@ from renderer.form_class import (
     field_name,
     formdata_from_values,
     hidden_inputs,
-    layout,
 )
-from renderer.form_page import condition_context, page_extras
+from renderer.form_page import page_extras
 from renderer.prefill import prefill_formdata
+from renderer.prepared import prepare
 from renderer.widgets import aria
 
 blueprint = Blueprint("public", __name__)
@@ -82,7 +82,7 @@ FORWARD_CACHE_SECONDS = 3600
 
 def _published_form(slug: str) -> Form:
     """The published form at *slug*; a former address forwards to the form's current one."""
-    form, former = form_at_address(slug)
+    form, former = form_at_address(slug, with_version=True)
     if form is None or not form.is_published or not roles.serves_audience(_audience(form)):
         abort(404)
     if former:
@@ -131,27 +131,32 @@ def _forward(slug: str):
     return response
 
 
-def page_context(form: Form, definition, preview: bool = False) -> dict:
+def page_context(form: Form, definition, preview: bool = False, prepared=None) -> dict:
     """What public/form.html needs to show *definition* (also used for previews)."""
-    fields = bound_fields(definition, _)
-    items = layout(definition, fields)
+    prepared = prepared or prepare(definition, reuse=not preview)
+    fields = prepared.fields
     seats = event_view.Availability() if preview else event_view.annotate(form, definition, fields)
+    if not prepared.shared:  # the choices show the seats left now
+        prepared.form_class = build_form_class(fields)
     return {
         "seats": seats,
         "form": form,
         "definition": definition,
-        "web_form": build_form_class(fields)(),
+        "web_form": prepared.form_class(),
         "fields": fields,
-        "layout": items,
+        "layout": prepared.layout,
         "field_name": field_name,
         "preview": preview,
         "survey": None,
         "previous": None,
         # a preview shows every page, one after the other
-        "preview_pages": pages.split(items) if preview else None,
-        "conditions": condition_context(definition, fields),
+        "preview_pages": pages.split(prepared.layout) if preview else None,
+        "conditions": prepared.conditions,
         "paging": None,
         "page_state": None,
+        "prepared": prepared,
+        "fresh_items": None,
+        "keep_fresh_items": None,
     }
 
 
@@ -167,9 +172,29 @@ def _show_page(form: Form, definition, page: dict, formdata, index: int, hidden,
             formdata,
             index,
             hidden,
+            page["conditions"],
         )
     )
+    prepared = page["prepared"]
+    if prepared.shared and _is_fresh(page, formdata, index, status):
+        # an empty first page looks the same to everyone: its items are rendered once
+        if prepared.fresh_items is not None:
+            page["fresh_items"] = prepared.fresh_items
+        else:
+            page["keep_fresh_items"] = prepared.keep_fresh_items
     return render_template("public/form.html", **page), status
+
+
+def _is_fresh(page: dict, formdata, index: int, status: int) -> bool:
+    """Whether the page shows the empty form's first page, as every newcomer sees it."""
+    return (
+        request.method == "GET"
+        and formdata is None
+        and index == 0
+        and status == 200
+        and not page["web_form"].errors
+        and not page.get("held_back")
+    )
 
 
 def _submit_rate() -> str:
@@ -185,12 +210,13 @@ def fill(slug: str):
     definition = published_definition(form)
     if not form.accepting(utcnow()):
         return render_template("public/closed.html", form=form, definition=definition), 410
-    held.allow_request_size(bound_fields(definition))
-    page = page_context(form, definition)
+    prepared = prepare(definition)
+    held.allow_request_size(prepared.fields)
+    page = page_context(form, definition, prepared=prepared)
     web_form, fields = page["web_form"], page["fields"]
     with_files = request.method == "POST" and held.file_fields(fields)
     if with_files:  # references to files attached earlier become the files again
-        web_form = page["web_form"] = build_form_class(fields)(
+        web_form = page["web_form"] = page["prepared"].form_class(
             formdata=held.request_formdata(
                 form, fields, field_name, request.form.get("submission_token", "")
             )
@@ -210,7 +236,7 @@ def fill(slug: str):
         elif request.args:
             formdata = prefill_formdata(request.args, fields)
         if formdata is not None:
-            web_form = page["web_form"] = build_form_class(fields)(formdata=formdata)
+            web_form = page["web_form"] = page["prepared"].form_class(formdata=formdata)
         web_form.submission_token.data = uuid.uuid4().hex
         hidden = conditions.hidden(definition, fields, web_form)
         return _show_page(form, definition, page, formdata, 0, hidden)
@@ -218,7 +244,7 @@ def fill(slug: str):
     page_list = pages.split(page["layout"])
     formdata, posted_page = pages.merged_formdata(form.id, request.form, page_list, fields)
     if posted_page is not None:
-        web_form = page["web_form"] = build_form_class(fields)(formdata=formdata)
+        web_form = page["web_form"] = page["prepared"].form_class(formdata=formdata)
     index = page_list.index(posted_page) if posted_page is not None else len(page_list) - 1
     action = request.form.get("action", "confirm")
     if not web_form.submission_token.data:
@@ -235,7 +261,7 @@ def fill(slug: str):
         current_app.logger.info("Public form %s: an answer was held back as automated", slug)
         page["held_back"] = True
         return _show_page(form, definition, page, formdata, index, hidden, 422)
-    if action == "submit":
+    if action == "submit" and not page["prepared"].shared:
         # the atomic step at submit decides on seats: a race lost since the confirmation
         # page comes back there, with the answers
         event_view.defer_seats(fields)

@@ -8,6 +8,7 @@ import re
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app import rights
 from app.events import registration, seats
@@ -52,9 +53,19 @@ class SlugTaken(ValueError):
         return Msg(N_("The address “%(slug)s” is used by another form."), slug=self.slug)
 
 
-def form_at_address(slug: str) -> tuple[Form | None, bool]:
-    """The form that has *slug* as its address now or had it before, and whether before."""
-    form = db.session.scalar(sa.select(Form).where(Form.slug == slug))
+def form_at_address(slug: str, with_version: bool = False) -> tuple[Form | None, bool]:
+    """The form that has *slug* as its address now or had it before, and whether before.
+
+    *with_version* loads the published version in the same query, without its document
+    (a version's document is read once per process: ``app.forms.published``)."""
+    query = sa.select(Form).where(Form.slug == slug)
+    if with_version:
+        query = query.options(
+            joinedload(Form.published_version).defer(FormVersion.document).defer(
+                FormVersion.changes
+            )
+        )
+    form = db.session.scalar(query)
     if form is not None:
         return form, False
     former = db.session.scalar(sa.select(FormAddress).where(FormAddress.slug == slug))
