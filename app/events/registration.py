@@ -18,7 +18,7 @@ from app.extensions import db
 from app.forms.published import published_definition
 from app.models import Form, OnePerValue, Registration, User
 from app.models.types import utcnow
-from app.records import access, history, store, workflow
+from app.records import access, history, store, trash, workflow
 from app.records.store import Record, tables_for
 from app.transactions import write_transaction
 from builder.definition import Definition, DefinitionError
@@ -334,6 +334,33 @@ def _keep_seats_on_status_change(
 ) -> None:
     """A staff status change (one record or many) frees, takes and promotes seats as the
     applicant's own cancellation would; a move the seats cannot take is refused."""
+    _keep_seats(
+        form,
+        [(access.application(form, record_id), new_status) for record_id, _status in moves],
+        user,
+        workflow.TransitionRefused,
+    )
+
+
+def _keep_seats_on_trash(form: Form, record_ids: list[int], restoring: bool, user: User) -> None:
+    """A record moved to the trash gives back its seats and its one-per answer, as a
+    cancellation would (promoting the waiting list); one restored takes them again, and
+    the restore is refused when the event is full or the answer is taken meanwhile."""
+    changes = []
+    for record_id in record_ids:
+        record = access.application(form, record_id)
+        if record is None:
+            continue
+        if restoring:  # it comes back to its own status from where a cancelled one stands
+            changes.append((dataclasses.replace(record, status=CANCELLED), record.status))
+        else:
+            changes.append((record, CANCELLED))
+    _keep_seats(form, changes, user, trash.RestoreRefused)
+
+
+def _keep_seats(form: Form, changes: list, user: User, refused: type[Exception]) -> None:
+    """Apply ``status_changed`` to each (record as it was, new status); a move the seats or
+    the one-per answers cannot take raises *refused* naming the record."""
     try:
         definition = published_definition(form)
     except DefinitionError:  # a version stored before its rules existed: no seats to keep
@@ -341,18 +368,17 @@ def _keep_seats_on_status_change(
     rules = Rules.of(definition)
     if not (rules.limited or rules.one_per):
         return
-    for record_id, _status in moves:
-        before = access.application(form, record_id)
+    for before, new_status in changes:
         if before is None:
             continue
         try:
             status_changed(form, before, new_status, user, definition)
         except Full:
-            raise workflow.TransitionRefused(
+            raise refused(
                 _l("%(receipt)s cannot take a seat: the event is full.", receipt=before.receipt_no)
             ) from None
         except Duplicate:
-            raise workflow.TransitionRefused(
+            raise refused(
                 _l(
                     "%(receipt)s cannot come back: another application has the same answer.",
                     receipt=before.receipt_no,
@@ -361,3 +387,4 @@ def _keep_seats_on_status_change(
 
 
 workflow.STATUS_CHANGE_STEPS.append(_keep_seats_on_status_change)
+trash.TRASH_STEPS.append(_keep_seats_on_trash)

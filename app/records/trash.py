@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,6 +35,22 @@ class TrashedRecord:
     created_at: dt.datetime
     deleted_at: dt.datetime
     deleted_by: int | None
+
+
+class RestoreRefused(Exception):
+    """Records that cannot come out of the trash (their seats are taken meanwhile...);
+    nothing was restored."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+#: steps that run in the transaction that moves records into the trash (``restoring``
+#: False) or out of it (True), after the move, with ``(form, record ids, restoring,
+#: user)``; a step refuses a restore by raising RestoreRefused (event registration frees
+#: and takes seats again through one)
+TRASH_STEPS: list[Callable[[Form, list[int], bool, User], None]] = []
 
 
 def _ids(record_ids) -> list[int]:
@@ -72,6 +89,8 @@ def move_to_trash(form: Form, record_ids, user: User) -> int:
             .where(records.c.id.in_(ids[start : start + CHUNK]))
             .values(deleted_at=now, deleted_by=user.id)
         )
+    for step in TRASH_STEPS:
+        step(form, ids, False, user)
     history.note_many(
         form, [{"record_id": i, "kind": history.DELETED} for i in ids], user_id=user.id
     )
@@ -80,7 +99,9 @@ def move_to_trash(form: Form, record_ids, user: User) -> int:
 
 @write_transaction
 def restore(form: Form, record_ids, user: User) -> int:
-    """Take the records out of the trash (delete_records right); return how many."""
+    """Take the records out of the trash (delete_records right); return how many.
+
+    RestoreRefused (nothing restored) when a step refuses one of them."""
     _require(user, form, rights.DELETE_RECORDS)
     ids = _select_ids(form, _ids(record_ids), trashed=True)
     records = store.tables_for(form).records
@@ -90,6 +111,8 @@ def restore(form: Form, record_ids, user: User) -> int:
             .where(records.c.id.in_(ids[start : start + CHUNK]))
             .values(deleted_at=None, deleted_by=None)
         )
+    for step in TRASH_STEPS:
+        step(form, ids, True, user)
     history.note_many(
         form, [{"record_id": i, "kind": history.RESTORED} for i in ids], user_id=user.id
     )

@@ -68,7 +68,11 @@ def restore_records(form_id: int):
     """Take the chosen records out of the trash."""
     form = _published(form_id, rights.DELETE_RECORDS)
     ids = selected_ids(request.form)
-    restored = trash.restore(form, ids, current_user) if ids else 0
+    try:
+        restored = trash.restore(form, ids, current_user) if ids else 0
+    except trash.RestoreRefused as refused:
+        restored = 0
+        flash(_("Nothing was restored: %(reason)s", reason=refused.message), "error")
     if restored:
         audit.record(audit.RECORD_RESTORE, form=form, detail={"records": ids, "count": restored})
         flash(
