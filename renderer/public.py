@@ -250,6 +250,12 @@ def fill(slug: str):
     if not web_form.submission_token.data:
         web_form.submission_token.data = uuid.uuid4().hex
     hidden = conditions.hidden(definition, fields, web_form)
+
+    def show_wrong(keys: set[str], status: int = 422):
+        """The first page holding one of the items *keys*, with their messages."""
+        first = next((i for i, p in enumerate(page_list) if keys & set(p.field_keys())), index)
+        return _show_page(form, definition, page, formdata, first, hidden, status)
+
     if action == "back":  # from the confirmation page: its last page; else the same page
         if posted_page is None:
             index = pages.neighbour(page_list, len(page_list), -1, hidden) or 0
@@ -281,19 +287,18 @@ def fill(slug: str):
     if not valid:
         wrong = {name.removeprefix(FIELD_PREFIX) for name in web_form.errors}
         first = next((i for i, p in enumerate(page_list) if wrong & set(p.field_keys())), index)
+        # the page shown lists its own items' messages only
         first_keys = [k for k in page_list[first].field_keys() if k in visible]
         conditions.validate_keys(web_form, first_keys)
-        return _show_page(form, definition, page, formdata, first, hidden, 422)
+        return show_wrong(wrong)
 
     values = conditions.visible_values(web_form, fields, hidden)
     problems = event_view.check_answers(form, definition, values)
     if problems:
         _add_errors(web_form, problems)
-        wrong = set(problems)
-        first = next((i for i, p in enumerate(page_list) if wrong & set(p.field_keys())), index)
-        return _show_page(form, definition, page, formdata, first, hidden, 422)
+        return show_wrong(set(problems))
     if page["seats"].closed_by_capacity:
-        return _refused(page, values, registration.Full(FORM_POOL))
+        return _refused(page, values, hidden, registration.Full(FORM_POOL), show_wrong)
     if action == "confirm" and definition.settings.get("confirm_page", True):
         shown = [
             (ft, ft.display(values.get(ft.key)))
@@ -323,7 +328,7 @@ def fill(slug: str):
                 form, definition, values, staff_answer.survey, token, attach
             )
     except registration.Refused as exc:
-        return _refused(page, values, exc)
+        return _refused(page, values, hidden, exc, show_wrong)
     except AlreadyAnswered:
         return render_template("public/answered.html", **page), 409
     except held.UploadGone as gone:
@@ -331,7 +336,7 @@ def fill(slug: str):
             _("A file attached earlier could not be found. Please attach it again.")
         ]
         web_form[field_name(gone.field_key)].data = []
-        return render_template("public/form.html", **page), 409
+        return show_wrong({gone.field_key}, 409)
     # A staff answer's thank-you address names no record: addresses end up in proxy logs
     # next to the person's address, which would undo an anonymous survey.
     ticket = receipt_ticket(form, record.id if staff_answer is None else STAFF_TICKET)
@@ -345,11 +350,17 @@ def _add_errors(web_form, problems: dict[str, list[str]]) -> None:
             bound.errors = [*bound.errors, *messages]
 
 
-def _refused(page: dict, values: dict, exc: registration.Refused):
-    """The application the event rules refused at submit: the answers stay, with why."""
-    _add_errors(page["web_form"], event_view.refusal_errors(exc, page["definition"]))
+def _refused(page: dict, values: dict, hidden: set[str], exc: registration.Refused, show_wrong):
+    """The application the event rules refused at submit: the answers stay, with why (on
+    the confirmation page when the event is full, else on the page of the items refused)."""
+    errors = event_view.refusal_errors(exc, page["definition"])
+    _add_errors(page["web_form"], errors)
     if isinstance(exc, registration.Full):
-        shown = [(ft, ft.display(values.get(ft.key))) for ft in page["fields"] if ft.citizen_sees]
+        shown = [
+            (ft, ft.display(values.get(ft.key)))
+            for ft in page["fields"]
+            if ft.citizen_sees and ft.key not in hidden
+        ]
         return render_template(
             "public/confirm.html",
             **page,
@@ -357,7 +368,7 @@ def _refused(page: dict, values: dict, exc: registration.Refused):
             hidden=hidden_inputs(values, page["fields"]),
             problem=event_view.full_message(exc),
         ), 409
-    return render_template("public/form.html", **page), 409
+    return show_wrong(set(errors), 409)
 
 
 @blueprint.route("/f/<slug>/thanks/<ticket>")

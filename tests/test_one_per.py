@@ -81,3 +81,24 @@ def test_one_per_chosen_later_counts_the_applications_already_there(client, make
     operations.publish(form, staff)
     assert _count(form) == 1
     assert apply(client, form, email="A@example.jp", action="confirm").status_code == 422
+
+
+def test_a_refusal_at_submit_shows_the_page_of_the_item_refused(client, make_form, monkeypatch):
+    document = event(one_per="email")
+    name, email, session, people = document["fields"]
+    document["fields"] = [
+        name,
+        email,
+        {"key": "choice_page", "type": "section", "label": "参加", "page": True,
+         "fields": [session, people]},
+    ]
+    form = make_form(document)
+    assert apply(client, form, email="hanako@example.jp").status_code == 303
+    # the early check passed before the other application arrived: the submit decides
+    monkeypatch.setattr("app.events.view.check_answers", lambda *args: {})
+    refused = apply(client, form, email="hanako@example.jp")
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    assert 'id="f_email"' in html and 'name="f_session"' not in html  # the first page
+    assert "1 / 2" in html and "field-error" in html
+    assert "hanako@example.jp" in html  # the answer is kept
