@@ -69,6 +69,8 @@ def update_record(form_id: int, record_id: int):
         return problem(404, _("No such record."))
     except workflow.TransitionRefused as refused:
         return problem(409, refused.message, {"status": [refused.message]})
+    except editing.EditRefused as refused:
+        return problem(409, _("The record has problems."), refused.errors)
     if edited:
         audit.record(
             audit.RECORD_EDIT,

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.forms.published import published_definition
 from app.models import Form, OnePerValue, Registration, User
 from app.models.types import utcnow
-from app.records import access, history, store, trash, workflow
+from app.records import access, editing, history, store, trash, workflow
 from app.records.store import Record, tables_for
 from app.transactions import write_transaction
 from builder.definition import Definition, DefinitionError
@@ -386,5 +386,43 @@ def _keep_seats(form: Form, changes: list, user: User, refused: type[Exception])
             ) from None
 
 
+def _keep_seats_on_edit(form: Form, current: Record, changed: dict, user: User | None) -> None:
+    """A staff edit of an application's answers moves its seats and its one-per answer as
+    the applicant's own change would; an edit the seats or answers cannot take is refused
+    with the reason next to the item."""
+    try:
+        definition = published_definition(form)
+    except DefinitionError:
+        return
+    rules = Rules.of(definition)
+    if not (rules.limited or rules.one_per) or current.status == CANCELLED:
+        return
+    keys = {e["column"]: e["key"] for e in form.storage if not e["retired"]}
+    before = values_by_key(form, current)
+    after = {**before, **{keys[c]: value for c, value in changed.items() if c in keys}}
+    try:
+        if current.status not in SEATLESS and rules.needs(before) != rules.needs(after):
+            seats.release(form, rules.needs(before))
+            full = seats.take(form, rules.needs(after))
+            if full is not None:
+                raise Full(full)
+        if rules.one_per and before.get(rules.one_per) != after.get(rules.one_per):
+            db.session.execute(
+                sa.delete(OnePerValue).where(
+                    OnePerValue.form_id == form.id, OnePerValue.record_id == current.id
+                )
+            )
+            hold_value(form, definition, rules.one_per, after.get(rules.one_per), current.id)
+    except Refused as refused:
+        from app.events import view  # the page wording; view builds on this module
+
+        errors = view.refusal_errors(refused, definition)
+        if not errors:  # the whole event is full: the item that counts the people says so
+            message = str(_l("The event has not enough seats left for this change."))
+            errors = {rules.count_field or next(iter(after), ""): [message]}
+        raise editing.EditRefused(errors) from None
+
+
 workflow.STATUS_CHANGE_STEPS.append(_keep_seats_on_status_change)
+editing.EDIT_STEPS.append(_keep_seats_on_edit)
 trash.TRASH_STEPS.append(_keep_seats_on_trash)

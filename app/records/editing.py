@@ -9,6 +9,7 @@ change unseen. Each stored edit notes a history entry (kind ``edited``) with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from app import rights
 from app.extensions import db
-from app.models import RecordRevision
+from app.models import Form, RecordRevision
 from app.records import history, store
 from app.records.access import NotAllowed, RecordAccess
 from app.records.store import Record
@@ -47,6 +48,25 @@ class RestoreRefused(Exception):
     def __init__(self, messages: list[str]):
         super().__init__("; ".join(messages))
         self.messages = messages
+
+
+class EditRefused(Exception):
+    """An edit that the form's rules refuse (no seats left for the new choice, an answer
+    another application holds); nothing was stored. ``errors``: field key -> messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+    @property
+    def messages(self) -> list[str]:
+        return [message for messages in self.errors.values() for message in messages]
+
+
+#: steps that run in an edit's transaction before the values are written, with
+#: ``(form, the record as it is, {column: new value} of the changed columns, user)``; a
+#: step refuses the edit by raising EditRefused (event registration moves seats this way)
+EDIT_STEPS: list[Callable[[Form, Record, dict, object], None]] = []
 
 
 @dataclass
@@ -178,7 +198,8 @@ def save(
 
     *expected* is the revision token the edit was made on (None: no check, as for the
     API). Only values that differ are written; nothing is written if none does. Raises
-    RecordGone, StaleEdit, or NotAllowed for a column the user may not change.
+    RecordGone, StaleEdit, NotAllowed for a column the user may not change, or
+    EditRefused when the form's rules refuse the new values.
     """
     form = access.form
     keys = {e["column"]: e["key"] for e in form.storage or [] if not e["retired"]}
@@ -204,6 +225,8 @@ def save(
     }
     if not changes:
         return current
+    for step in EDIT_STEPS:
+        step(form, current, {column: values[column] for column in changes}, access.user)
     user_id = access.user.id if access.user is not None else None
     record = store.update(
         form,

@@ -12,7 +12,7 @@ from app import audit, rights
 from app.forms.published import bound_fields, published_definition
 from app.records import editing, timeline
 from app.records.access import RecordAccess
-from app.records.editing import EditPlan, RecordGone, RestoreRefused, StaleEdit
+from app.records.editing import EditPlan, EditRefused, RecordGone, RestoreRefused, StaleEdit
 from app.staff.blueprint import blueprint, form_or_404
 from renderer.form_class import build_form_class, field_name, formdata_from_values
 
@@ -98,6 +98,11 @@ def edit_record(form_id: int, record_id: int):
         abort(404)
     except StaleEdit as stale:
         return _stale_page(access, definition, fields, edit, web_form, changed, stale)
+    except EditRefused as refused:
+        for key, messages in refused.errors.items():
+            if field_name(key) in web_form:
+                web_form[field_name(key)].errors = list(messages)
+        return _edit_page(access, edit, web_form, token, 409)
     if values:
         keys = {column: key for key, column in edit.columns.items()}
         audit.record(
@@ -193,7 +198,7 @@ def restore_revision(form_id: int, record_id: int):
             expected=request.form.get("revision", ""),
             note=RESTORED_NOTE.format(number=number),
         )
-    except RestoreRefused as refused:
+    except (RestoreRefused, EditRefused) as refused:
         flash(_("#%(n)d cannot be restored.", n=number), "error")
         for message in refused.messages:
             flash(message, "error")
