@@ -32,6 +32,8 @@ from renderer.form_page import condition_context
 
 #: prepared versions kept per worker process
 CACHE_SIZE = 256
+#: whole pages kept per prepared version (the office, contact or seats left may change)
+PAGES_PER_VERSION = 8
 
 
 @dataclass
@@ -47,12 +49,29 @@ class PreparedVersion:
     shared: bool
     #: the rendered items of the first page of an empty form (set by the first request)
     fresh_items: Markup | None = field(default=None)
+    #: whole empty pages with token markers (renderer.page_cache), by what they show
+    pages: OrderedDict = field(default_factory=OrderedDict)
 
 
     def keep_fresh_items(self, html: Markup) -> Markup:
         """Remember the rendered items of the empty first page; return them."""
         self.fresh_items = html
         return html
+
+
+    def page(self, key: tuple) -> str | None:
+        """The kept page for *key*, if any."""
+        with _lock:
+            found = self.pages.get(key)
+            if found is not None:
+                self.pages.move_to_end(key)
+            return found
+
+    def keep_page(self, key: tuple, html: str) -> None:
+        with _lock:
+            self.pages[key] = html
+            while len(self.pages) > PAGES_PER_VERSION:
+                self.pages.popitem(last=False)
 
 
 _cache: OrderedDict[tuple, PreparedVersion] = OrderedDict()

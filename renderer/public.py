@@ -27,7 +27,7 @@ from app.records.submission import AlreadyAnswered, submit, submit_staff_answer
 from app.security_headers import allow_embedding_by, embeddable
 from app.staff.blueprint import must_enrol
 from builder.fields.file import human_size
-from renderer import conditions, pages, spam_guard
+from renderer import conditions, page_cache, pages, spam_guard
 from renderer.form_class import (
     FIELD_PREFIX,
     build_form_class,
@@ -176,13 +176,23 @@ def _show_page(form: Form, definition, page: dict, formdata, index: int, hidden,
         )
     )
     prepared = page["prepared"]
-    if prepared.shared and _is_fresh(page, formdata, index, status):
-        # an empty first page looks the same to everyone: its items are rendered once
+    fresh = prepared.shared and _is_fresh(page, formdata, index, status)
+    kept_as = page_cache.key(page) if fresh else None
+    if kept_as is not None:
+        cached = prepared.page(kept_as)
+        if cached is not None:
+            return page_cache.fill(cached, page_cache.tokens(page["web_form"])), status
+    if fresh:  # an empty first page looks the same to everyone: its items are rendered once
         if prepared.fresh_items is not None:
             page["fresh_items"] = prepared.fresh_items
         else:
             page["keep_fresh_items"] = prepared.keep_fresh_items
-    return render_template("public/form.html", **page), status
+    html = render_template("public/form.html", **page)
+    if kept_as is not None:
+        kept = page_cache.template(html, page_cache.tokens(page["web_form"]))
+        if kept is not None:
+            prepared.keep_page(kept_as, kept)
+    return html, status
 
 
 def _is_fresh(page: dict, formdata, index: int, status: int) -> bool:

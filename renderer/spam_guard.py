@@ -28,11 +28,17 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def started_token() -> str:
-    """The signed time the page was opened: the one the person started with, if any."""
-    carried = request.form.get(STARTED, "") if request.method == "POST" else ""
-    if carried and _opened_at(carried) is not None:
-        return carried
-    return _serializer().dumps(1)
+    """The signed time the page was opened: the one the person started with, if any (one
+    per request: the page and a cached copy of it name the same)."""
+    made = getattr(request, "atsume_started", None)
+    if made is None:
+        carried = request.form.get(STARTED, "") if request.method == "POST" else ""
+        if carried and _opened_at(carried) is not None:
+            made = carried
+        else:
+            made = _serializer().dumps(1)
+        request.atsume_started = made
+    return made
 
 
 def _opened_at(token: str) -> float | None:
