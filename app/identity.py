@@ -9,6 +9,7 @@ name of our own.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,9 @@ ORGANISATION = "organisation"
 LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 LOGO_MAX_BYTES = 300 * 1024
 NAME_MAX = 100
+#: how long a worker reuses the identity it read (it is on every public page)
+IDENTITY_SECONDS = 5.0
+_KEPT = "atsume_identity"
 
 
 class LogoRefused(ValueError):
@@ -49,13 +53,22 @@ class Contact:
 
 
 def current() -> Identity:
-    """The site's identity, read once per request."""
+    """The site's identity: read at most once per request, and reused by the worker for
+    IDENTITY_SECONDS (a change made through this worker shows at once, in the others
+    within that time)."""
     if "atsume_identity" not in g:
-        setting = db.session.get(SiteSetting, ORGANISATION)
-        value = setting.value if setting else {}
-        g.atsume_identity = Identity(
-            name=value.get("name", ""), logo=value.get("logo"), logo_type=value.get("logo_type")
-        )
+        now = time.monotonic()
+        kept = current_app.extensions.get(_KEPT)
+        if kept is None or kept[0] <= now:
+            setting = db.session.get(SiteSetting, ORGANISATION)
+            value = setting.value if setting else {}
+            made = Identity(
+                name=value.get("name", ""),
+                logo=value.get("logo"),
+                logo_type=value.get("logo_type"),
+            )
+            kept = current_app.extensions[_KEPT] = (now + IDENTITY_SECONDS, made)
+        g.atsume_identity = kept[1]
     return g.atsume_identity
 
 
@@ -66,6 +79,7 @@ def _store(value: dict) -> None:
     else:
         setting.value = value
     g.pop("atsume_identity", None)
+    current_app.extensions.pop(_KEPT, None)
 
 
 def _value() -> dict:

@@ -56,14 +56,16 @@ class SlugTaken(ValueError):
 def form_at_address(slug: str, with_version: bool = False) -> tuple[Form | None, bool]:
     """The form that has *slug* as its address now or had it before, and whether before.
 
-    *with_version* loads the published version in the same query, without its document
-    (a version's document is read once per process: ``app.forms.published``)."""
+    *with_version* loads the published version (without its document: a version's
+    document is read once per process, ``app.forms.published``) and the department in
+    the same query."""
     query = sa.select(Form).where(Form.slug == slug)
     if with_version:
         query = query.options(
             joinedload(Form.published_version).defer(FormVersion.document).defer(
                 FormVersion.changes
-            )
+            ),
+            joinedload(Form.department),  # its contact is on every public page
         )
     form = db.session.scalar(query)
     if form is not None:
