@@ -15,7 +15,7 @@ the address and the language.
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -37,6 +37,32 @@ def key(page: dict) -> tuple | None:
         identity.contact_for(page["form"]),
         page["seats"],
     )
+
+
+#: where a page's own content goes in its kept shell (public/_layout.html)
+CONTENT = "\x00content\x00"
+
+
+def render_in_shell(template_name: str, prepared, page_key: tuple | None, context: dict) -> str:
+    """*template_name* (a public page) with its shell — the header with the office, the
+    language switch, the contact footer — kept per prepared version and *page_key*, so
+    only the page's own content is rendered again. Without a key the whole page is
+    rendered."""
+    if page_key is None:
+        return render_template(template_name, **context)
+    shell_key = (template_name, *page_key)
+    shell = prepared.page(shell_key)
+    if shell is None:
+        whole = render_template(template_name, **context, shell_marker=CONTENT)
+        if whole.count(CONTENT) != 1:
+            return render_template(template_name, **context)
+        shell = whole
+        prepared.keep_page(shell_key, shell)
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_template(template_name)
+    app.update_template_context(context)
+    content = "".join(template.blocks["public_content"](template.new_context(context)))
+    return shell.replace(CONTENT, content)
 
 
 def tokens(web_form) -> dict[str, str]:

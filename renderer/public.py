@@ -315,8 +315,10 @@ def fill(slug: str):
             for ft in fields
             if ft.citizen_sees and ft.key not in hidden
         ]
-        return render_template(
-            "public/confirm.html", **page, shown=shown, hidden=hidden_inputs(values, fields)
+        context = {**page, "shown": shown, "hidden": hidden_inputs(values, fields)}
+        kept_as = page_cache.key(page) if page["prepared"].shared else None
+        return page_cache.render_in_shell(
+            "public/confirm.html", page["prepared"], kept_as, context
         )
     token = web_form.submission_token.data
     attach = [held.attach_step(form, held.uploads_of(fields, values))]

@@ -150,3 +150,24 @@ def test_a_logged_in_person_gets_a_page_of_their_own(client, make_form, staff, l
     login(staff)
     client.get(f"/f/{form.slug}")
     assert _kept_pages() == kept
+
+
+def test_confirmation_pages_share_the_shell_and_show_each_visitors_answers(client, make_form):
+    form = make_form()
+    pages = []
+    for name in ("一関 太郎", "花泉 花子"):
+        sent = client.post(
+            f"/f/{form.slug}",
+            data={"f_name": name, "f_age": "30", "submission_token": name, "action": "confirm"},
+        )
+        assert sent.status_code == 200
+        pages.append(sent.get_data(as_text=True))
+    assert "一関 太郎" in pages[0] and "花泉 花子" not in pages[0]
+    assert "花泉 花子" in pages[1] and "一関 太郎" not in pages[1]
+    assert all("入力内容の確認" in page and "</html>" in page for page in pages)
+    english = client.post(
+        f"/f/{form.slug}",
+        data={"f_name": "x", "f_age": "30", "action": "confirm"},
+        headers={"Accept-Language": "en"},
+    ).get_data(as_text=True)
+    assert "Review your answers" in english and "入力内容の確認" not in english
