@@ -8,7 +8,7 @@ import re
 import secrets
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from app import rights
 from app.events import registration, seats
@@ -66,6 +66,7 @@ def form_at_address(slug: str, with_version: bool = False) -> tuple[Form | None,
                 FormVersion.changes
             ),
             joinedload(Form.department),  # its contact is on every public page
+            defer(Form.draft),  # the draft being edited is no business of the public
         )
     form = db.session.scalar(query)
     if form is not None:
