@@ -47,7 +47,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # "full" serves staff and public pages; "public" only citizens' forms, "internal"
         # only the staff side (see app.roles), for a separated-network deployment.
         "ATSUME_ROLE": env("ATSUME_ROLE", "full").strip(),
-        "RATELIMIT_STORAGE_URI": env("ATSUME_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_STORAGE_URI": env("ATSUME_RATELIMIT_STORAGE", "atsume-memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "ATSUME_SUBMIT_RATE": env("ATSUME_SUBMIT_RATE", "120 per minute"),
         # answers sent sooner than this after the form was opened are held back as automated

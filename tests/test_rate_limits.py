@@ -36,3 +36,29 @@ def test_behind_a_proxy_each_citizen_has_their_own_limit(client, make_form):
     assert _post(client, form.slug, "c", "203.0.113.7").status_code == 429
     assert _post(client, form.slug, "d", "198.51.100.20").status_code == 303
     assert store.count(form) == 3
+
+
+def test_the_default_store_counts_and_expires_without_a_thread_per_hit(monkeypatch):
+    import threading
+    import time
+
+    from limits import RateLimitItemPerSecond
+    from limits.strategies import FixedWindowRateLimiter
+
+    from app import limiter_storage
+
+    storage = limiter_storage.SweptMemoryStorage()
+    limiter = FixedWindowRateLimiter(storage)
+    limit = RateLimitItemPerSecond(3)
+    threads = threading.active_count()
+    assert [limiter.hit(limit, "10.0.0.1") for _ in range(4)] == [True, True, True, False]
+    assert limiter.hit(limit, "10.0.0.2")  # another address counts on its own
+    assert threading.active_count() == threads
+    time.sleep(1.1)
+    assert limiter.hit(limit, "10.0.0.1")  # the window has passed
+    # unused counters are dropped by the next sweep
+    monkeypatch.setattr(limiter_storage, "SWEEP_SECONDS", 0)
+    storage._next_sweep = 0
+    time.sleep(1.1)
+    limiter.hit(limit, "10.0.0.3")
+    assert "10.0.0.2" not in "".join(storage.storage)
