@@ -82,7 +82,7 @@ FORWARD_CACHE_SECONDS = 3600
 
 def _published_form(slug: str) -> Form:
     """The published form at *slug*; a former address forwards to the form's current one."""
-    form, former = form_at_address(slug, with_version=True)
+    form, former = form_at_address(slug, for_public=True)
     if form is None or not form.is_published or not roles.serves_audience(_audience(form)):
         abort(404)
     if former:

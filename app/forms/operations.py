@@ -53,18 +53,14 @@ class SlugTaken(ValueError):
         return Msg(N_("The address “%(slug)s” is used by another form."), slug=self.slug)
 
 
-def form_at_address(slug: str, with_version: bool = False) -> tuple[Form | None, bool]:
+def form_at_address(slug: str, for_public: bool = False) -> tuple[Form | None, bool]:
     """The form that has *slug* as its address now or had it before, and whether before.
 
-    *with_version* loads the published version (without its document: a version's
-    document is read once per process, ``app.forms.published``) and the department in
-    the same query."""
+    *for_public* loads what public pages show with it (the department's contact) and
+    leaves out the draft (the published version comes from ``app.forms.published``)."""
     query = sa.select(Form).where(Form.slug == slug)
-    if with_version:
+    if for_public:
         query = query.options(
-            joinedload(Form.published_version).defer(FormVersion.document).defer(
-                FormVersion.changes
-            ),
             joinedload(Form.department),  # its contact is on every public page
             defer(Form.draft),  # the draft being edited is no business of the public
         )

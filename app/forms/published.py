@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -15,6 +16,7 @@ from builder.fields import registry
 from builder.fields.base import FieldType
 
 _CACHE_SIZE = 512
+_PUBLISHED = "atsume_published_versions"
 _loaded: OrderedDict[tuple, Definition] = OrderedDict()
 
 
@@ -35,10 +37,41 @@ def version_definition(version: FormVersion) -> Definition:
     return loaded
 
 
-def published_definition(form: Form) -> Definition | None:
-    if form.published_version is None:
+@dataclass(frozen=True)
+class Published:
+    """A form's published version as the public pages use it."""
+
+    number: int
+    definition: Definition
+
+
+def published(form: Form) -> Published | None:
+    """The form's published version, read once per worker: a version never changes, so
+    its id (unique in the app's database) names it, and the version row is not loaded
+    again for each request."""
+    version_id = form.published_version_id
+    if version_id is None:
         return None
-    return version_definition(form.published_version)
+    kept = current_app.extensions.setdefault(_PUBLISHED, OrderedDict())
+    found = kept.get((version_id, form.id))
+    if found is None:
+        version = form.published_version
+        found = Published(version.number, version_definition(version))
+        kept[version_id, form.id] = found
+        while len(kept) > _CACHE_SIZE:
+            kept.popitem(last=False)
+    return found
+
+
+def published_definition(form: Form) -> Definition | None:
+    made = published(form)
+    return made.definition if made is not None else None
+
+
+def published_number(form: Form) -> int | None:
+    """The number of the form's published version (None: never published)."""
+    made = published(form)
+    return made.number if made is not None else None
 
 
 def office_today() -> dt.date:
