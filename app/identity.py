@@ -29,6 +29,7 @@ NAME_MAX = 100
 #: how long a worker reuses the identity it read (it is on every public page)
 IDENTITY_SECONDS = 5.0
 _KEPT = "atsume_identity"
+_CONTACTS = "atsume_contacts"
 
 
 class LogoRefused(ValueError):
@@ -127,16 +128,30 @@ def logo_path(identity: Identity) -> Path | None:
 
 
 def contact_for(form: Form | None) -> Contact | None:
-    """Whom citizens contact about *form*: its department and the department's contact."""
-    department = form.department if form is not None else None
-    if department is None:
+    """Whom citizens contact about *form*: its department and the department's contact
+    (reused by the worker for IDENTITY_SECONDS, like the identity)."""
+    if form is None or form.department_id is None:
         return None
-    return Contact(
-        department=department.name,
-        phone=department.contact_phone or "",
-        email=department.contact_email or "",
-        hours=department.contact_hours or "",
-    )
+    kept = current_app.extensions.setdefault(_CONTACTS, {})
+    now = time.monotonic()
+    found = kept.get(form.department_id)
+    if found is None or found[0] <= now:
+        department = form.department
+        contact = None
+        if department is not None:
+            contact = Contact(
+                department=department.name,
+                phone=department.contact_phone or "",
+                email=department.contact_email or "",
+                hours=department.contact_hours or "",
+            )
+        found = kept[form.department_id] = (now + IDENTITY_SECONDS, contact)
+    return found[1]
+
+
+def forget_contacts() -> None:
+    """Read departments' contacts again (one changed through this worker)."""
+    current_app.extensions.pop(_CONTACTS, None)
 
 
 @write_transaction

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
-from app import accounts, audit
+from app import accounts, audit, identity
 from app.extensions import db
 from app.models import Department, User
 from app.passwords import generate_password, hash_password
@@ -145,6 +145,7 @@ def update_department(department: Department, name: str, parent: Department | No
     before = _department_facts(department)
     department.name = name
     department.parent_id = parent.id if parent else None
+    identity.forget_contacts()
     audit.record(
         audit.DEPARTMENT_CHANGE,
         detail={"department": before["name"]}
@@ -305,6 +306,7 @@ def set_department_contact(department: Department, phone: str, email: str, hours
     department.contact_phone = phone or None
     department.contact_email = email or None
     department.contact_hours = hours or None
+    identity.forget_contacts()
     audit.record(
         audit.DEPARTMENT_CHANGE,
         detail={"department": department.name}

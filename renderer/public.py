@@ -131,8 +131,11 @@ def _forward(slug: str):
     return response
 
 
-def page_context(form: Form, definition, preview: bool = False, prepared=None) -> dict:
-    """What public/form.html needs to show *definition* (also used for previews)."""
+def page_context(
+    form: Form, definition, preview: bool = False, prepared=None, with_web_form: bool = True
+) -> dict:
+    """What public/form.html needs to show *definition* (also used for previews);
+    without *with_web_form* the caller makes ``web_form`` when it needs one."""
     prepared = prepared or prepare(definition, reuse=not preview)
     fields = prepared.fields
     seats = event_view.Availability() if preview else event_view.annotate(form, definition, fields)
@@ -142,7 +145,7 @@ def page_context(form: Form, definition, preview: bool = False, prepared=None) -
         "seats": seats,
         "form": form,
         "definition": definition,
-        "web_form": prepared.form_class(),
+        "web_form": prepared.form_class() if with_web_form else None,
         "fields": fields,
         "layout": prepared.layout,
         "field_name": field_name,
@@ -178,10 +181,6 @@ def _show_page(form: Form, definition, page: dict, formdata, index: int, hidden,
     prepared = page["prepared"]
     fresh = prepared.shared and _is_fresh(page, formdata, index, status)
     kept_as = page_cache.key(page) if fresh else None
-    if kept_as is not None:
-        cached = prepared.page(kept_as)
-        if cached is not None:
-            return page_cache.fill(cached, page_cache.tokens(page["web_form"])), status
     if fresh:  # an empty first page looks the same to everyone: its items are rendered once
         if prepared.fresh_items is not None:
             page["fresh_items"] = prepared.fresh_items
@@ -189,10 +188,22 @@ def _show_page(form: Form, definition, page: dict, formdata, index: int, hidden,
             page["keep_fresh_items"] = prepared.keep_fresh_items
     html = render_template("public/form.html", **page)
     if kept_as is not None:
-        kept = page_cache.template(html, page_cache.tokens(page["web_form"]))
+        kept = page_cache.template(
+            html, page_cache.tokens(page["web_form"].submission_token.data)
+        )
         if kept is not None:
             prepared.keep_page(kept_as, kept)
     return html, status
+
+
+def _kept_first_page(page: dict):
+    """The empty form's page from the kept copy, with this visitor's tokens, if kept."""
+    prepared = page["prepared"]
+    kept_as = page_cache.key(page) if prepared.shared else None
+    cached = prepared.page(kept_as) if kept_as is not None else None
+    if cached is None:
+        return None
+    return page_cache.fill(cached, page_cache.tokens(uuid.uuid4().hex)), 200
 
 
 def _is_fresh(page: dict, formdata, index: int, status: int) -> bool:
@@ -222,7 +233,10 @@ def fill(slug: str):
         return render_template("public/closed.html", form=form, definition=definition), 410
     prepared = prepare(definition)
     held.allow_request_size(prepared.fields)
-    page = page_context(form, definition, prepared=prepared)
+    # a GET makes its WTForms form only when the kept page cannot serve it
+    page = page_context(
+        form, definition, prepared=prepared, with_web_form=request.method != "GET"
+    )
     web_form, fields = page["web_form"], page["fields"]
     with_files = request.method == "POST" and held.file_fields(fields)
     if with_files:  # references to files attached earlier become the files again
@@ -245,8 +259,11 @@ def fill(slug: str):
             formdata = formdata_from_values(staff_answer.previous, fields)
         elif request.args:
             formdata = prefill_formdata(request.args, fields)
-        if formdata is not None:
-            web_form = page["web_form"] = page["prepared"].form_class(formdata=formdata)
+        if formdata is None:
+            kept = _kept_first_page(page)
+            if kept is not None:
+                return kept
+        web_form = page["web_form"] = prepared.form_class(formdata=formdata)
         web_form.submission_token.data = uuid.uuid4().hex
         hidden = conditions.hidden(definition, fields, web_form)
         return _show_page(form, definition, page, formdata, 0, hidden)

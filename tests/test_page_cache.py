@@ -9,7 +9,7 @@ import re
 import pytest
 from flask import g
 
-from app import identity
+from app import identity, organisation
 from app.extensions import db
 from app.forms import operations
 from app.models import Department
@@ -104,9 +104,9 @@ def test_the_office_name_and_contact_show_at_once(client, make_form, department)
     client.get(f"/f/{form.slug}")
     identity.change("一関市役所")
     db.session.commit()
-    department = db.session.get(Department, department.id)
-    department.contact_phone = "0191-21-2111"
-    db.session.commit()
+    organisation.set_department_contact(
+        db.session.get(Department, department.id), "0191-21-2111", "", ""
+    )
     page = client.get(f"/f/{form.slug}").get_data(as_text=True)
     assert "一関市役所" in page and "0191-21-2111" in page
 

@@ -8,7 +8,7 @@ import re
 import secrets
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer
 
 from app import rights
 from app.events import registration, seats
@@ -56,14 +56,11 @@ class SlugTaken(ValueError):
 def form_at_address(slug: str, for_public: bool = False) -> tuple[Form | None, bool]:
     """The form that has *slug* as its address now or had it before, and whether before.
 
-    *for_public* loads what public pages show with it (the department's contact) and
-    leaves out the draft (the published version comes from ``app.forms.published``)."""
+    *for_public* leaves out the draft (the published version comes from
+    ``app.forms.published``, the contact from ``app.identity``)."""
     query = sa.select(Form).where(Form.slug == slug)
     if for_public:
-        query = query.options(
-            joinedload(Form.department),  # its contact is on every public page
-            defer(Form.draft),  # the draft being edited is no business of the public
-        )
+        query = query.options(defer(Form.draft))  # the draft being edited is not public
     form = db.session.scalar(query)
     if form is not None:
         return form, False
