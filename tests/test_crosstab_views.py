@@ -298,3 +298,28 @@ def test_a_bad_table_does_not_change_a_view(staff_client, staff, survey):
     page = staff_client.get(nothing.headers["Location"]).text
     assert "先にクロス集計の行（と列）を選んでください。" in page
     assert db.session.query(SavedView).filter_by(name="表なし").count() == 0
+
+
+def test_filters_from_the_address_with_the_views_table(client, staff, colleague, survey):
+    form, rows = survey
+    view = saved_views.save(
+        staff,
+        form,
+        "関心別",
+        ViewSpec(crosstab=CrossTabSetup(rows=["answer"], cols=["topics"])),
+        shared=True,
+    )
+    dept = _column(form, "dept")
+    log_in(client, staff)
+    # a link from the list or the summary: the list's filters, the view's table
+    text = client.get(f"/staff/forms/{form.id}/records/crosstab?{dept}=soumu&view={view.id}").text
+    api = _api(client, staff, form, "rows=answer&cols=topics&dept=soumu")
+    assert api["total"] == sum(1 for r in rows if r["dept"] == "soumu")
+    assert _page_cells(text) == _expected_cells(api)
+    # someone who may not see the topics gets the rest of it, with the notice
+    log_in(client, colleague)
+    text = client.get(f"/staff/forms/{form.id}/records/crosstab?{dept}=soumu&view={view.id}").text
+    assert "クロス集計に、あなたが見られない項目が含まれていたため、除外しました。" in text
+    assert _page_cells(text) == _expected_cells(
+        _api(client, colleague, form, "rows=answer&dept=soumu")
+    )

@@ -4,11 +4,13 @@ a saved view opened on it (``view=<id>``), over the view's filters.
 An address that names filters or the table itself is read strictly (a field hidden from
 the user is refused, naming it). A saved view opened by itself is read leniently, like
 the records list reads it: parts naming a hidden or removed field are left out, each with
-a notice. Either way the spec passes through ``RecordAccess.view``.
+a notice. With a view and filters in the address but no table, the view's table is shown
+over those filters. Either way the spec passes through ``RecordAccess.view``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from flask import abort, request
@@ -94,6 +96,15 @@ def resolve(access: RecordAccess) -> CrossTabState:
     if lenient:
         spec = ViewSpec.from_json(chosen.spec)
     compiled = compile_request(access, spec, lenient)
+    if chosen is not None and from_address and spec.crosstab is None:
+        # filters from the address (a link from the list or the summary), the view's table
+        saved = ViewSpec(crosstab=ViewSpec.from_json(chosen.spec).crosstab)
+        table_part = compile_request(access, saved, lenient=True)
+        compiled = dataclasses.replace(
+            compiled,
+            spec=dataclasses.replace(compiled.spec, crosstab=table_part.spec.crosstab),
+            notices=compiled.notices + table_part.notices,
+        )
     setup = compiled.spec.crosstab or CrossTabSetup()
     try:
         return CrossTabState(chosen, compiled, setup, table_spec(access, setup), None)
