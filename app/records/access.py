@@ -139,6 +139,7 @@ class RecordAccess:
             tables=self.tables,
             name_of=name_of,
             user_id=getattr(self.user, "id", None),
+            hidden_keys=frozenset(e["key"] for e in self._hidden),
         )
         try:
             return query.compile_view(

@@ -20,7 +20,7 @@ from app.records import filters, paging
 from app.records.paging import SortKey
 from app.records.store import SYSTEM_SORTS
 from app.records.tables import MULTI, RecordTables
-from app.records.viewspec import ALL, ANY, ViewSpec, split_groups
+from app.records.viewspec import ALL, ANY, CrossTabSetup, ViewSpec, split_groups
 from builder.fields.base import FieldType
 from builder.normalise import nfkc
 
@@ -78,6 +78,8 @@ class Scope:
     name_of: Callable[[dict], str]
     #: who ``assignee=me`` means
     user_id: int | None = None
+    #: the keys of the hidden fields (a cross table names fields by key)
+    hidden_keys: frozenset[str] = frozenset()
 
 
 def _argument_field(name: str) -> str:
@@ -102,15 +104,15 @@ def compile_view(
     """
     _ = gettext
     notices: list[str] = []
-    dropped_hidden = False
+    #: the names left out because they are hidden from the user
+    dropped_hidden: list[str] = []
     by_name = {scope.name_of(e): e for e in scope.entries}
 
-    def hidden(name: str) -> bool:
-        nonlocal dropped_hidden
-        if name in scope.hidden or _argument_field(name) in scope.hidden:
+    def hidden(name: str, names: set[str] | frozenset[str] = scope.hidden) -> bool:
+        if name in names or _argument_field(name) in names:
             if not lenient:
                 raise HiddenInSpec(name)
-            dropped_hidden = True
+            dropped_hidden.append(name)
             return True
         return False
 
@@ -199,7 +201,48 @@ def compile_view(
             )
     if not column_names:  # none asked for, or none left: every column
         columns, show_created = list(scope.entries), True
-    if dropped_hidden:
+
+    # the cross table kept with the view: its groupings and value name fields by key
+    setup = spec.crosstab
+    hidden_in_list = len(dropped_hidden)
+    if setup is not None:
+        keys = {e["key"] for e in scope.entries}
+
+        def kept_part(part: str, field_name: str | None) -> bool:
+            if field_name is None or field_name in SYSTEM_COLUMNS or field_name in keys:
+                return True
+            if hidden(field_name, scope.hidden_keys):
+                return False
+            if lenient:
+                notices.append(
+                    _(
+                        "The cross-table item “%(name)s” refers to nothing in this form; "
+                        "it was left out."
+                    )
+                    % {"name": part}
+                )
+                return False
+            return True  # a URL: the cross table names it in its own message
+
+        measure = setup.measure
+        if not kept_part(measure, measure.partition(":")[2] or None):
+            measure = "count"
+        setup = CrossTabSetup(
+            rows=[r for r in setup.rows if kept_part(r, r.partition(":")[0])],
+            cols=[c for c in setup.cols if kept_part(c, c.partition(":")[0])],
+            measure=measure,
+            pct=setup.pct,
+            chart=setup.chart,
+        )
+    if len(dropped_hidden) > hidden_in_list:
+        notices.insert(
+            0,
+            _(
+                "Some items of this view’s cross table are ones you may not see; "
+                "they were left out."
+            ),
+        )
+    if hidden_in_list:
         notices.insert(
             0,
             _(
@@ -216,6 +259,7 @@ def compile_view(
         sort=sort_names,
         page_size=spec.page_size and page_size,
         q=spec.q,
+        crosstab=setup,
     )
     return CompiledView(
         spec=used,

@@ -12,6 +12,9 @@ API read the same arguments:
   within itself by its own match and with the rest by AND;
 - ``sort=a,-b``: sort keys, ``-`` for descending (``sort=a&dir=desc`` still works);
 - ``page_size=``, ``q=`` (search) and ``columns=a,b,c`` (the columns shown, in order).
+
+A view may also keep a cross table (``CrossTabSetup``), written as the cross-table page's
+own arguments: ``rows=``, ``cols=``, ``measure=``, ``pct=`` and ``chart=``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,77 @@ PAGING_ARGUMENTS = frozenset(
 GROUP = re.compile(r"\Ag([1-9][0-9]?)\.(.+)\Z", re.S)
 #: the most sort keys a view may have
 MAX_SORT_KEYS = 5
+#: the cross-table page's own arguments (the rest are the list's filters)
+CROSSTAB_ARGUMENTS = ("rows", "cols", "measure", "pct", "chart")
+#: the longest grouping or measure a saved cross table keeps
+MAX_SETUP_TEXT = 200
+
+
+@dataclass
+class CrossTabSetup:
+    """A cross table kept with a view: groupings (a field key, with ``:<grouping>`` for a
+    date), the value, the percentages shown and the chart drawn, as the page names them."""
+
+    rows: list[str] = field(default_factory=list)
+    cols: list[str] = field(default_factory=list)
+    measure: str = "count"
+    pct: str = ""
+    chart: str = ""
+
+    def to_args(self) -> list[tuple[str, str]]:
+        """The setup as the cross-table page's query-string pairs."""
+        pairs = [("rows", ",".join(self.rows)), ("cols", ",".join(self.cols))]
+        pairs.append(("measure", self.measure))
+        if self.pct:
+            pairs.append(("pct", self.pct))
+        if self.chart:
+            pairs.append(("chart", self.chart))
+        return pairs
+
+    def to_json(self) -> dict:
+        return {
+            "rows": list(self.rows),
+            "cols": list(self.cols),
+            "measure": self.measure,
+            "pct": self.pct,
+            "chart": self.chart,
+        }
+
+    @classmethod
+    def from_json(cls, data) -> CrossTabSetup | None:
+        """A setup stored by ``to_json`` (None when the view keeps no cross table)."""
+        if not isinstance(data, dict):
+            return None
+        return cls(
+            rows=[str(r) for r in data.get("rows") or []],
+            cols=[str(c) for c in data.get("cols") or []],
+            measure=str(data.get("measure") or "count"),
+            pct=str(data.get("pct") or ""),
+            chart=str(data.get("chart") or ""),
+        )
+
+    @classmethod
+    def from_args(cls, args) -> CrossTabSetup | None:
+        """The setup the page's arguments describe (None when they name none of it)."""
+        args = args if isinstance(args, MultiDict) else MultiDict(args)
+        if not any(name in args for name in CROSSTAB_ARGUMENTS):
+            return None
+
+        def parts(name: str) -> list[str]:
+            return [
+                part.strip()[:MAX_SETUP_TEXT]
+                for raw in args.getlist(name)
+                for part in raw.split(",")
+                if part.strip()
+            ]
+
+        return cls(
+            rows=parts("rows"),
+            cols=parts("cols"),
+            measure=(args.get("measure") or "").strip()[:MAX_SETUP_TEXT] or "count",
+            pct=(args.get("pct") or "").strip()[:20],
+            chart=(args.get("chart") or "").strip()[:20],
+        )
 
 
 @dataclass
@@ -51,6 +125,8 @@ class ViewSpec:
     sort: list[tuple[str, bool]] = field(default_factory=list)
     page_size: int | None = None
     q: str = ""
+    #: the cross table kept with the view, if any
+    crosstab: CrossTabSetup | None = None
 
     def to_args(self) -> list[tuple[str, str]]:
         """The spec as query-string pairs (empty parts left out)."""
@@ -77,7 +153,7 @@ class ViewSpec:
             "sort": [[name, descending] for name, descending in self.sort],
             "page_size": self.page_size,
             "q": self.q,
-        }
+        } | ({"crosstab": self.crosstab.to_json()} if self.crosstab else {})
 
     @classmethod
     def from_json(cls, data: dict) -> ViewSpec:
@@ -89,6 +165,7 @@ class ViewSpec:
             sort=[(str(name), bool(descending)) for name, descending in data.get("sort") or []],
             page_size=data.get("page_size") or None,
             q=str(data.get("q") or ""),
+            crosstab=CrossTabSetup.from_json(data.get("crosstab")),
         )
 
     def filter_args(self) -> MultiDict:

@@ -4,23 +4,28 @@ print layout and CSV/xlsx files). Both take the list's filters as they are."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from app import audit, rights
-from app.records import crosstab, crosstab_files, summary
-from app.records.access import FieldNotVisible
+from app.records import crosstab, crosstab_files, saved_views, summary
+from app.records.access import RecordAccess
 from app.records.aggregate import COUNT, MEASURES, TooManyGroups
 from app.records.columns import column_heading
-from app.staff.blueprint import blueprint
+from app.records.viewspec import CROSSTAB_ARGUMENTS
+from app.staff import crosstab_state
+from app.staff.blueprint import blueprint, form_or_404
+from app.staff.crosstab_state import CHARTS
 from app.staff.records import _view
 from builder.fields.base import BY_VALUE
 from builder.i18n import N_
 
 #: the cross-tab page's own arguments (the rest are the list's filters)
-ARGUMENTS = ("rows", "cols", "measure", "pct", "chart")
-CHARTS = ("bar", "stacked", "hbar", "pie", "line")
+ARGUMENTS = CROSSTAB_ARGUMENTS
 CHART_LABELS = {
     "bar": N_("Bar"),
     "stacked": N_("Stacked bar"),
@@ -113,51 +118,48 @@ def measure_options(access) -> list[tuple[str, str]]:
 
 
 def _crosstab(form_id: int, action: str):
-    """The page's access, filters, cross-tab spec and table (None until rows are chosen)."""
-    access, _types, parsed = _view(form_id, action)
-    wanted = {
-        "rows": ",".join(v for v in request.args.getlist("rows") if v),
-        "cols": request.args.get("cols", ""),
-        "measure": request.args.get("measure", ""),
-    }
+    """The page's access and state, and its table (None when it cannot be built)."""
+    form = form_or_404(form_id, action)
+    if not form.is_published:
+        abort(404)
+    access = RecordAccess(current_user, form, action)
+    state = crosstab_state.resolve(access)
+    if state.compiled.errors or state.spec is None:
+        return access, state, None
     try:
-        spec = crosstab.parse(access, wanted, gettext=_)
-    except FieldNotVisible as exc:
-        abort(403, description=_("You may not see the field “%(name)s”.", name=exc.name))
-    except crosstab.SpecError as exc:
-        abort(422, description=f"{exc.parameter}: {exc.message}")
-    if parsed.errors:
-        return access, parsed, spec, None
-    try:
-        table = crosstab.compute(access, spec, parsed.conditions, _timezone())
+        table = crosstab.compute(access, state.spec, state.compiled.conditions, _timezone())
     except TooManyGroups:
         abort(422, description=_("Too many groups: choose items with fewer different answers."))
-    return access, parsed, spec, table
+    return access, state, table
 
 
-def _percentage() -> str | None:
-    value = request.args.get("pct") or None
-    return value if value in crosstab.PERCENTAGES else None
+def _audit_detail(state, **more) -> dict:
+    detail = {"filter": audit.query_summary(MultiDict(state.args())), **more}
+    if state.chosen is not None:
+        detail["view"] = state.chosen.id
+    return detail
 
 
 @blueprint.route("/forms/<int:form_id>/records/crosstab")
 def records_crosstab(form_id: int):
-    access, parsed, spec, table = _crosstab(form_id, rights.VIEW_RECORDS)
-    chart = request.args.get("chart") if request.args.get("chart") in CHARTS else "bar"
-    audit.record(
-        audit.RECORD_LIST,
-        form=access.form,
-        detail={"filter": audit.query_summary(request.args), "crosstab": True},
-    )
+    access, state, table = _crosstab(form_id, rights.VIEW_RECORDS)
+    spec, chart = state.spec, state.chart
+    audit.record(audit.RECORD_LIST, form=access.form, detail=_audit_detail(state, crosstab=True))
+    views = saved_views.offered(current_user, access.form)
+    failed = bool(state.compiled.errors or state.error)
     return render_template(
         "records/crosstab.html",
         form=access.form,
         spec=spec,
         table=table,
-        filters=parsed,
-        filter_args=_filter_args(),
-        args=request.args,
-        percentage=_percentage(),
+        filters=state.compiled,
+        notices=state.compiled.notices,
+        spec_error=state.error,
+        filter_args=state.filter_args() + _view_arg(state),
+        link_args=state.link_args(),
+        state_query=urlencode(state.args()),
+        setup=state.setup,
+        percentage=state.percentage,
         chart=chart,
         charts=[(c, _(CHART_LABELS[c])) for c in CHARTS],
         percentages=[(p, _(PERCENT_LABELS[p])) for p in crosstab.PERCENTAGES],
@@ -165,10 +167,19 @@ def records_crosstab(form_id: int):
         measures=measure_options(access),
         key_label=lambda dimension, key: crosstab.key_label(dimension, key, _),
         dimension_title=lambda d: crosstab.dimension_title(d, _),
-        measure_title=crosstab.measure_title(spec.measure, _),
+        measure_title=crosstab.measure_title(spec.measure, _) if spec else "",
         chart_data=_chart_data(spec, table, chart) if table else None,
         can_export=rights.can(access.user, rights.EXPORT, access.form),
-    ), 422 if parsed.errors else 200
+        can_manage=rights.can(access.user, rights.MANAGE, access.form),
+        views=views,
+        chosen=state.chosen,
+        may_change=state.chosen is not None
+        and saved_views.may_change(current_user, access.form, state.chosen),
+    ), 422 if failed else 200
+
+
+def _view_arg(state) -> list[tuple[str, str]]:
+    return [("view", str(state.chosen.id))] if state.chosen else []
 
 
 def _row_label(spec, key) -> str:
@@ -198,21 +209,23 @@ def _chart_data(spec, table, chart: str) -> dict:
 
 
 def _download(form_id: int, kind: str):
-    access, parsed, spec, table = _crosstab(form_id, rights.EXPORT)
+    access, state, table = _crosstab(form_id, rights.EXPORT)
+    if state.error is not None:
+        abort(422, description=f"{state.error.parameter}: {state.error.message}")
     if table is None:
-        abort(400, description=" ".join(f"{k}: {v}" for k, v in parsed.errors.items()))
-    title = f"{access.form.title} - {crosstab.measure_title(spec.measure, _)}"
+        abort(400, description=" ".join(f"{k}: {v}" for k, v in state.compiled.errors.items()))
+    title = f"{access.form.title} - {crosstab.measure_title(state.spec.measure, _)}"
     stamp = dt.date.today().strftime("%Y%m%d")
     audit.record(
         audit.RECORD_EXPORT,
         form=access.form,
-        detail={"filter": audit.query_summary(request.args), "format": f"crosstab-{kind}"},
+        detail=_audit_detail(state, format=f"crosstab-{kind}"),
     )
     if kind == "csv":
-        body = crosstab_files.csv_bytes(table, title, _, _percentage())
+        body = crosstab_files.csv_bytes(table, title, _, state.percentage)
         content_type = "text/csv; charset=utf-8"
     else:
-        body = crosstab_files.xlsx_bytes(table, title, _, _percentage())
+        body = crosstab_files.xlsx_bytes(table, title, _, state.percentage)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     filename = f"{access.form.slug}-crosstab-{stamp}.{kind}"
     return Response(

@@ -189,8 +189,15 @@ def records(form_id: int):
         keep_for_columns=[(k, v) for k, v in link_args if k != "columns"],
         column_choices=_column_choices(access, compiled),
         spec_query=urlencode(compiled.spec.to_args()),
+        table_of_view=_table_of_view(chosen, lenient),
         **record_workflow.list_context(access, request.args, _),
     ), 422 if compiled.errors else 200
+
+
+def _table_of_view(chosen, lenient: bool) -> list[tuple[str, str]] | None:
+    """The cross-table page's arguments for the view shown as saved: the view opens there
+    with its own filters and cross table (None: the list's filters are passed instead)."""
+    return [("view", str(chosen.id))] if chosen is not None and lenient else None
 
 
 def _column_choices(access: RecordAccess, compiled) -> list[tuple[str, str, bool]]:

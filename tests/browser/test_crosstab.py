@@ -66,6 +66,27 @@ def test_cross_table_and_chart_on_a_pc(pc, live_server, make_form, make_user, sh
     shot(page, "crosstab-desktop")
     assert violations(page) == [], "cross table"
 
+    # saved with a view, the table comes back from the view selector
+    page.get_by_text("このクロス集計をビューに保存").click()
+    page.get_by_label("ビューの名前").fill("所属別の満足度")
+    page.get_by_label("フォームの利用者と共有する").check()
+    page.locator("#crosstab-save").screenshot(path=str(SCREENSHOTS / "crosstab-save-form.png"))
+    page.get_by_role("button", name="ビューを保存").click()
+    expect(page.locator(".notice--success")).to_contain_text("所属別の満足度")
+    page.goto(f"/staff/forms/{form.id}/records")
+    page.locator("#view-select").select_option(label="所属別の満足度 (クロス集計あり) (共有)")
+    page.get_by_role("link", name="このビューのクロス集計を開く").click()
+    table = page.locator("#crosstab-table")
+    for i, dept in enumerate(["soumu", "fukushi", "kyoiku", None]):
+        for j, answer in enumerate(["高い", "普通", "低い", None]):
+            cell = table.locator(f'[data-cell="{i}-{j}"]').inner_text()
+            assert cell.split("\n")[0] == str(expected[(dept, answer)]), (dept, answer)
+    expect(page.locator("#crosstab-form").get_by_label("グラフ")).to_have_value("stacked")
+    expect(page.locator("#crosstab-chart")).to_have_attribute("data-drawn", "true")
+    assert "view=" in page.url and "rows=" not in page.url
+    shot(page, "crosstab-saved-view")
+    assert violations(page) == [], "saved cross table"
+
     # the same address with a multiple choice, a fiscal year and a horizontal bar chart
     page.goto(f"/staff/forms/{form.id}/records/crosstab?rows=created_at:fy&cols=topics&chart=hbar")
     expect(page.locator("#crosstab-chart")).to_have_attribute("data-drawn", "true")
