@@ -31,6 +31,7 @@ class AtsumeSite:
     token: str
     #: the form's record table, and the column of each field key
     records_table: str
+    values_table: str
     columns: dict[str, str]
 
 
@@ -74,6 +75,7 @@ def prepare(url: str, workdir: Path) -> AtsumeSite:
             slug=form.slug,
             token=token,
             records_table=store.tables_for(form).records.name,
+            values_table=store.tables_for(form).values.name,
             columns={e["key"]: e["column"] for e in form.storage},
         )
         db.session.remove()
