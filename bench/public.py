@@ -321,8 +321,9 @@ def _stored_line(side: Side) -> str:
     )
 
 
-def main() -> str:
-    """Run on SQLite (and PostgreSQL when configured); print and save the Markdown."""
+def run_all() -> str:
+    """Measure on SQLite (and PostgreSQL when configured); print each engine's section as
+    it is done and return the whole Markdown."""
     settings = Settings.from_environment()
     pg_url = os.environ.get("ATSUME_BENCH_DATABASE_URL", "")
     kinds = ["sqlite"] + (["postgresql"] if pg_url.startswith("postgresql") else [])
@@ -339,9 +340,12 @@ def main() -> str:
         section = run_engine(kind, settings, pg_url or None)
         print(section, flush=True)
         sections += ["", section]
-    text = "\n".join(sections)
-    save(text)
-    return text
+    return "\n".join(sections)
+
+
+def main() -> None:
+    """``python -m bench.public``: this benchmark alone, its section saved in results.md."""
+    save(run_all())
 
 
 def save(text: str) -> None:
