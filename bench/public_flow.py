@@ -24,6 +24,8 @@ from bench.public_wrk import Target
 FORM = re.compile(r"<form\b[^>]*method=\"post\"[^>]*>(.*?)</form>", re.S | re.I)
 INPUT = re.compile(r"<input\b([^>]*)>", re.I)
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+#: what the form page and the confirmation page must contain (both apps)
+FORM_MARKER = 'name="csrf_token"'
 CONFIRM_MARKER = 'id="confirm-form"'
 
 
@@ -72,7 +74,8 @@ def form_inputs(page: str, answer_fields=()) -> list[tuple[str, str]]:
     return pairs
 
 
-def _answer_pairs() -> list[tuple[str, str]]:
+def answer_pairs() -> list[tuple[str, str]]:
+    """The bench answer as the (name, value) pairs a browser posts."""
     return [
         (name, item)
         for name, value in ANSWER.items()
@@ -93,7 +96,7 @@ def open_form(client: Client, path: str) -> list[tuple[str, str]]:
 def confirm(client: Client, path: str, carried) -> tuple[str, list[tuple[str, str]]]:
     """Send the answer to the confirmation page; return the body sent and what the
     confirmation page's form carries."""
-    body = urlencode([*carried, *_answer_pairs(), ("action", "confirm")])
+    body = urlencode([*carried, *answer_pairs(), ("action", "confirm")])
     status, _headers, page = client.request("POST", path, body, FORM_HEADERS)
     if status != 200 or CONFIRM_MARKER not in page:
         raise FlowError(f"confirm {path}: {status} {page[:300]}")
@@ -126,7 +129,7 @@ def targets(base: str, path: str, api_path: str, api_token: str) -> dict[str, Ta
     without_token = [(k, v) for k, v in carried if k != "submission_token"]
     submit_body = urlencode([*without_token, ("action", "submit"), ("submission_token", "")])
     return {
-        "get": Target("GET", path, 200, {}, marker='name="csrf_token"'),
+        "get": Target("GET", path, 200, {}, marker=FORM_MARKER),
         "confirm": Target(
             "POST", path, 200, {**FORM_HEADERS, **cookie}, confirm_body, marker=CONFIRM_MARKER
         ),
