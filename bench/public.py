@@ -270,7 +270,7 @@ def report(kind: str, sides: list[Side], settings: Settings, load: tuple[float, 
     """The section of one engine: rates, ratios, errors, memory, stored records."""
     atsume, baseline = sides
     lines = [
-        f"### {'SQLite' if kind == 'sqlite' else 'PostgreSQL'}",
+        f"**{'SQLite' if kind == 'sqlite' else 'PostgreSQL'}**",
         "",
         f"Load average {load[0]:.1f} at the start, {load[1]:.1f} at the end.",
         "",
