@@ -59,3 +59,9 @@ bench: setup
 messages: $(VENV)/.installed
 	$(PYBABEL) extract -F babel.cfg -k _l -k N_ -o app/translations/messages.pot .
 	$(PYBABEL) update -i app/translations/messages.pot -d app/translations
+
+# Only the public form under load (bench/public.py): Atsume against a hand-written
+# Flask-WTF app, both under gunicorn, driven by wrk (ATSUME_BENCH_PUBLIC_* settings).
+.PHONY: bench-public
+bench-public: setup
+	$(PY) -m bench.public

@@ -9,6 +9,8 @@ list-query benchmark (bench/list_queries.py) then runs on its own form of a mill
 records (``--list-rows`` or ATSUME_BENCH_LIST_ROWS; 0 skips it), on SQLite and, when that
 variable names PostgreSQL, on PostgreSQL too.
 ATSUME_BENCH_CROSSTAB_ROWS sets the size of the cross-tab survey (default 1,000,000).
+The public form under load (bench/public.py; alone: ``python -m bench.public``) runs last;
+ATSUME_BENCH_PUBLIC_ROUNDS=0 leaves it out.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import platform
 import tempfile
 from pathlib import Path
 
-from bench import crosstab, list_queries, scenarios
+from bench import crosstab, list_queries, public, scenarios
 from bench.fixture import bench_app
 
 
@@ -54,6 +56,8 @@ def main() -> None:
     print(text)
     if args.list_rows:
         text += "\n\n" + list_queries.main(args.list_rows)
+    if public.Settings.from_environment().rounds:
+        text += "\n\n" + public.run_all()
     Path(__file__).with_name("results.md").write_text(text + "\n", encoding="utf-8")
 
 
