@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 from app.models import Form, FormVersion
 from builder import definition as definitions
@@ -21,7 +21,10 @@ _loaded: OrderedDict[tuple, Definition] = OrderedDict()
 
 
 def clear_cache() -> None:
+    """Forget every loaded version (this process's, and the current app's)."""
     _loaded.clear()
+    if has_app_context():
+        current_app.extensions.pop(_PUBLISHED, None)
 
 
 def version_definition(version: FormVersion) -> Definition:
