@@ -19,6 +19,19 @@ _AGREED = {"y", "yes", "1", "true", "はい", "同意する", "同意", "agreed"
 _NOT_AGREED = {"", "n", "no", "0", "false", "いいえ", "同意しない", "not agreed"}
 
 
+class _Labels(dict):
+    """Stored choice value -> export cell (its label through the export's text cell); an
+    empty answer is an empty cell, a value no choice has is shown as it is."""
+
+    def __init__(self, labels: dict, text_cell):
+        super().__init__({value: text_cell(label) for value, label in labels.items()})
+        self[None] = ""
+        self.text_cell = text_cell
+
+    def __missing__(self, value):
+        return self.text_cell(str(value))
+
+
 class ChoiceList(fields.Field):
     """Choices as strings or {"value", "label"} objects, loaded as objects with unique values."""
 
@@ -280,15 +293,8 @@ class RadioType(ChoiceMixin, FieldType):
 
     def exporter(self, text_cell=None):
         text_cell = text_cell or plain_text
-        labels = {value: text_cell(label) for value, label in self.labels().items()}
-
-        def cell(value):
-            if value is None:
-                return ""
-            label = labels.get(value)
-            return text_cell(str(value)) if label is None else label
-
-        return cell
+        # a dict look-up per cell; a value no choice has any more is shown as it is
+        return _Labels(self.labels(), text_cell).__getitem__
 
     def filter_clause(self, column, op, raw):
         if op != "eq":
