@@ -216,8 +216,8 @@ def rows(columns: ExportColumns, records: Iterable[Record]) -> Iterator[list]:
 
 def table(columns: ExportColumns, export_rows: Iterable[tuple]) -> Iterator[list]:
     """The header, then the cells of each export row (``store.export_rows``)."""
-    yield [neutralise(heading) for heading in columns.header()]
-    yield from map(columns.cells, export_rows)
+    heading = [neutralise(heading) for heading in columns.header()]
+    return itertools.chain([heading], map(columns.cells, export_rows))
 
 
 def stream(

@@ -32,6 +32,17 @@ class _Labels(dict):
         return self.text_cell(str(value))
 
 
+class _Shown(dict):
+    """Chosen value -> how an export shows it: its label, or the value itself when the
+    label is empty or no choice has the value any more."""
+
+    def __init__(self, labels: dict):
+        super().__init__({value: label or str(value) for value, label in labels.items()})
+
+    def __missing__(self, value):
+        return str(value)
+
+
 class ChoiceList(fields.Field):
     """Choices as strings or {"value", "label"} objects, loaded as objects with unique values."""
 
@@ -395,12 +406,11 @@ class CheckboxesType(ChoiceMixin, FieldType):
         return value  # one chosen option (a row of the value table)
     def exporter(self, text_cell=None):
         text_cell = text_cell or plain_text
-        labels = self.labels()
+        label = _Shown(self.labels()).__getitem__
+        join = "、".join
 
         def cell(values):
-            if not values:
-                return ""
-            return text_cell("、".join([labels.get(x) or str(x) for x in values]))
+            return text_cell(join(map(label, values))) if values else ""
 
         return cell
 
