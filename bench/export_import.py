@@ -15,6 +15,9 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+from flask import current_app
+from flask_babel import gettext
+
 from app import rights
 from app.extensions import db
 from app.models import User
@@ -22,6 +25,7 @@ from app.passwords import hash_password
 from app.records import importing, store
 from app.records.access import RecordAccess
 from app.records.export import ROWS_PER_CHUNK
+from app.records.workflow import label_map
 from bench.result import Result
 
 PASSWORD = "bench export password"
@@ -64,6 +68,8 @@ def raw_csv(form, target: Path) -> None:
     tables = store.tables_for(form)
     kind_labels = {f"k{i}": f"区分{i}" for i in range(5)}
     day_labels = {f"d{i}": f"d{i}" for i in range(8)}
+    with current_app.test_request_context():  # the workflow's labels, as the download shows them
+        status_labels = label_map(form, gettext)
     connection = db.engine.raw_connection()
     postgres = db.engine.dialect.name == "postgresql"
     try:
@@ -88,7 +94,7 @@ def raw_csv(form, target: Path) -> None:
                 ["受付番号", "受付日時", "状態", "氏名", "地区", "年齢", "希望日", "備考"]
                 + ["来庁日", "区分", "手数料"]
             )
-            for rid, receipt, created, _status, name, ward, age, note, visit, kind, fee in rows:
+            for rid, receipt, created, status, name, ward, age, note, visit, kind, fee in rows:
                 days = []
                 while pending is not None and pending[0] == rid:
                     days.append(day_labels[pending[1]])
@@ -101,7 +107,7 @@ def raw_csv(form, target: Path) -> None:
                     [
                         receipt,
                         (created + TOKYO).isoformat(" ", "seconds"),
-                        "新規",
+                        status_labels.get(status, status),
                         name,
                         ward,
                         age,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from app import rights
 from app.models import Form, User
-from app.records import aggregate, filters, paging, query, store, time_limit
+from app.records import aggregate, filters, paging, query, received, store, time_limit
 from app.records.columns import column_types
 from app.records.query import CompiledView, HiddenInSpec
 from app.records.store import Page, Record
@@ -258,9 +258,13 @@ class RecordAccess:
         self._require_visible(column)
         return aggregate.option_counts(self.tables, conditions, column)
 
-    def received_per_day(self, conditions: list, timezone: str) -> dict[str, int]:
-        """How many matching records were received on each local day."""
-        return aggregate.received_per_day(self.tables, conditions, timezone)
+    def received_per_period(
+        self, conditions: list, timezone: str, max_days: int
+    ) -> tuple[str, list[tuple[str, int]]]:
+        """How many matching records were received on each local day (every day of their
+        span), or each month when they span *max_days* days or more; see
+        ``received.per_period``."""
+        return received.per_period(self.tables, conditions, timezone, max_days)
 
     def number_summary(self, conditions: list, column: str) -> aggregate.NumberSummary:
         """Count, minimum, maximum, mean, median and sum of a visible number column."""

@@ -105,7 +105,7 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _live(tables: RecordTables) -> list:
+def live_conditions(tables: RecordTables) -> list:
     """The trash condition, when the trash holds anything. An empty trash (one look-up in
     the deleted_at index) needs no condition, and the aggregates can then read a field's
     index alone instead of visiting every row."""
@@ -133,7 +133,7 @@ def _base(tables: RecordTables, conditions: list, columns: set[str]):
     records = tables.records
     return (
         sa.select(*(records.c[name] for name in sorted(columns)))
-        .where(*_live(tables), *conditions)
+        .where(*live_conditions(tables), *conditions)
         .subquery("base")
     )
 
@@ -145,7 +145,7 @@ def option_counts(
     from the value table's (field, value) index; and how many records chose any."""
     values = tables.values
     where = [values.c.field == column]
-    restrictions = [*_live(tables), *conditions]
+    restrictions = [*live_conditions(tables), *conditions]
     if restrictions:
         base = _base(tables, conditions, {"id"})
         where.append(values.c.record_id.in_(sa.select(base.c.id)))
@@ -262,45 +262,55 @@ class NumberSummary:
 
 def number_summary(tables: RecordTables, conditions: list, column: str) -> NumberSummary:
     """Count, minimum, maximum, mean, median and sum of a number column over the filtered
-    records. The median comes from the counts of each distinct value (one indexed GROUP
-    BY) when there are few; otherwise from the database's percentile or a sorted offset."""
+    records.
+
+    The count of each distinct value comes first (one GROUP BY read from the column's
+    index). When there are at most MEDIAN_DISTINCT, the median is found in those counts,
+    and for a whole-number column so are the count, minimum, maximum and sum (the same
+    integers the database would add up). Otherwise the database aggregates the column and
+    the median is read at the middle of the sorted values."""
     base = _base(tables, conditions, {"id", column})
     value = base.c[column]
     present = sa.select(value).where(value.is_not(None)).subquery("present")
-    count, low, high, total = db.session.execute(
-        sa.select(
-            sa.func.count(present.c[column]),
-            sa.func.min(present.c[column]),
-            sa.func.max(present.c[column]),
-            sa.func.sum(present.c[column]),
+    value = present.c[column]
+    histogram = db.session.execute(
+        sa.select(value, sa.func.count()).group_by(value).order_by(value).limit(MEDIAN_DISTINCT + 1)
+    ).all()
+    complete = len(histogram) <= MEDIAN_DISTINCT
+    if complete and isinstance(tables.records.c[column].type, sa.Integer):
+        count = sum(times for _value, times in histogram)
+        low, high = (histogram[0][0], histogram[-1][0]) if histogram else (None, None)
+        total = sum(found * times for found, times in histogram) if histogram else None
+    else:
+        count, low, high, total = db.session.execute(
+            sa.select(
+                sa.func.count(value), sa.func.min(value), sa.func.max(value), sa.func.sum(value)
+            )
+        ).one()
+    if not count:
+        median = None
+    elif complete:
+        median = _middle(_middle_values(histogram, count))
+    else:
+        median = _middle(
+            db.session.scalars(
+                sa.select(value).order_by(value).limit(2 - count % 2).offset((count - 1) // 2)
+            ).all()
         )
-    ).one()
-    mean = number(total) / count if count else None
     return NumberSummary(
         count=count,
         low=number(low),
         high=number(high),
-        mean=mean,
-        median=_median(present.c[column], count) if count else None,
+        mean=number(total) / count if count else None,
+        median=median,
         total=number(total),
     )
 
 
-def _median(value, count: int):
-    histogram = db.session.execute(
-        sa.select(value, sa.func.count()).group_by(value).order_by(value).limit(MEDIAN_DISTINCT + 1)
-    ).all()
-    if len(histogram) <= MEDIAN_DISTINCT:
-        middle = _middle_values(histogram, count)
-    elif _dialect() == "postgresql":
-        found = db.session.scalar(sa.select(sa.func.percentile_cont(0.5).within_group(value)))
-        return number(found)
-    else:
-        middle = db.session.scalars(
-            sa.select(value).order_by(value).limit(2 - count % 2).offset((count - 1) // 2)
-        ).all()
-    middle = [number(v) for v in middle]
-    return middle[0] if len(middle) == 1 else (middle[0] + middle[1]) / 2
+def _middle(values: list):
+    """The median from the one or two middle values."""
+    values = [number(v) for v in values]
+    return values[0] if len(values) == 1 else (values[0] + values[1]) / 2
 
 
 def _middle_values(histogram, count: int) -> list:
@@ -332,5 +342,5 @@ def count(tables: RecordTables, conditions: list) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(tables.records)
-        .where(store.live(tables), *conditions)
+        .where(*live_conditions(tables), *conditions)
     )

@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import io
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import call
@@ -147,6 +147,8 @@ class ExportColumns:
         self.statuses = StatusTexts(self.status_text)
         #: stored value -> CSV cell, per column, made once per export
         self.exporters = [self.types[e["column"]].exporter(safe_text) for e in self.entries]
+        #: export row (``store.EXPORT_SYSTEM_COLUMNS`` + values) -> its CSV cells
+        self.cells = self._cells_function()
 
     @property
     def columns(self) -> list[str]:
@@ -161,12 +163,26 @@ class ExportColumns:
             + [column_heading(e, self.retired_label) for e in self.entries]
         )
 
-    def cells(self, row: tuple) -> list:
-        """The CSV cells of an export row (``store.EXPORT_SYSTEM_COLUMNS`` + values)."""
-        cells = [safe_text(row[1]), self.times.text(row[3]), self.statuses[row[2]]]
+    def _cells_function(self) -> Callable[[Sequence], list]:
+        """The function that makes the cells of one export row, with what it uses bound
+        once (it runs for every record of an export)."""
+        when, statuses, exporters = self.times.text, self.statuses, self.exporters
         if self.respondent:
-            cells.append(safe_cell(self.respondent[1](row[4])))
-        cells += map(call, self.exporters, row[SYSTEM_WIDTH:])
+            name_of = self.respondent[1]
+
+            def with_respondent(row: Sequence) -> list:
+                cells = [safe_text(row[1]), when(row[3]), statuses[row[2]]]
+                cells.append(safe_cell(name_of(row[4])))
+                cells += map(call, exporters, row[SYSTEM_WIDTH:])
+                return cells
+
+            return with_respondent
+
+        def cells(row: Sequence) -> list:
+            cells = [safe_text(row[1]), when(row[3]), statuses[row[2]]]
+            cells += map(call, exporters, row[SYSTEM_WIDTH:])
+            return cells
+
         return cells
 
     def row(self, record: Record) -> list:
@@ -200,10 +216,8 @@ def rows(columns: ExportColumns, records: Iterable[Record]) -> Iterator[list]:
 
 def table(columns: ExportColumns, export_rows: Iterable[tuple]) -> Iterator[list]:
     """The header, then the cells of each export row (``store.export_rows``)."""
-    yield [neutralise(heading) for heading in columns.header()]
-    cells = columns.cells
-    for row in export_rows:
-        yield cells(row)
+    heading = [neutralise(heading) for heading in columns.header()]
+    return itertools.chain([heading], map(columns.cells, export_rows))
 
 
 def stream(

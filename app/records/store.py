@@ -412,7 +412,9 @@ def export_rows(
     The lean path for exports: one streamed query for the records (Core rows, no Record
     objects) and one streamed query per multiple-choice field, merged in id order, both in
     one read transaction (a consistent snapshot; on SQLite in WAL mode writers go on).
-    Rows arrive *chunk* at a time, so memory stays flat.
+    Where the driver reads from a server-side cursor, rows arrive *chunk* at a time, so
+    memory stays flat; SQLite's driver reads each row from the database as it is asked
+    for, and a buffer in between would only slow it down.
     """
     tables = tables_for(form)
     records, values = tables.records, tables.values
@@ -420,14 +422,13 @@ def export_rows(
     selected = [records.c[name] for name in EXPORT_SYSTEM_COLUMNS] + [
         sa.null() if column in multi else records.c[column] for column in columns
     ]
-    width = len(EXPORT_SYSTEM_COLUMNS)
-    streaming = {"yield_per": chunk}
-    result = db.session.execute(
+    server_side = db.session.get_bind().dialect.supports_server_side_cursors
+    streaming = {"yield_per": chunk} if server_side else {}
+    rows = db.session.execute(
         sa.select(*selected).where(live(tables), *conditions).order_by(records.c.id),
         execution_options=streaming,
     )
-    chosen = []
-    for place, column in enumerate(columns, start=width):
+    for place, column in enumerate(columns, start=len(EXPORT_SYSTEM_COLUMNS)):
         if column not in multi:
             continue
         query = sa.select(values.c.record_id, values.c.value).where(values.c.field == column)
@@ -436,36 +437,31 @@ def export_rows(
                 values.c.record_id.in_(sa.select(records.c.id).where(live(tables), *conditions))
             )
         order = query.order_by(values.c.record_id, values.c.id)
-        chosen.append(
-            (place, _ChosenValues(db.session.execute(order, execution_options=streaming)))
-        )
-    if not chosen:
-        yield from result
-        return
-    for row in result:
+        chosen = db.session.execute(order, execution_options=streaming)
+        if not server_side:
+            # the driver's own rows (an integer and a text need no conversion): making a
+            # Row of each of them costs more than the merge
+            chosen = chosen.context.cursor
+        rows = _with_chosen(rows, place, chosen)
+    yield from rows
+
+
+def _with_chosen(rows, place: int, chosen) -> Iterator[list]:
+    """*rows* (in record id order) as lists, each with its record's chosen values at
+    *place*, from *chosen* (record id, value) rows in record id order; values of records
+    that are not among *rows* (in the trash, filtered out) are passed over."""
+    chosen = iter(chosen)
+    pending = next(chosen, None)
+    for row in rows:
         row = list(row)
-        for place, stream in chosen:
-            row[place] = stream.take(row[0])
-        yield row
-
-
-class _ChosenValues:
-    """(record id, value) rows in record id order, handed out record by record."""
-
-    def __init__(self, rows):
-        self.rows = iter(rows)
-        self.next = next(self.rows, None)
-
-    def take(self, record_id: int) -> list:
-        """The values of *record_id* (values of records before it are passed over)."""
+        record_id = row[0]
         found = []
-        pending, rows = self.next, self.rows
         while pending is not None and pending[0] <= record_id:
             if pending[0] == record_id:
                 found.append(pending[1])
-            pending = next(rows, None)
-        self.next = pending
-        return found
+            pending = next(chosen, None)
+        row[place] = found
+        yield row
 
 
 def add_many(

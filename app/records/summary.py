@@ -6,14 +6,12 @@ over the records the list's filters select, computed by the database through
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from app.records.access import RecordAccess
 from app.records.aggregate import Dimension, Measure, NumberSummary
 from app.records.crosstab import key_label, received_at_type
 from builder.fields.base import FieldType
-from builder.fields.date import DAY, MONTH
 
 #: submissions are counted per day over at most this many days, else per month
 MAX_DAYS = 400
@@ -130,20 +128,5 @@ def _choice_counts(access, conditions, entry, field_type, total, gettext) -> Cho
 
 def _per_period(access, conditions, timezone, gettext):
     received = received_at_type(gettext)
-    found = sorted(access.received_per_day(conditions, timezone).items())
-    if not found:
-        return DAY, []
-    first, last = dt.date.fromisoformat(found[0][0]), dt.date.fromisoformat(found[-1][0])
-    if (last - first).days < MAX_DAYS:
-        counts = dict(found)
-        series = []
-        day = first
-        while day <= last:
-            key = day.isoformat()
-            series.append((key, received.group_label(key, DAY), counts.get(key, 0)))
-            day += dt.timedelta(days=1)
-        return DAY, series
-    months: dict[str, int] = {}
-    for key, number in found:
-        months[key[:7]] = months.get(key[:7], 0) + number
-    return MONTH, [(k, received.group_label(k, MONTH), n) for k, n in sorted(months.items())]
+    period, counts = access.received_per_period(conditions, timezone, MAX_DAYS)
+    return period, [(key, received.group_label(key, period), n) for key, n in counts]

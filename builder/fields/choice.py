@@ -19,6 +19,30 @@ _AGREED = {"y", "yes", "1", "true", "はい", "同意する", "同意", "agreed"
 _NOT_AGREED = {"", "n", "no", "0", "false", "いいえ", "同意しない", "not agreed"}
 
 
+class _Labels(dict):
+    """Stored choice value -> export cell (its label through the export's text cell); an
+    empty answer is an empty cell, a value no choice has is shown as it is."""
+
+    def __init__(self, labels: dict, text_cell):
+        super().__init__({value: text_cell(label) for value, label in labels.items()})
+        self[None] = ""
+        self.text_cell = text_cell
+
+    def __missing__(self, value):
+        return self.text_cell(str(value))
+
+
+class _Shown(dict):
+    """Chosen value -> how an export shows it: its label, or the value itself when the
+    label is empty or no choice has the value any more."""
+
+    def __init__(self, labels: dict):
+        super().__init__({value: label or str(value) for value, label in labels.items()})
+
+    def __missing__(self, value):
+        return str(value)
+
+
 class ChoiceList(fields.Field):
     """Choices as strings or {"value", "label"} objects, loaded as objects with unique values."""
 
@@ -280,15 +304,8 @@ class RadioType(ChoiceMixin, FieldType):
 
     def exporter(self, text_cell=None):
         text_cell = text_cell or plain_text
-        labels = {value: text_cell(label) for value, label in self.labels().items()}
-
-        def cell(value):
-            if value is None:
-                return ""
-            label = labels.get(value)
-            return text_cell(str(value)) if label is None else label
-
-        return cell
+        # a dict look-up per cell; a value no choice has any more is shown as it is
+        return _Labels(self.labels(), text_cell).__getitem__
 
     def filter_clause(self, column, op, raw):
         if op != "eq":
@@ -389,12 +406,11 @@ class CheckboxesType(ChoiceMixin, FieldType):
         return value  # one chosen option (a row of the value table)
     def exporter(self, text_cell=None):
         text_cell = text_cell or plain_text
-        labels = self.labels()
+        label = _Shown(self.labels()).__getitem__
+        join = "、".join
 
         def cell(values):
-            if not values:
-                return ""
-            return text_cell("、".join([labels.get(x) or str(x) for x in values]))
+            return text_cell(join(map(label, values))) if values else ""
 
         return cell
 

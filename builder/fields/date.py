@@ -82,8 +82,15 @@ def _date_cell(value):
     return "" if value is None else value
 
 
-def _iso_cell(value) -> str:
-    return "" if value is None else value.isoformat()
+class _IsoDates(dict):
+    """date -> its ISO text, each day formatted once per export (answers share few days)."""
+
+    def __init__(self):
+        super().__init__({None: ""})
+
+    def __missing__(self, day):
+        text = self[day] = day.isoformat()
+        return text
 
 
 #: how a date is shown to people; translated per language (ja: {year}年{month}月{day}日)
@@ -449,7 +456,7 @@ class DateType(FieldType):
             return [(name, self._(label)) for name, label in PERIODS.items()]
         return super().op_options(op)
     def exporter(self, text_cell=None):
-        return _iso_cell
+        return _IsoDates().__getitem__
 
     def sheet_exporter(self, text_cell=None):
         return _date_cell
