@@ -200,7 +200,43 @@ def add(
     connection.execute(
         tables.records.update().where(tables.records.c.id == record_id).values(receipt_no=number)
     )
-    return get(form, record_id)
+    record = Record(
+        id=record_id,
+        receipt_no=number,
+        status=tables.records.c.status.server_default.arg,
+        created_at=now,
+        updated_at=now,
+        form_version=version_number,
+        values=_as_read(tables, values, connection.dialect),
+        created_by=user_id,
+        updated_by=user_id,
+        source=source,
+    )
+    return record
+
+
+def _as_read(tables: RecordTables, values: dict, dialect) -> dict:
+    """The values of a record just inserted as reading it back gives them: every column
+    of the catalogue, each through its column type (normalised decimals, file summaries),
+    multiple choices as lists in the order given."""
+    records = tables.records
+    out = {}
+    for entry in tables.catalogue:
+        column = entry["column"]
+        if entry["kind"] == MULTI:
+            out[column] = [str(v) for v in values.get(column) or []]
+        else:
+            out[column] = _read_back(records.c[column].type, values.get(column), dialect)
+    return out
+
+
+def _read_back(kind: sa.types.TypeEngine, value, dialect):
+    """*value* as a column of type *kind* reads it back (the type's own conversions)."""
+    if value is None or not isinstance(kind, sa.types.TypeDecorator):
+        return value
+    if type(kind).process_bind_param is not sa.types.TypeDecorator.process_bind_param:
+        value = kind.process_bind_param(value, dialect)
+    return kind.process_result_value(value, dialect)
 
 
 @write_transaction
