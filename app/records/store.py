@@ -21,7 +21,7 @@ from app.records import tables as record_tables
 from app.records.paging import SortKey
 from app.records.receipts import receipt_number
 from app.records.tables import MULTI, RecordTables
-from app.transactions import write_transaction
+from app.transactions import in_write_transaction, write_transaction
 from builder.system_names import FIELD_COLUMN_PREFIX
 
 SYSTEM_SORTS = ("id", "receipt_no", "created_at", "updated_at", "status")
@@ -126,11 +126,17 @@ def insert(
 ) -> tuple[Record, bool]:
     """Store one record; return it and whether it is new.
 
-    A repeated *token* (double click, re-sent POST) returns the first record instead.
+    A repeated *token* (double click, re-sent POST) returns the first record instead: the
+    token's unique index refuses the second insert, before any *after_add* step runs.
     Each of *after_add* runs inside the insert's transaction with the new record (taking
     seats, queueing mail); it may return a changed record, and an exception it raises
     rolls the insert back.
     """
+    if token and in_write_transaction():
+        # joining the caller's transaction, which a refused insert would abort
+        existing = find_by_token(form, token)
+        if existing is not None:
+            return existing, False
     try:
         return _insert(
             form,
@@ -155,10 +161,6 @@ def insert(
 def _insert(
     form: Form, version_number: int, values: dict, *, after_add, **options
 ) -> tuple[Record, bool]:
-    if options["token"]:
-        existing = find_by_token(form, options["token"])
-        if existing:
-            return existing, False
     record = add(form, version_number, values, **options)
     for step in after_add:
         record = step(record) or record
