@@ -157,7 +157,7 @@ def insert(
         return existing, False
 
 
-@write_transaction
+@write_transaction(keep_loaded=True)
 def _insert(
     form: Form, version_number: int, values: dict, *, after_add, **options
 ) -> tuple[Record, bool]:
