@@ -184,24 +184,27 @@ def add(
     now = utcnow()
     row = {k: v for k, v in values.items() if k not in multi}
     connection = db.session.connection()
-    result = connection.execute(
-        tables.records.insert().values(
-            **row,
-            created_at=now,
-            updated_at=now,
-            created_by=user_id,
-            updated_by=user_id,
-            form_version=version_number,
-            idempotency_token=token,
-            source=source,
-        )
-    )
-    record_id = result.inserted_primary_key[0]
-    _store_choices(tables, record_id, values, multi)
+    # the id first, so that the receipt number made from it goes in with the record
+    record_id = _reserve_ids(connection, tables.records, 1)[0]
     number = receipt_number(receipt_format, form.id, record_id, now, timezone)
+    # parameters apart from the statement: the statement is then the same for every
+    # record of the form, and compiled once (cache)
     connection.execute(
-        tables.records.update().where(tables.records.c.id == record_id).values(receipt_no=number)
+        tables.records.insert(),
+        row
+        | {
+            "id": record_id,
+            "receipt_no": number,
+            "created_at": now,
+            "updated_at": now,
+            "created_by": user_id,
+            "updated_by": user_id,
+            "form_version": version_number,
+            "idempotency_token": token,
+            "source": source,
+        },
     )
+    _store_choices(tables, record_id, values, multi)
     record = Record(
         id=record_id,
         receipt_no=number,
