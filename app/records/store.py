@@ -7,6 +7,7 @@ type changed has an old (retired) and a new column under the same key.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -563,16 +564,22 @@ def _reserve_ids(connection: sa.Connection, records: sa.Table, count: int) -> li
     SQLite continues after the largest id, under the write lock the transaction holds."""
     if connection.dialect.name == "postgresql":
         return list(
-            connection.execute(
-                sa.text(
-                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-                    "FROM generate_series(1, :count)"
-                ),
-                {"table": records.name, "count": count},
-            ).scalars()
+            connection.execute(_NEXT_IDS, {"table": records.name, "count": count}).scalars()
         )
-    last = connection.execute(sa.select(sa.func.max(records.c.id))).scalar() or 0
+    last = connection.execute(_largest_id(records)).scalar() or 0
     return list(range(last + 1, last + 1 + count))
+
+
+_NEXT_IDS = sa.text(
+    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"
+)
+
+
+@functools.lru_cache(maxsize=_TABLES_CACHE_SIZE)
+def _largest_id(records: sa.Table) -> sa.Select:
+    """The query for the largest id in *records*, built once per table (building it costs
+    more than running it)."""
+    return sa.select(sa.func.max(records.c.id))
 
 
 def by_receipts(form: Form, receipts: Sequence[str], chunk: int = 500) -> dict[str, Record]:
