@@ -179,7 +179,8 @@ def add(
     timezone: str = "Asia/Tokyo",
     source: str = record_tables.WEB,
 ) -> Record:
-    """Insert one record in the caller's write transaction and return it."""
+    """Insert one record in the caller's write transaction and return it (as reading it
+    back would give it)."""
     tables = tables_for(form)
     multi = _multi_columns(tables)
     now = utcnow()
@@ -206,7 +207,8 @@ def add(
         },
     )
     _store_choices(tables, record_id, values, multi)
-    record = Record(
+    # what reading the record back would give, without reading it
+    return Record(
         id=record_id,
         receipt_no=number,
         status=tables.records.c.status.server_default.arg,
@@ -218,7 +220,6 @@ def add(
         updated_by=user_id,
         source=source,
     )
-    return record
 
 
 def _as_read(tables: RecordTables, values: dict, dialect) -> dict:
