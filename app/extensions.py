@@ -1,6 +1,7 @@
 """Extension objects, created unbound and set up by ``create_app``."""
 
 import sqlite3
+import time
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -57,5 +58,41 @@ SQLITE_BEGIN_IMMEDIATE = "atsume_sqlite_begin_immediate"
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
-        immediate = connection.get_execution_options().get(SQLITE_BEGIN_IMMEDIATE)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if connection.get_execution_options().get(SQLITE_BEGIN_IMMEDIATE):
+            _begin_immediate(connection)
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+#: the longest pause between two tries for SQLite's write lock (seconds)
+_LONGEST_PAUSE = 0.001
+
+
+def _begin_immediate(connection) -> None:
+    """BEGIN IMMEDIATE, trying again in short steps while another connection writes.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15 … ms between tries, so a writer that
+    arrives while another holds the lock for a few milliseconds waits far longer than
+    that; tries at most a millisecond apart take the lock soon after it is free. The wait
+    is bounded by the connection's busy timeout, as SQLite's own would be, and then the
+    error is SQLite's own ("database is locked").
+    """
+    driver = connection.connection.driver_connection
+    wait_ms = driver.execute("PRAGMA busy_timeout").fetchone()[0]
+    driver.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + wait_ms / 1000
+        pause = 0.0001
+        while time.monotonic() < deadline:
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                    break
+            time.sleep(pause)
+            pause = min(pause * 2, _LONGEST_PAUSE)
+        # the last try, through SQLAlchemy: a failure raises as any statement's would
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={wait_ms}")

@@ -28,30 +28,53 @@ def in_write_transaction() -> bool:
     return bool(session.connection().get_execution_options().get(SQLITE_BEGIN_IMMEDIATE))
 
 
-def begin_write() -> None:
+def begin_write(*, keep_loaded: bool = False) -> None:
     """Start a write transaction now (unless one is running).
 
     A read transaction in progress is ended first (committed, so that nothing pending is
     lost); objects loaded in it are reloaded when next used, so the writer decides on what
-    is current.
+    is current. With *keep_loaded* they stay as loaded: for a writer whose decisions the
+    database makes (unique keys, conditional updates), not the loaded objects.
     """
     if in_write_transaction():
         return
     session = db.session()
     if session.in_transaction():
-        session.commit()
+        commit(keep_loaded=keep_loaded)
     session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
 
 
-def write_transaction(function: Callable[P, R]) -> Callable[P, R]:
+def commit(*, keep_loaded: bool = False) -> None:
+    """Commit the session's transaction; with *keep_loaded*, the objects loaded in it are
+    not expired (not reloaded when next used)."""
+    session = db.session()
+    if not keep_loaded:
+        session.commit()
+        return
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+def write_transaction(
+    function: Callable[P, R] | None = None, *, keep_loaded: bool = False
+) -> Callable[P, R]:
     """Run *function* in a write transaction: committed when it returns, rolled back if
     it raises. Called inside another write transaction, it joins that one.
+
+    With *keep_loaded* (``@write_transaction(keep_loaded=True)``), the objects loaded
+    before are neither expired when the transaction begins nor when it commits: for a
+    writer that decides nothing on them and changes none of them.
     """
+    if function is None:
+        return functools.partial(write_transaction, keep_loaded=keep_loaded)
 
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         outermost = not in_write_transaction()
-        begin_write()
+        begin_write(keep_loaded=keep_loaded)
         try:
             result = function(*args, **kwargs)
         except BaseException:
@@ -59,7 +82,7 @@ def write_transaction(function: Callable[P, R]) -> Callable[P, R]:
                 db.session.rollback()
             raise
         if outermost:
-            db.session.commit()
+            commit(keep_loaded=keep_loaded)
         return result
 
     return run

@@ -14,6 +14,9 @@ Pure Python: no Flask, no database.
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 import re
 from collections.abc import Iterable, Mapping
 
@@ -93,7 +96,14 @@ class MailSettingsSchema(Schema):
 
 def mail_settings(settings: Mapping | None) -> dict:
     """The ``mail`` part of a definition's settings, with every default filled in."""
-    return MailSettingsSchema().load(dict((settings or {}).get("mail") or {}))
+    stored = json.dumps((settings or {}).get("mail") or {}, sort_keys=True, ensure_ascii=False)
+    return copy.deepcopy(_loaded(stored))
+
+
+@functools.lru_cache(maxsize=256)
+def _loaded(stored: str) -> dict:
+    # loading through the schema is slow and every submission of a version asks the same
+    return MailSettingsSchema().load(json.loads(stored))
 
 
 def placeholders(text: str) -> list[str]:

@@ -201,7 +201,7 @@ def attach_step(form: Form, uploads: dict[str, list[Upload]]):
                     Attachment.id.notin_(ids),
                 )
                 .values(record_id=None)
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session="evaluate")
             )
             if not ids:
                 continue
@@ -214,7 +214,7 @@ def attach_step(form: Form, uploads: dict[str, list[Upload]]):
                     Attachment.record_id.is_(None),
                 )
                 .values(record_id=record.id)
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session="evaluate")
             )
             if result.rowcount != len(ids):
                 raise UploadGone(field_key)

@@ -7,6 +7,7 @@ type changed has an old (retired) and a new column under the same key.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ from app.records import tables as record_tables
 from app.records.paging import SortKey
 from app.records.receipts import receipt_number
 from app.records.tables import MULTI, RecordTables
-from app.transactions import write_transaction
+from app.transactions import in_write_transaction, write_transaction
 from builder.system_names import FIELD_COLUMN_PREFIX
 
 SYSTEM_SORTS = ("id", "receipt_no", "created_at", "updated_at", "status")
@@ -126,11 +127,17 @@ def insert(
 ) -> tuple[Record, bool]:
     """Store one record; return it and whether it is new.
 
-    A repeated *token* (double click, re-sent POST) returns the first record instead.
+    A repeated *token* (double click, re-sent POST) returns the first record instead: the
+    token's unique index refuses the second insert, before any *after_add* step runs.
     Each of *after_add* runs inside the insert's transaction with the new record (taking
     seats, queueing mail); it may return a changed record, and an exception it raises
     rolls the insert back.
     """
+    if token and in_write_transaction():
+        # joining the caller's transaction, which a refused insert would abort
+        existing = find_by_token(form, token)
+        if existing is not None:
+            return existing, False
     try:
         return _insert(
             form,
@@ -151,14 +158,10 @@ def insert(
         return existing, False
 
 
-@write_transaction
+@write_transaction(keep_loaded=True)
 def _insert(
     form: Form, version_number: int, values: dict, *, after_add, **options
 ) -> tuple[Record, bool]:
-    if options["token"]:
-        existing = find_by_token(form, options["token"])
-        if existing:
-            return existing, False
     record = add(form, version_number, values, **options)
     for step in after_add:
         record = step(record) or record
@@ -176,31 +179,71 @@ def add(
     timezone: str = "Asia/Tokyo",
     source: str = record_tables.WEB,
 ) -> Record:
-    """Insert one record in the caller's write transaction and return it."""
+    """Insert one record in the caller's write transaction and return it (as reading it
+    back would give it)."""
     tables = tables_for(form)
     multi = _multi_columns(tables)
     now = utcnow()
     row = {k: v for k, v in values.items() if k not in multi}
     connection = db.session.connection()
-    result = connection.execute(
-        tables.records.insert().values(
-            **row,
-            created_at=now,
-            updated_at=now,
-            created_by=user_id,
-            updated_by=user_id,
-            form_version=version_number,
-            idempotency_token=token,
-            source=source,
-        )
-    )
-    record_id = result.inserted_primary_key[0]
-    _store_choices(tables, record_id, values, multi)
+    # the id first, so that the receipt number made from it goes in with the record
+    record_id = _reserve_ids(connection, tables.records, 1)[0]
     number = receipt_number(receipt_format, form.id, record_id, now, timezone)
+    # parameters apart from the statement: the statement is then the same for every
+    # record of the form, and compiled once (cache)
     connection.execute(
-        tables.records.update().where(tables.records.c.id == record_id).values(receipt_no=number)
+        tables.records.insert(),
+        row
+        | {
+            "id": record_id,
+            "receipt_no": number,
+            "created_at": now,
+            "updated_at": now,
+            "created_by": user_id,
+            "updated_by": user_id,
+            "form_version": version_number,
+            "idempotency_token": token,
+            "source": source,
+        },
     )
-    return get(form, record_id)
+    _store_choices(tables, record_id, values, multi)
+    # what reading the record back would give, without reading it
+    return Record(
+        id=record_id,
+        receipt_no=number,
+        status=tables.records.c.status.server_default.arg,
+        created_at=now,
+        updated_at=now,
+        form_version=version_number,
+        values=_as_read(tables, values, connection.dialect),
+        created_by=user_id,
+        updated_by=user_id,
+        source=source,
+    )
+
+
+def _as_read(tables: RecordTables, values: dict, dialect) -> dict:
+    """The values of a record just inserted as reading it back gives them: every column
+    of the catalogue, each through its column type (normalised decimals, file summaries),
+    multiple choices as lists in the order given."""
+    records = tables.records
+    out = {}
+    for entry in tables.catalogue:
+        column = entry["column"]
+        if entry["kind"] == MULTI:
+            out[column] = [str(v) for v in values.get(column) or []]
+        else:
+            out[column] = _read_back(records.c[column].type, values.get(column), dialect)
+    return out
+
+
+def _read_back(kind: sa.types.TypeEngine, value, dialect):
+    """*value* as a column of type *kind* reads it back (the type's own conversions)."""
+    if value is None or not isinstance(kind, sa.types.TypeDecorator):
+        return value
+    if type(kind).process_bind_param is not sa.types.TypeDecorator.process_bind_param:
+        value = kind.process_bind_param(value, dialect)
+    return kind.process_result_value(value, dialect)
 
 
 @write_transaction
@@ -518,16 +561,22 @@ def _reserve_ids(connection: sa.Connection, records: sa.Table, count: int) -> li
     SQLite continues after the largest id, under the write lock the transaction holds."""
     if connection.dialect.name == "postgresql":
         return list(
-            connection.execute(
-                sa.text(
-                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-                    "FROM generate_series(1, :count)"
-                ),
-                {"table": records.name, "count": count},
-            ).scalars()
+            connection.execute(_NEXT_IDS, {"table": records.name, "count": count}).scalars()
         )
-    last = connection.execute(sa.select(sa.func.max(records.c.id))).scalar() or 0
+    last = connection.execute(_largest_id(records)).scalar() or 0
     return list(range(last + 1, last + 1 + count))
+
+
+_NEXT_IDS = sa.text(
+    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"
+)
+
+
+@functools.lru_cache(maxsize=_TABLES_CACHE_SIZE)
+def _largest_id(records: sa.Table) -> sa.Select:
+    """The query for the largest id in *records*, built once per table (building it costs
+    more than running it)."""
+    return sa.select(sa.func.max(records.c.id))
 
 
 def by_receipts(form: Form, receipts: Sequence[str], chunk: int = 500) -> dict[str, Record]:
