@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.forms.published import published_number
 from app.models import Form, SurveyRespondent, User
 from app.records import store
 from app.records.tables import WEB
@@ -48,7 +49,7 @@ def submit(
         user_id = None
     return store.insert(
         form,
-        form.published_version.number,
+        published_number(form),
         _by_column(form, values),
         token=token,
         user_id=user_id,
@@ -102,7 +103,7 @@ def _store_staff_answer(
     form, definition, by_column, user_id, one_answer_per_person, anonymous, token, after_add
 ) -> tuple[store.Record, bool]:
     answered = db.session.get(SurveyRespondent, (form.id, user_id))
-    version = form.published_version.number
+    version = published_number(form)
     repeated = store.find_by_token(form, token) if token else None
     if answered is not None and one_answer_per_person:
         if anonymous or answered.record_id is None:
