@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, jsonify, request
 from flask_babel import gettext as _
+from sqlalchemy.orm import defer
 
 from app import rights
 from app.extensions import db
@@ -49,7 +50,8 @@ def json_body():
 
 
 def api_form(form_id: int, action: str) -> Form:
-    form = db.session.get(Form, form_id)
+    # the draft (a large document) is loaded only by the routes that show it
+    form = db.session.get(Form, form_id, options=[defer(Form.draft)])
     if form is None or not rights.can(g.api_user, rights.VIEW_FORM, form):
         abort(problem(404, _("No such form.")))
     if not rights.can(g.api_user, action, form):

@@ -14,7 +14,7 @@ from app.attachments import files, held
 from app.events import registration
 from app.events import view as event_view
 from app.events.links import cancel_url
-from app.forms.published import bound_fields, published_definition
+from app.forms.published import published_definition
 from app.json_input import JsonInputError, loads
 from app.mail.notify import submission_step
 from app.records import download, export, filters, paging, viewspec
@@ -25,6 +25,7 @@ from app.records.tables import API
 from builder.system_names import api_name
 from renderer import conditions
 from renderer.form_class import FIELD_PREFIX, build_form_class, field_name, formdata_from_json
+from renderer.prepared import prepare
 
 PAGING = {"limit", "offset", "sort"}
 #: view arguments besides filters: any/all conditions, and the search box
@@ -224,6 +225,7 @@ def validated_values(
     only_given: bool = False,
     definition=None,
     files: dict | None = None,
+    form_class=None,
 ) -> tuple[dict, dict]:
     """(field key -> value to store, field key -> messages) for an API JSON object,
     checked as the public form checks it. *refused* gives the message for a field the
@@ -231,7 +233,8 @@ def validated_values(
     are checked (a partial change), so an item left out is not "required". With the
     *definition*, a question hidden by its display condition is neither checked nor
     stored, as on the public form: a value sent for it is ignored. *files* are the uploaded
-    parts of a multipart request, by field key."""
+    parts of a multipart request, by field key. *form_class* is the WTForms class of all
+    *fields* when one is made already."""
     files = files or {}
     keys = {f.key for f in fields}
     file_keys = {f.key for f in held.file_fields(fields)}
@@ -250,7 +253,9 @@ def validated_values(
     errors.update({k: [v] for k, v in type_errors.items()})
     if errors:
         return {}, errors
-    web_form = build_form_class(checked)(formdata=formdata, meta={"csrf": False})
+    if form_class is None or checked is not fields:
+        form_class = build_form_class(checked)
+    web_form = form_class(formdata=formdata, meta={"csrf": False})
     hidden = conditions.hidden(definition, checked, web_form) if definition else set()
     if not conditions.validate_keys(web_form, [f.key for f in checked if f.key not in hidden]):
         return {}, {
@@ -266,7 +271,8 @@ def create_record(form_id: int):
     fields come as multipart parts named by the field key."""
     form = _published(form_id, rights.SUBMIT_AS_STAFF)
     definition = published_definition(form)
-    fields = bound_fields(definition, _)
+    prepared = prepare(definition)
+    fields = prepared.fields
     held.allow_request_size(fields)
     payload, sent_files = _payload()
     access = rights.field_access(g.api_user, form)
@@ -276,6 +282,7 @@ def create_record(form_id: int):
         lambda key: None if access.can_set_on_add(key) else _("You may not set this field."),
         definition=definition,
         files=sent_files,
+        form_class=prepared.form_class,
     )
     if errors:
         return problem(422, _("The record has problems."), errors)
