@@ -122,6 +122,7 @@ class LiveServer:
     def form(self, slug: str) -> Form:
         """The form with this slug, read afresh (the server thread changes the database)."""
         db.session.rollback()
+        db.session.expire_all()  # also what a commit that kept objects loaded left behind
         return db.session.scalar(sa.select(Form).where(Form.slug == slug))
 
 
