@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.events import seats
+from app.forms import operations
 from app.records import trash, workflow
 from tests.event_forms import event
 from tests.test_waitlist import _apply, _status
@@ -84,3 +85,14 @@ def test_the_trash_page_says_why_a_restore_was_refused(client, make_form, staff,
     assert "復元しませんでした" in page and "満席" in page
     assert first.receipt_no in page
     assert trash.trashed(form)[0] == 1
+
+
+def test_a_republish_counts_no_seat_for_a_record_in_the_trash(make_form, staff):
+    form = make_form(event(2))
+    first, _second = _apply(form), _apply(form)
+    trash.move_to_trash(form, [first.id], staff)
+    operations.save_draft(form, event(3))
+    operations.publish(form, staff)
+    assert seats.taken(form)["form"] == 1
+    assert trash.restore(form, [first.id], staff) == 1
+    assert seats.taken(form)["form"] == 2

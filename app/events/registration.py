@@ -127,7 +127,7 @@ def sync_one_per(form: Form, definition: Definition) -> None:
     records = tables_for(form).records
     rows = db.session.connection().execute(
         sa.select(records.c.id, records.c[entry["column"]])
-        .where(records.c.status != CANCELLED)
+        .where(records.c.status != CANCELLED, records.c.deleted_at.is_(None))
         .order_by(records.c.id)
     )
     held: dict[str, int] = {}

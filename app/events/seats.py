@@ -104,13 +104,15 @@ def sync(form: Form, rules: Rules) -> None:
 
 
 def recount(form: Form, rules: Rules) -> dict[str, int]:
-    """pool -> seats held by the form's records now (waitlisted and cancelled hold none)."""
+    """pool -> seats held by the form's records now (waitlisted, cancelled and trashed
+    ones hold none)."""
     if not rules.limited or not form.storage:
         return {}
     tables = tables_for(form)
     records = tables.records
     columns = {e["key"]: e for e in tables.catalogue if not e["retired"]}
-    holding = records.c.status.not_in(SEATLESS)
+    # records in the trash gave their seats back when they went there
+    holding = sa.and_(records.c.status.not_in(SEATLESS), records.c.deleted_at.is_(None))
     count_entry = columns.get(rules.count_field) if rules.count_field else None
     if count_entry is not None:
         column = records.c[count_entry["column"]]
