@@ -91,7 +91,7 @@ def prepare(definition: Definition, reuse: bool = True) -> PreparedVersion:
     """The prepared *definition* for this request's language and the office's today.
 
     *reuse* is for published versions; a draft being previewed is prepared each time."""
-    if not reuse or Rules.of(definition).choice_limits:
+    if not reuse:
         return _build(definition, shared=False)
     key = (id(definition), str(get_locale()), office_today())
     with _lock:
@@ -100,6 +100,9 @@ def prepare(definition: Definition, reuse: bool = True) -> PreparedVersion:
         if found is not None and found.definition is definition:
             _cache.move_to_end(key)
             return found
+    # only versions whose fields carry no seats are kept, so a kept one needs no check
+    if Rules.of(definition).choice_limits:
+        return _build(definition, shared=False)
     made = _build(definition, shared=True)
     with _lock:
         _cache[key] = made
