@@ -15,10 +15,13 @@ the address and the language.
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from app import identity
 from renderer import spam_guard
@@ -40,30 +43,48 @@ def key(page: dict) -> tuple | None:
     )
 
 
-#: where a page's own content goes in its kept shell (public/_layout.html)
-CONTENT = "\x00content\x00"
+def _part_marker(name: str) -> str:
+    return f"\x00part:{name}\x00"
 
 
-def render_in_shell(template_name: str, prepared, page_key: tuple | None, context: dict) -> str:
-    """*template_name* (a public page) with its shell — the header with the office, the
-    language switch, the contact footer — kept per prepared version and *page_key*, so
-    only the page's own content is rendered again. Without a key the whole page is
-    rendered."""
+def render_kept(template_name: str, prepared, page_key: tuple | None, context: dict,
+                parts: tuple[str, ...]) -> str:
+    """*template_name* (a public page) rendered once per prepared version and *page_key*,
+    and kept with this request's tokens and its blocks *parts* — what differs between
+    visitors, such as their answers — replaced by markers; later requests render only
+    those blocks. Without a key the whole page is rendered."""
     if page_key is None:
         return render_template(template_name, **context)
-    shell_key = (template_name, *page_key)
-    shell = prepared.page(shell_key)
-    if shell is None:
-        whole = render_template(template_name, **context, shell_marker=CONTENT)
-        if whole.count(CONTENT) != 1:
+    values = tokens(context["web_form"].submission_token.data)
+    kept_key = (template_name, parts, *page_key)
+    kept = prepared.page(kept_key)
+    if kept is None:
+        kept = _keep(template_name, prepared, kept_key, context, parts, values)
+        if kept is None:
             return render_template(template_name, **context)
-        shell = whole
-        prepared.keep_page(shell_key, shell)
     app = current_app._get_current_object()
-    template = app.jinja_env.get_template(template_name)
+    page = app.jinja_env.get_template(template_name)
     app.update_template_context(context)
-    content = "".join(template.blocks["public_content"](template.new_context(context)))
-    return shell.replace(CONTENT, content)
+    block_context = page.new_context(context)
+    for name in parts:
+        values[_part_marker(name)] = "".join(page.blocks[name](block_context))
+    return fill(kept, values)
+
+
+def _keep(template_name, prepared, kept_key, context, parts, values) -> str | None:
+    """The page with markers for the tokens and the *parts*, kept; None if a token is not
+    found exactly once (the page is then rendered whole each time)."""
+    markers = {name: Markup(_part_marker(name)) for name in parts}
+    child = current_app.jinja_env.from_string(
+        f'{{% extends "{template_name}" %}}'
+        + "".join(f"{{% block {n} %}}{{{{ kept_parts.{n} }}}}{{% endblock %}}" for n in parts)
+    )
+    html = render_template(child, **context, kept_parts=markers)
+    kept = template(html, values)
+    if kept is not None and all(kept.count(m) == 1 for m in markers.values()):
+        prepared.keep_page(kept_key, kept)
+        return kept
+    return None
 
 
 def tokens(submission_token: str) -> dict[str, str]:
@@ -84,8 +105,10 @@ def template(html: str, values: dict[str, str]) -> str | None:
     return html
 
 
+_MARKER = re.compile("\x00[a-z_:]+\x00")
+
+
 def fill(cached: str, values: dict[str, str]) -> str:
-    """A kept page with this request's tokens."""
-    for marker, value in values.items():
-        cached = cached.replace(marker, value)
-    return cached
+    """A kept page with this request's tokens and parts (in one pass: what a part holds,
+    such as a visitor's answer, is never read for markers)."""
+    return _MARKER.sub(lambda found: values.get(found.group(), found.group()), cached)

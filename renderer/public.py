@@ -16,7 +16,8 @@ from app.events import registration
 from app.events import view as event_view
 from app.events.links import cancel_url
 from app.events.rules import FORM_POOL
-from app.extensions import limiter
+from app.extensions import db, limiter
+from app.forms import snapshots
 from app.forms.operations import form_at_address
 from app.forms.published import published_definition
 from app.mail.notify import submission_step
@@ -80,9 +81,14 @@ def ticket_record_id(form: Form, ticket: str) -> int | None:
 FORWARD_CACHE_SECONDS = 3600
 
 
-def _published_form(slug: str) -> Form:
-    """The published form at *slug*; a former address forwards to the form's current one."""
-    form, former = form_at_address(slug, for_public=True)
+def _published_form(slug: str, fresh: bool = False) -> Form:
+    """The published form at *slug*; a former address forwards to the form's current one.
+    Pages that store nothing read this process's recent copy of the form; *fresh* reads
+    the form as it is now, for a request that may store an answer."""
+    if fresh:
+        form, former = form_at_address(slug, for_public=True, populate_existing=True)
+    else:
+        form, former = snapshots.form_for_public(slug)
     if form is None or not form.is_published or not roles.serves_audience(_audience(form)):
         abort(404)
     if former:
@@ -227,12 +233,23 @@ def _submit_rate() -> str:
 @limiter.limit(_submit_rate, methods=["POST"])
 def fill(slug: str):
     """The form, its confirmation page (入力内容の確認) and the final submit."""
-    form = _published_form(slug)
+    try:
+        return _fill(slug, fresh=False)
+    except snapshots.FormChanged:
+        # the form changed since this process's copy was read: nothing was stored, and
+        # the answer is taken (or refused) by the form as it is now
+        db.session.rollback()
+        return _fill(slug, fresh=True)
+
+
+def _fill(slug: str, fresh: bool):
+    form = _published_form(slug, fresh=fresh)
     definition = published_definition(form)
+    prepared = prepare(definition)
+    # the request's size limit follows the form's file items: known before its body is read
+    held.allow_request_size(prepared.fields)
     if not form.accepting(utcnow()):
         return render_template("public/closed.html", form=form, definition=definition), 410
-    prepared = prepare(definition)
-    held.allow_request_size(prepared.fields)
     # a GET makes its WTForms form only when the kept page cannot serve it
     page = page_context(
         form, definition, prepared=prepared, with_web_form=request.method != "GET"
@@ -334,10 +351,13 @@ def fill(slug: str):
         ]
         context = {**page, "shown": shown, "hidden": hidden_inputs(values, fields)}
         kept_as = page_cache.key(page) if page["prepared"].shared else None
-        return page_cache.render_in_shell(
-            "public/confirm.html", page["prepared"], kept_as, context
+        return page_cache.render_kept(
+            "public/confirm.html", page["prepared"], kept_as, context,
+            parts=("review_rows", "carried_answers"),
         )
     token = web_form.submission_token.data
+    # a copy of the form is checked against the database in the insert's transaction
+    checked = [] if fresh else [snapshots.unchanged_step(form)]
     attach = [held.attach_step(form, held.uploads_of(fields, values))]
     try:
         if staff_answer is None:
@@ -347,6 +367,7 @@ def fill(slug: str):
                 values,
                 token=token,
                 after_add=[
+                    *checked,
                     *registration.after_add_steps(form, definition),
                     *attach,
                     submission_step(form, definition, cancel_url),
@@ -354,7 +375,7 @@ def fill(slug: str):
             )
         else:
             record = _store_staff_answer(
-                form, definition, values, staff_answer.survey, token, attach
+                form, definition, values, staff_answer.survey, token, [*checked, *attach]
             )
     except registration.Refused as exc:
         return _refused(page, values, hidden, exc, show_wrong)

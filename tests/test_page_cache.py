@@ -164,6 +164,9 @@ def test_confirmation_pages_share_the_shell_and_show_each_visitors_answers(clien
         pages.append(sent.get_data(as_text=True))
     assert "一関 太郎" in pages[0] and "花泉 花子" not in pages[0]
     assert "花泉 花子" in pages[1] and "一関 太郎" not in pages[1]
+    for name, page in zip(("一関 太郎", "花泉 花子"), pages, strict=True):
+        # each page carries its own visitor's answers and submission token to the submit
+        assert _value(page, "f_name") == name and _value(page, "submission_token") == name
     assert all("入力内容の確認" in page and "</html>" in page for page in pages)
     english = client.post(
         f"/f/{form.slug}",

@@ -53,14 +53,19 @@ class SlugTaken(ValueError):
         return Msg(N_("The address “%(slug)s” is used by another form."), slug=self.slug)
 
 
-def form_at_address(slug: str, for_public: bool = False) -> tuple[Form | None, bool]:
+def form_at_address(
+    slug: str, for_public: bool = False, populate_existing: bool = False
+) -> tuple[Form | None, bool]:
     """The form that has *slug* as its address now or had it before, and whether before.
 
     *for_public* leaves out the draft (the published version comes from
-    ``app.forms.published``, the contact from ``app.identity``)."""
+    ``app.forms.published``, the contact from ``app.identity``). *populate_existing*
+    reads the row again even when the session holds the form already."""
     query = sa.select(Form).where(Form.slug == slug)
     if for_public:
         query = query.options(defer(Form.draft))  # the draft being edited is not public
+    if populate_existing:
+        query = query.execution_options(populate_existing=True)
     form = db.session.scalar(query)
     if form is not None:
         return form, False

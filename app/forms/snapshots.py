@@ -1,0 +1,139 @@
+"""Forms as the public pages read them: a copy per process that lives two seconds.
+
+A citizen's form page and confirmation page need the form's row (its published version,
+period, address, frame origins) but no other request's changes within the same second.
+Each process keeps the row it read last for ``SNAPSHOT_SECONDS`` and hands each request
+its own session copy of it, so a busy form is read from the database once per process
+every two seconds instead of once per request.
+
+A change committed through this process forgets every copy at once. A change made by
+another process reaches these pages within ``SNAPSHOT_SECONDS``. An answer is never
+stored on the strength of a copy alone: the insert's transaction checks that the form's
+row is unchanged (``unchanged_step``), and otherwise the request starts again with the
+form as it is now, so a form closed a moment ago takes no answer.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, defer
+
+from app.extensions import db
+from app.models import Form, FormAddress
+
+SNAPSHOT_SECONDS = 2.0
+#: more addresses than this, and the copies are all dropped (each is small)
+MAX_SNAPSHOTS = 1024
+
+_SNAPSHOTS = "atsume_form_snapshots"
+_lock = threading.Lock()
+#: bumped by every forgetting: a copy of an earlier generation is not used, and a copy read
+#: while a change was being made is not kept
+_generation = 0
+_CHANGED = "atsume_forms_changed"
+
+
+def form_for_public(slug: str) -> tuple[Form | None, bool]:
+    """The form that has *slug* as its address now or had it before, and whether before,
+    from this process's copy when it is younger than ``SNAPSHOT_SECONDS``. The form
+    belongs to the request's session; its draft is not loaded."""
+    snapshots = current_app.extensions.setdefault(_SNAPSHOTS, {})
+    now = time.monotonic()
+    kept = snapshots.get(slug)
+    if kept is None or kept[0] <= now or kept[1] != _generation:
+        kept = _read(snapshots, slug, now)
+    _expires, _generation_read, form, former = kept
+    if form is None:
+        return None, False
+    return db.session.merge(form, load=False), former
+
+
+def _read(snapshots: dict, slug: str, now: float) -> tuple:
+    generation = _generation
+    with db.session.session_factory() as session:
+        form, former = _load(session, slug)
+    kept = (now + SNAPSHOT_SECONDS, generation, form, former)
+    with _lock:
+        if generation == _generation:
+            if len(snapshots) >= MAX_SNAPSHOTS:
+                snapshots.clear()
+            snapshots[slug] = kept
+    return kept
+
+
+def _load(session: Session, slug: str) -> tuple[Form | None, bool]:
+    public = defer(Form.draft)  # the draft being edited is not public
+    form = session.scalar(sa.select(Form).where(Form.slug == slug).options(public))
+    if form is not None:
+        return form, False
+    form_id = session.scalar(sa.select(FormAddress.form_id).where(FormAddress.slug == slug))
+    if form_id is None:
+        return None, False
+    return session.get(Form, form_id, options=[public]), True
+
+
+class FormChanged(Exception):
+    """The form changed since the copy a request used was read."""
+
+
+_STAMP = sa.select(Form.updated_at).where(Form.id == sa.bindparam("form_id"))
+
+
+def unchanged_step(form: Form):
+    """A step for the insert's transaction (``after_add``) that refuses the insert with
+    ``FormChanged`` when *form*, read from a copy, has changed since: every change to a
+    form row sets its ``updated_at``."""
+    read_at = form.updated_at
+
+    def check(_record) -> None:
+        now = db.session.connection().execute(_STAMP, {"form_id": form.id}).scalar()
+        if now != read_at:
+            raise FormChanged(form.id)
+
+    return check
+
+
+def forget() -> None:
+    """Drop every copy (a form or a former address changed)."""
+    global _generation
+    with _lock:
+        _generation += 1
+
+
+def _touches_forms(session: Session) -> bool:
+    return any(
+        isinstance(item, Form | FormAddress)
+        for item in (*session.new, *session.dirty, *session.deleted)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _note_form_changes(session, _flush_context, _instances) -> None:
+    if _touches_forms(session):
+        session.info[_CHANGED] = True
+        forget()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state) -> None:
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
+        if state.bind_mapper.class_ in (Form, FormAddress):
+            state.session.info[_CHANGED] = True
+            forget()
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_committed(session) -> None:
+    # forgotten again once committed: a copy read between flush and commit is the old row
+    if session.info.pop(_CHANGED, False):
+        forget()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session) -> None:
+    session.info.pop(_CHANGED, None)
