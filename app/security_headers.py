@@ -34,6 +34,7 @@ POLICY = (
 HSTS = "max-age=31536000"
 #: full address to this site's pages (CSRF checks on HTTPS need it), only the origin elsewhere
 REFERRER_POLICY = "same-origin"
+_POLICY_TEXT = "; ".join(f"{name} {value}" for name, value in POLICY)
 
 _ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?")
 
@@ -90,9 +91,8 @@ def _frame_ancestors() -> str:
 
 def _add_headers(response):
     ancestors = _frame_ancestors()
-    policy = "; ".join(f"{name} {value}" for name, value in POLICY)
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", f"{policy}; frame-ancestors {ancestors}")
+    headers.setdefault("Content-Security-Policy", f"{_POLICY_TEXT}; frame-ancestors {ancestors}")
     if ancestors in ("'none'", "'self'"):  # for browsers without frame-ancestors
         headers.setdefault("X-Frame-Options", "DENY" if ancestors == "'none'" else "SAMEORIGIN")
     headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -14,18 +14,24 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from app.extensions import SQLITE_BEGIN_IMMEDIATE, db
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
+#: set in ``Session.info`` while the session's transaction is a write transaction
+_WRITING = "atsume_write_transaction"
+
+
 def in_write_transaction() -> bool:
-    """Whether the session is inside a write transaction already."""
+    """Whether the session is inside a write transaction already (asked without starting
+    a database transaction)."""
     session = db.session()
-    if not session.in_transaction():
-        return False
-    return bool(session.connection().get_execution_options().get(SQLITE_BEGIN_IMMEDIATE))
+    return session.in_transaction() and bool(session.info.get(_WRITING))
 
 
 def begin_write(*, keep_loaded: bool = False) -> None:
@@ -42,6 +48,13 @@ def begin_write(*, keep_loaded: bool = False) -> None:
     if session.in_transaction():
         commit(keep_loaded=keep_loaded)
     session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
+    session.info[_WRITING] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _write_ended(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction, not a savepoint
+        session.info.pop(_WRITING, None)
 
 
 def commit(*, keep_loaded: bool = False) -> None:

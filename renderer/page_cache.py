@@ -62,9 +62,9 @@ def render_kept(template_name: str, prepared, page_key: tuple | None, context: d
         kept = _keep(template_name, prepared, kept_key, context, parts, values)
         if kept is None:
             return render_template(template_name, **context)
-    app = current_app._get_current_object()
-    page = app.jinja_env.get_template(template_name)
-    app.update_template_context(context)
+    page = current_app.jinja_env.get_template(template_name)
+    # the parts see the page's own context and the template globals (``_``), not what
+    # context processors add: they show the visitor's answers only
     block_context = page.new_context(context)
     for name in parts:
         values[_part_marker(name)] = "".join(page.blocks[name](block_context))

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
+from app import signing
 from builder import conditions
 from builder.fields.base import FieldType
 from renderer.form_class import Layout, field_name
@@ -84,7 +84,7 @@ def is_skipped(page: Page, hidden: set[str]) -> bool:
 
 
 def _serializer(form_id: int) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"atsume-pages:form-{form_id}")
+    return signing.serializer(f"atsume-pages:form-{form_id}")
 
 
 def dump_state(form_id: int, formdata: MultiDict, keys: list[str]) -> str:

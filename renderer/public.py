@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from app import audit, roles, surveys
+from app import audit, roles, signing, surveys
 from app.attachments import held
 from app.events import registration
 from app.events import view as event_view
@@ -58,9 +58,7 @@ RECEIPT_TICKET_AGE = 24 * 3600
 
 def _ticket_serializer(form: Form) -> URLSafeTimedSerializer:
     """Signs thank-you tickets for *form* only: another form's ticket fails the signature."""
-    return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt=f"atsume-receipt:form-{form.id}"
-    )
+    return signing.timed_serializer(f"atsume-receipt:form-{form.id}")
 
 
 def receipt_ticket(form: Form, record_id: int) -> str:

@@ -17,6 +17,8 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 
+from app import signing
+
 HONEYPOT = "homepage"
 STARTED = "started"
 #: an opened page older than this counts as opened now (a new time is signed)
@@ -24,7 +26,7 @@ MAX_PAGE_AGE = 24 * 3600
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="atsume-fill-started")
+    return signing.timed_serializer("atsume-fill-started")
 
 
 def started_token() -> str:

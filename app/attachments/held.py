@@ -18,6 +18,7 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 
+from app import signing
 from app.attachments.storage import upload_store
 from app.extensions import db
 from app.models import Attachment, Form
@@ -57,9 +58,7 @@ def allow_request_size(fields: Iterable[FieldType]) -> None:
 
 
 def _serializer(form: Form) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt=f"atsume-upload:form-{form.id}"
-    )
+    return signing.timed_serializer(f"atsume-upload:form-{form.id}")
 
 
 def reference(form: Form, upload_id: int, field_key: str, bound_to: str) -> str:

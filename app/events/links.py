@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app import signing
 from app.events.rules import Rules
 from app.extensions import db
 from app.forms.published import published_definition
@@ -23,7 +24,7 @@ from app.records.store import Record
 
 
 def _serializer(form: Form) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"atsume-entry:form-{form.id}")
+    return signing.serializer(f"atsume-entry:form-{form.id}")
 
 
 def _secret(form: Form, record_id: int) -> str | None:

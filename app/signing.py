@@ -1,0 +1,33 @@
+"""Signed values (tickets, tokens, links): one serializer per secret key and purpose.
+
+Making an itsdangerous serializer checks its JSON encoder with a trial run; the public
+pages sign and check several values per request, so each serializer is made once.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import current_app
+from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
+
+
+def timed_serializer(salt: str) -> URLSafeTimedSerializer:
+    """Signs with the app's secret key for the purpose *salt*, with the time signed."""
+    return _made(URLSafeTimedSerializer, _secret(), salt)
+
+
+def serializer(salt: str) -> URLSafeSerializer:
+    """Signs with the app's secret key for the purpose *salt*."""
+    return _made(URLSafeSerializer, _secret(), salt)
+
+
+def _secret():
+    secret = current_app.config["SECRET_KEY"]
+    # a list of keys (the newest last) rotates them; kept hashable for the cache
+    return tuple(secret) if isinstance(secret, list) else secret
+
+
+@lru_cache(maxsize=1024)
+def _made(kind, secret, salt: str):
+    return kind(list(secret) if isinstance(secret, tuple) else secret, salt=salt)
