@@ -206,14 +206,21 @@ def _message(kind, to, template, defaults, values, definition, headers, extra_ke
     )
 
 
+def sends_submission_mail(definition: Definition) -> bool:
+    """Whether a new record of *definition* sends mail: an auto-reply or a staff notice."""
+    settings = templates.mail_settings(definition.settings)
+    auto, notice = settings["auto_reply"], settings["staff_notice"]
+    return bool(auto["enabled"] or (notice["enabled"] and notice["recipients"]))
+
+
 def submission_messages(
     form: Form, definition: Definition, record: Record, cancel_link: CancelLink | None = None
 ) -> list[Draft]:
     """The auto-reply and staff notification a new record sends (none if turned off)."""
+    if not sends_submission_mail(definition):
+        return []
     settings = templates.mail_settings(definition.settings)
     auto, notice = settings["auto_reply"], settings["staff_notice"]
-    if not (auto["enabled"] or (notice["enabled"] and notice["recipients"])):
-        return []
     with force_locale(_office_locale()):
         defaults = default_templates()
         values = values_of(form, definition, record)

@@ -39,6 +39,8 @@ def submission_step(
     """
 
     def queue_mail(record: Record) -> None:
+        if not compose.sends_submission_mail(definition):
+            return  # no savepoint for nothing
         def queue() -> None:
             drafts = compose.submission_messages(form, definition, record, cancel_link)
             outbox.queue(drafts, form, record.id)
