@@ -138,16 +138,25 @@ def record(
     form=None,
     record_id: int | None = None,
     detail: dict | None = None,
+    with_action: bool = False,
 ) -> None:
     """Note that *user* (default: the person making this request) did *action*.
 
     *username* names who tried when there is no user (a failed log-in); *form* is a Form
     or its id; *detail* summarises what was changed or read. Never raises.
+
+    With *with_action*, an entry made inside a write transaction is written in that
+    transaction, under a savepoint, rather than after its commit: it is stored exactly
+    when the action is, with no commit of its own, and a failing write still fails only
+    the entry (kept for later as any other).
     """
     try:
         entry = _entry(action, user, username, form, record_id, detail)
         if in_write_transaction():
-            db.session().info.setdefault(_PENDING, []).append(entry)
+            if with_action and not _backlog():
+                _write([entry], joined=True)
+            else:
+                db.session().info.setdefault(_PENDING, []).append(entry)
             return
         _end_read_snapshot()
         _write([entry])
@@ -267,8 +276,9 @@ def _backlog() -> collections.deque:
     return current_app.extensions.setdefault(_BACKLOG, collections.deque(maxlen=MAX_BACKLOG))
 
 
-def _write(entries: list[dict]) -> None:
-    """Insert *entries* (and any kept from failed writes) in a transaction of their own."""
+def _write(entries: list[dict], joined: bool = False) -> None:
+    """Insert *entries* (and any kept from failed writes) in a transaction of their own,
+    or, *joined*, in the session's write transaction."""
     backlog = _backlog()
     batch = []
     while backlog:
@@ -278,7 +288,7 @@ def _write(entries: list[dict]) -> None:
         return
     wait_ms = int(current_app.config["ATSUME_AUDIT_WAIT_MS"])
     try:
-        _insert(batch, wait_ms)
+        _insert(batch, wait_ms, joined)
     except OperationalError:  # busy, timed out or unreachable: worth another try later
         backlog.extend(batch)
         log.warning(
@@ -295,7 +305,10 @@ def _write(entries: list[dict]) -> None:
         )
 
 
-def _insert(batch: list[dict], wait_ms: int) -> None:
+def _insert(batch: list[dict], wait_ms: int, joined: bool = False) -> None:
+    if joined:
+        _insert_joined(batch, wait_ms)
+        return
     with db.engine.connect().execution_options(**{SQLITE_BEGIN_IMMEDIATE: True}) as connection:
         driver = connection.connection.driver_connection
         sqlite = connection.dialect.name == "sqlite"
@@ -316,6 +329,36 @@ def _insert(batch: list[dict], wait_ms: int) -> None:
         finally:
             if sqlite:
                 driver.execute(f"PRAGMA busy_timeout={usual_wait}")
+
+
+#: the session's timeouts, read before the entries' own are set (a materialised CTE is
+#: read before the outer row is made, so the old values are read first)
+_SET_TIMEOUTS = sa.text(
+    "WITH old AS MATERIALIZED (SELECT current_setting('lock_timeout') AS lock,"
+    " current_setting('statement_timeout') AS statement)"
+    " SELECT old.lock, old.statement, set_config('lock_timeout', :lock, true),"
+    " set_config('statement_timeout', :statement, true) FROM old"
+)
+_RESTORE_TIMEOUTS = sa.text(
+    "SELECT set_config('lock_timeout', :lock, true),"
+    " set_config('statement_timeout', :statement, true)"
+)
+
+
+def _insert_joined(batch: list[dict], wait_ms: int) -> None:
+    """Insert *batch* in the session's write transaction, under a savepoint: a failure
+    undoes the entries alone. On SQLite the transaction holds the write lock already; on
+    PostgreSQL the insert waits at most *wait_ms* for a lock, as a write of its own does."""
+    with db.session.begin_nested():
+        connection = db.session.connection()
+        if connection.dialect.name != "postgresql":
+            connection.execute(sa.insert(AuditEvent), batch)
+            return
+        lock, statement, *_set = connection.execute(
+            _SET_TIMEOUTS, {"lock": str(wait_ms), "statement": str(wait_ms * 5)}
+        ).one()
+        connection.execute(sa.insert(AuditEvent), batch)
+        connection.execute(_RESTORE_TIMEOUTS, {"lock": lock, "statement": statement})
 
 
 @sa.event.listens_for(Session, "after_commit")

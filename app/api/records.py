@@ -307,6 +307,7 @@ def create_record(form_id: int):
                 *registration.after_add_steps(form, definition),
                 held.attach_step(form, uploads),
                 submission_step(form, definition, cancel_url),
+                _noted(form),
             ],
         )
     except registration.Full as exc:
@@ -316,19 +317,29 @@ def create_record(form_id: int):
             "duplicate", _("An application with this answer exists: nothing was stored."),
             exc, definition,
         )
-    if created:
+    status = 201 if created else 200
+    if not rights.can(g.api_user, rights.VIEW_RECORDS, form):
+        return _record_json(record, [], {}), status  # the receipt, without values
+    reader = RecordAccess(g.api_user, form)
+    entries = [e for e in reader.entries if not e["retired"]]
+    attached = files.for_records(reader, [record.id])
+    return _record_json(reader.strip(record), entries, reader.types(_, entries), attached), status
+
+
+def _noted(form):
+    """An ``after_add`` step that notes the new record in the audit log, in the record's
+    own transaction."""
+
+    def note(record):
         audit.record(
             audit.RECORD_CREATE,
             form=form,
             record_id=record.id,
             detail={"receipt_no": record.receipt_no},
+            with_action=True,
         )
-    status = 201 if created else 200
-    if not rights.can(g.api_user, rights.VIEW_RECORDS, form):
-        return _record_json(record, [], {}), status  # the receipt, without values
-    reader, entries = _access(form_id)
-    attached = files.for_records(reader, [record.id])
-    return _record_json(reader.strip(record), entries, reader.types(_, entries), attached), status
+
+    return note
 
 
 def _refused(error: str, message: str, exc: registration.Refused, definition):
