@@ -128,6 +128,7 @@ MAX_DETAIL = 8000
 MAX_BACKLOG = 10_000
 _PENDING = "atsume_audit_pending"
 _BACKLOG = "atsume_audit_backlog"
+_INSERT = sa.insert(AuditEvent)
 
 
 def record(
@@ -325,7 +326,7 @@ def _insert(batch: list[dict], wait_ms: int, joined: bool = False) -> None:
                         ),
                         {"lock": str(wait_ms), "statement": str(wait_ms * 5)},
                     )
-                connection.execute(sa.insert(AuditEvent), batch)
+                connection.execute(_INSERT, batch)
         finally:
             if sqlite:
                 driver.execute(f"PRAGMA busy_timeout={usual_wait}")
@@ -349,15 +350,15 @@ def _insert_joined(batch: list[dict], wait_ms: int) -> None:
     """Insert *batch* in the session's write transaction, under a savepoint: a failure
     undoes the entries alone. On SQLite the transaction holds the write lock already; on
     PostgreSQL the insert waits at most *wait_ms* for a lock, as a write of its own does."""
-    with db.session.begin_nested():
-        connection = db.session.connection()
+    connection = db.session.connection()
+    with connection.begin_nested():
         if connection.dialect.name != "postgresql":
-            connection.execute(sa.insert(AuditEvent), batch)
+            connection.execute(_INSERT, batch)
             return
         lock, statement, *_set = connection.execute(
             _SET_TIMEOUTS, {"lock": str(wait_ms), "statement": str(wait_ms * 5)}
         ).one()
-        connection.execute(sa.insert(AuditEvent), batch)
+        connection.execute(_INSERT, batch)
         connection.execute(_RESTORE_TIMEOUTS, {"lock": lock, "statement": statement})
 
 

@@ -50,10 +50,16 @@ def json_body():
 
 
 def api_form(form_id: int, action: str) -> Form:
+    return form_standing(form_id, action)[0]
+
+
+def form_standing(form_id: int, action: str) -> tuple[Form, rights.Standing]:
+    """The form the caller may do *action* on, and their standing on it (404 or 403)."""
     # the draft (a large document) is loaded only by the routes that show it
     form = db.session.get(Form, form_id, options=[defer(Form.draft)])
-    if form is None or not rights.can(g.api_user, rights.VIEW_FORM, form):
+    standing = rights.standing(g.api_user, form) if form is not None else None
+    if standing is None or not standing.can(rights.VIEW_FORM):
         abort(problem(404, _("No such form.")))
-    if not rights.can(g.api_user, action, form):
+    if not standing.can(action):
         abort(problem(403, _("You do not have the right to do this.")))
-    return form
+    return form, standing
