@@ -15,7 +15,7 @@ from app.models import Attachment
 from app.records.access import RecordAccess
 from builder.fields.file import FileType
 
-FILES = FileType.storage_kind
+_FILES = FileType.storage_kind
 
 
 def readable_keys(access: RecordAccess) -> set[str]:
@@ -26,7 +26,7 @@ def readable_keys(access: RecordAccess) -> set[str]:
 def _file_keys(access: RecordAccess) -> set[str]:
     """The field keys that have (or had) a file column: only their answers are files.
     A column is never dropped, so a form that never had a file field has no files."""
-    return {e["key"] for e in access.form.storage or [] if e["kind"] == FILES}
+    return {e["key"] for e in access.form.storage or [] if e["kind"] == _FILES}
 
 
 def for_records(access: RecordAccess, record_ids: Iterable[int]) -> dict[int, list[Attachment]]:
