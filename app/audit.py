@@ -278,11 +278,12 @@ def _backlog() -> collections.deque:
 
 
 def _write(entries: list[dict], joined: bool = False) -> None:
-    """Insert *entries* (and any kept from failed writes) in a transaction of their own,
-    or, *joined*, in the session's write transaction."""
+    """Insert *entries* (and any kept from failed writes) in a transaction of their own;
+    or, *joined*, *entries* alone in the session's write transaction (the kept ones are
+    not bound to its fate, and wait for the next write of its own)."""
     backlog = _backlog()
     batch = []
-    while backlog:
+    while backlog and not joined:
         batch.append(backlog.popleft())
     batch += entries
     if not batch:
@@ -347,14 +348,15 @@ _RESTORE_TIMEOUTS = sa.text(
 
 
 def _insert_joined(batch: list[dict], wait_ms: int) -> None:
-    """Insert *batch* in the session's write transaction, under a savepoint: a failure
-    undoes the entries alone. On SQLite the transaction holds the write lock already; on
-    PostgreSQL the insert waits at most *wait_ms* for a lock, as a write of its own does."""
+    """Insert *batch* in the session's write transaction; a failure undoes the entries
+    alone. SQLite undoes a failing statement by itself, and the transaction holds the
+    write lock already. PostgreSQL would abort the whole transaction, so the entries go in
+    under a savepoint, waiting at most *wait_ms* for a lock as a write of their own does."""
     connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(_INSERT, batch)
+        return
     with connection.begin_nested():
-        if connection.dialect.name != "postgresql":
-            connection.execute(_INSERT, batch)
-            return
         lock, statement, *_set = connection.execute(
             _SET_TIMEOUTS, {"lock": str(wait_ms), "statement": str(wait_ms * 5)}
         ).one()
