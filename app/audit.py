@@ -333,18 +333,23 @@ def _insert(batch: list[dict], wait_ms: int, joined: bool = False) -> None:
                 driver.execute(f"PRAGMA busy_timeout={usual_wait}")
 
 
-#: the session's timeouts, read before the entries' own are set (a materialised CTE is
-#: read before the outer row is made, so the old values are read first)
-_SET_TIMEOUTS = sa.text(
-    "WITH old AS MATERIALIZED (SELECT current_setting('lock_timeout') AS lock,"
-    " current_setting('statement_timeout') AS statement)"
-    " SELECT old.lock, old.statement, set_config('lock_timeout', :lock, true),"
-    " set_config('statement_timeout', :statement, true) FROM old"
+#: PostgreSQL: the savepoint the entries of an action's transaction go in under. Its
+#: statements go as plain text, several in one round trip (possible without parameters);
+#: the session's timeouts are kept aside in the transaction, and set back after.
+_SAVEPOINT = "atsume_audit_entry"
+_KEEP_TIMEOUTS = (
+    "SELECT set_config('atsume.lock_timeout', current_setting('lock_timeout'), true),"
+    " set_config('atsume.statement_timeout', current_setting('statement_timeout'), true)"
 )
-_RESTORE_TIMEOUTS = sa.text(
-    "SELECT set_config('lock_timeout', :lock, true),"
-    " set_config('statement_timeout', :statement, true)"
+_SET_TIMEOUTS = (
+    "SELECT set_config('lock_timeout', '{lock}', true),"
+    " set_config('statement_timeout', '{statement}', true)"
 )
+_RESTORE_TIMEOUTS = (
+    "SELECT set_config('lock_timeout', current_setting('atsume.lock_timeout'), true),"
+    " set_config('statement_timeout', current_setting('atsume.statement_timeout'), true)"
+)
+_PLAIN = {"no_parameters": True}
 
 
 def _insert_joined(batch: list[dict], wait_ms: int) -> None:
@@ -356,12 +361,19 @@ def _insert_joined(batch: list[dict], wait_ms: int) -> None:
     if connection.dialect.name != "postgresql":
         connection.execute(_INSERT, batch)
         return
-    with connection.begin_nested():
-        lock, statement, *_set = connection.execute(
-            _SET_TIMEOUTS, {"lock": str(wait_ms), "statement": str(wait_ms * 5)}
-        ).one()
+    timeouts = _SET_TIMEOUTS.format(lock=int(wait_ms), statement=int(wait_ms) * 5)
+    _plain(connection, f"SAVEPOINT {_SAVEPOINT}", _KEEP_TIMEOUTS, timeouts)
+    try:
         connection.execute(_INSERT, batch)
-        connection.execute(_RESTORE_TIMEOUTS, {"lock": lock, "statement": statement})
+    except BaseException:
+        _plain(connection, f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+        raise
+    _plain(connection, _RESTORE_TIMEOUTS, f"RELEASE SAVEPOINT {_SAVEPOINT}")
+
+
+def _plain(connection: sa.Connection, *statements: str) -> None:
+    """Run *statements* (without parameters) in one round trip."""
+    connection.exec_driver_sql("; ".join(statements), execution_options=_PLAIN)
 
 
 @sa.event.listens_for(Session, "after_commit")
