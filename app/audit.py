@@ -128,6 +128,7 @@ MAX_DETAIL = 8000
 MAX_BACKLOG = 10_000
 _PENDING = "atsume_audit_pending"
 _BACKLOG = "atsume_audit_backlog"
+_INSERT = sa.insert(AuditEvent)
 
 
 def record(
@@ -138,16 +139,25 @@ def record(
     form=None,
     record_id: int | None = None,
     detail: dict | None = None,
+    with_action: bool = False,
 ) -> None:
     """Note that *user* (default: the person making this request) did *action*.
 
     *username* names who tried when there is no user (a failed log-in); *form* is a Form
     or its id; *detail* summarises what was changed or read. Never raises.
+
+    With *with_action*, an entry made inside a write transaction is written in that
+    transaction, under a savepoint, rather than after its commit: it is stored exactly
+    when the action is, with no commit of its own, and a failing write still fails only
+    the entry (kept for later as any other).
     """
     try:
         entry = _entry(action, user, username, form, record_id, detail)
         if in_write_transaction():
-            db.session().info.setdefault(_PENDING, []).append(entry)
+            if with_action and not _backlog():
+                _write([entry], joined=True)
+            else:
+                db.session().info.setdefault(_PENDING, []).append(entry)
             return
         _end_read_snapshot()
         _write([entry])
@@ -267,18 +277,20 @@ def _backlog() -> collections.deque:
     return current_app.extensions.setdefault(_BACKLOG, collections.deque(maxlen=MAX_BACKLOG))
 
 
-def _write(entries: list[dict]) -> None:
-    """Insert *entries* (and any kept from failed writes) in a transaction of their own."""
+def _write(entries: list[dict], joined: bool = False) -> None:
+    """Insert *entries* (and any kept from failed writes) in a transaction of their own;
+    or, *joined*, *entries* alone in the session's write transaction (the kept ones are
+    not bound to its fate, and wait for the next write of its own)."""
     backlog = _backlog()
     batch = []
-    while backlog:
+    while backlog and not joined:
         batch.append(backlog.popleft())
     batch += entries
     if not batch:
         return
     wait_ms = int(current_app.config["ATSUME_AUDIT_WAIT_MS"])
     try:
-        _insert(batch, wait_ms)
+        _insert(batch, wait_ms, joined)
     except OperationalError:  # busy, timed out or unreachable: worth another try later
         backlog.extend(batch)
         log.warning(
@@ -295,7 +307,10 @@ def _write(entries: list[dict]) -> None:
         )
 
 
-def _insert(batch: list[dict], wait_ms: int) -> None:
+def _insert(batch: list[dict], wait_ms: int, joined: bool = False) -> None:
+    if joined:
+        _insert_joined(batch, wait_ms)
+        return
     with db.engine.connect().execution_options(**{SQLITE_BEGIN_IMMEDIATE: True}) as connection:
         driver = connection.connection.driver_connection
         sqlite = connection.dialect.name == "sqlite"
@@ -312,10 +327,53 @@ def _insert(batch: list[dict], wait_ms: int) -> None:
                         ),
                         {"lock": str(wait_ms), "statement": str(wait_ms * 5)},
                     )
-                connection.execute(sa.insert(AuditEvent), batch)
+                connection.execute(_INSERT, batch)
         finally:
             if sqlite:
                 driver.execute(f"PRAGMA busy_timeout={usual_wait}")
+
+
+#: PostgreSQL: the savepoint the entries of an action's transaction go in under. Its
+#: statements go as plain text, several in one round trip (possible without parameters);
+#: the session's timeouts are kept aside in the transaction, and set back after.
+_SAVEPOINT = "atsume_audit_entry"
+_KEEP_TIMEOUTS = (
+    "SELECT set_config('atsume.lock_timeout', current_setting('lock_timeout'), true),"
+    " set_config('atsume.statement_timeout', current_setting('statement_timeout'), true)"
+)
+_SET_TIMEOUTS = (
+    "SELECT set_config('lock_timeout', '{lock}', true),"
+    " set_config('statement_timeout', '{statement}', true)"
+)
+_RESTORE_TIMEOUTS = (
+    "SELECT set_config('lock_timeout', current_setting('atsume.lock_timeout'), true),"
+    " set_config('statement_timeout', current_setting('atsume.statement_timeout'), true)"
+)
+_PLAIN = {"no_parameters": True}
+
+
+def _insert_joined(batch: list[dict], wait_ms: int) -> None:
+    """Insert *batch* in the session's write transaction; a failure undoes the entries
+    alone. SQLite undoes a failing statement by itself, and the transaction holds the
+    write lock already. PostgreSQL would abort the whole transaction, so the entries go in
+    under a savepoint, waiting at most *wait_ms* for a lock as a write of their own does."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(_INSERT, batch)
+        return
+    timeouts = _SET_TIMEOUTS.format(lock=int(wait_ms), statement=int(wait_ms) * 5)
+    _plain(connection, f"SAVEPOINT {_SAVEPOINT}", _KEEP_TIMEOUTS, timeouts)
+    try:
+        connection.execute(_INSERT, batch)
+    except BaseException:
+        _plain(connection, f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+        raise
+    _plain(connection, _RESTORE_TIMEOUTS, f"RELEASE SAVEPOINT {_SAVEPOINT}")
+
+
+def _plain(connection: sa.Connection, *statements: str) -> None:
+    """Run *statements* (without parameters) in one round trip."""
+    connection.exec_driver_sql("; ".join(statements), execution_options=_PLAIN)
 
 
 @sa.event.listens_for(Session, "after_commit")

@@ -195,8 +195,10 @@ def field_access(user: User | None, form: Form) -> FieldAccess:
         return FieldAccess()
     if user.is_admin:
         return FieldAccess(_EVERYTHING, _EVERYTHING, _EVERYTHING)
-    grants = matching_grants(user, form)
+    return _field_access(matching_grants(user, form))
 
+
+def _field_access(grants: list[Grant]) -> FieldAccess:
     def levels(right: str, unnamed) -> list[tuple[dict, str]]:
         return [(g.fields or {}, unnamed(g)) for g in grants if right in g.rights]
 
@@ -212,15 +214,45 @@ def visible_columns(user: User | None, form: Form) -> list[dict]:
 
     Retired columns (fields removed from the form) are shown to those who manage it.
     """
-    rights = rights_of(user, form)
-    if VIEW_RECORDS not in rights:
-        return []
-    access = field_access(user, form)
-    catalogue = [c for c in form.storage or [] if access.can_read(c["key"])]
-    active = [c for c in catalogue if not c["retired"]]
-    if MANAGE in rights:
-        return active + [c for c in catalogue if c["retired"]]
-    return active
+    return standing(user, form).visible_columns(form)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What one user may do on one form, from one reading of its grants: a request that
+    asks many questions about the same user and form reads the grants once."""
+
+    rights: frozenset[str]
+    fields: FieldAccess
+
+    def can(self, action: str) -> bool:
+        """Whether the user may do *action* (a right, or VIEW_FORM) on the form."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        return _allows(self.rights, action)
+
+    def visible_columns(self, form: Form) -> list[dict]:
+        """The catalogue entries of *form* whose values the user may see (see
+        ``visible_columns``)."""
+        if VIEW_RECORDS not in self.rights:
+            return []
+        catalogue = [c for c in form.storage or [] if self.fields.can_read(c["key"])]
+        active = [c for c in catalogue if not c["retired"]]
+        if MANAGE in self.rights:
+            return active + [c for c in catalogue if c["retired"]]
+        return active
+
+
+def standing(user: User | None, form: Form) -> Standing:
+    """*user*'s rights and field access on *form*, with one reading of the grants."""
+    if not _is_staff(user):
+        return Standing(frozenset(), FieldAccess())
+    if user.is_admin:
+        return Standing(frozenset(RIGHTS), FieldAccess(_EVERYTHING, _EVERYTHING, _EVERYTHING))
+    grants = matching_grants(user, form)
+    return Standing(
+        frozenset(r for g in grants for r in g.rights if r in RIGHTS), _field_access(grants)
+    )
 
 
 @dataclass

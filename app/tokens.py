@@ -34,12 +34,20 @@ def create_token(user: User, name: str = "") -> str:
     return token
 
 
+#: a token's id, when it was last used and its user, in one query
+_BY_DIGEST = (
+    sa.select(ApiToken.id, ApiToken.last_used_at, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == sa.bindparam("digest"))
+)
+
+
 def user_for_token(token: str) -> User | None:
     """The active user a token belongs to, or None."""
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or not row.user.active:
+    row = db.session.execute(_BY_DIGEST, {"digest": _digest(token)}).first()
+    if row is None or not row.User.active:
         return None
-    user, token_id, last_used_at = row.user, row.id, row.last_used_at
+    token_id, last_used_at, user = row
     now = utcnow()
     if last_used_at is None or now - last_used_at > LAST_USED_PRECISION:
         db.session.commit()  # end this read: what the request reads next includes the note

@@ -389,6 +389,38 @@ def test_a_locked_log_holds_the_action_up_only_briefly(app, staff_client, staff,
     assert len(entries(audit.RECORD_VIEW)) == 1
 
 
+def test_an_entry_refused_by_the_database_never_fails_its_record(monkeypatch, api, form):
+    # the API writes its entry in the record's own transaction
+    refused = sa.text(
+        "INSERT INTO audit_event (at, action, via, detail) VALUES (:at, NULL, :via, :detail)"
+    ).bindparams(sa.bindparam("detail", type_=AuditEvent.__table__.c.detail.type))
+    monkeypatch.setattr(audit, "_INSERT", refused)
+    record = _add_record(api, form)
+    monkeypatch.undo()
+    assert entries(audit.RECORD_CREATE) == []
+    assert api.get(f"/api/v1/forms/{form.id}/records/{record['id']}").status_code == 200
+
+
+@pytest.mark.parametrize("overrides", [{"ATSUME_AUDIT_WAIT_MS": 300}])
+def test_a_locked_log_holds_an_api_record_up_only_briefly(app, staff, api, form):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's write lock is the whole file: the record itself would wait")
+    blocker = db.engine.connect()
+    blocker.begin()
+    blocker.exec_driver_sql("LOCK TABLE audit_event IN ACCESS EXCLUSIVE MODE")
+    try:
+        started = time.monotonic()
+        _add_record(api, form)
+        took = time.monotonic() - started
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert took < 2, took
+    assert entries(audit.RECORD_CREATE) == []
+    audit.record(audit.LOGOUT, user=staff)
+    assert len(entries(audit.RECORD_CREATE)) == 1
+
+
 def test_entries_of_a_write_transaction_wait_for_its_commit(app, staff):
     @write_transaction
     def succeed():

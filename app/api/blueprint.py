@@ -13,6 +13,8 @@ from app.models import Form
 from app.tokens import user_for_token
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+#: the draft (a large document) is loaded only by the routes that show it
+_WITHOUT_DRAFT = (defer(Form.draft),)
 
 
 def problem(status: int, message: str, errors: list | dict | None = None):
@@ -50,10 +52,15 @@ def json_body():
 
 
 def api_form(form_id: int, action: str) -> Form:
-    # the draft (a large document) is loaded only by the routes that show it
-    form = db.session.get(Form, form_id, options=[defer(Form.draft)])
-    if form is None or not rights.can(g.api_user, rights.VIEW_FORM, form):
+    return form_standing(form_id, action)[0]
+
+
+def form_standing(form_id: int, action: str) -> tuple[Form, rights.Standing]:
+    """The form the caller may do *action* on, and their standing on it (404 or 403)."""
+    form = db.session.get(Form, form_id, options=_WITHOUT_DRAFT)
+    standing = rights.standing(g.api_user, form) if form is not None else None
+    if standing is None or not standing.can(rights.VIEW_FORM):
         abort(problem(404, _("No such form.")))
-    if not rights.can(g.api_user, action, form):
+    if not standing.can(action):
         abort(problem(403, _("You do not have the right to do this.")))
-    return form
+    return form, standing

@@ -9,7 +9,7 @@ from flask import abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from app import audit, query_args, rights
-from app.api.blueprint import api_form, blueprint, json_body, problem
+from app.api.blueprint import blueprint, form_standing, json_body, problem
 from app.attachments import files, held
 from app.events import registration
 from app.events import view as event_view
@@ -17,6 +17,7 @@ from app.events.links import cancel_url
 from app.forms.published import published_definition
 from app.json_input import JsonInputError, loads
 from app.mail.notify import submission_step
+from app.models import Form
 from app.records import download, export, filters, paging, viewspec
 from app.records.access import FieldNotVisible, RecordAccess
 from app.records.filters import SYSTEM_FILTERS
@@ -63,15 +64,23 @@ def _record_json(record, entries, types, attached=None) -> dict:
 
 
 def _published(form_id: int, action: str):
-    form = api_form(form_id, action)
+    return _published_standing(form_id, action)[0]
+
+
+def _published_standing(form_id: int, action: str) -> tuple[Form, rights.Standing]:
+    form, standing = form_standing(form_id, action)
     if not form.is_published:
         abort(problem(409, _("The form has not been published yet.")))
-    return form
+    return form, standing
 
 
 def _access(form_id: int, action: str = rights.VIEW_RECORDS) -> tuple[RecordAccess, list[dict]]:
     """The caller's door to the form's records, and the active columns they may see."""
-    access = RecordAccess(g.api_user, _published(form_id, action), action)
+    form, standing = _published_standing(form_id, action)
+    return _active(RecordAccess(g.api_user, form, action, standing))
+
+
+def _active(access: RecordAccess) -> tuple[RecordAccess, list[dict]]:
     return access, [e for e in access.entries if not e["retired"]]
 
 
@@ -269,13 +278,13 @@ def validated_values(
 def create_record(form_id: int):
     """Submit values as the public form would, with the same validation; files of file
     fields come as multipart parts named by the field key."""
-    form = _published(form_id, rights.SUBMIT_AS_STAFF)
+    form, standing = _published_standing(form_id, rights.SUBMIT_AS_STAFF)
     definition = published_definition(form)
     prepared = prepare(definition)
     fields = prepared.fields
     held.allow_request_size(fields)
     payload, sent_files = _payload()
-    access = rights.field_access(g.api_user, form)
+    access = standing.fields
     values, errors = validated_values(
         payload,
         fields,
@@ -307,6 +316,7 @@ def create_record(form_id: int):
                 *registration.after_add_steps(form, definition),
                 held.attach_step(form, uploads),
                 submission_step(form, definition, cancel_url),
+                _noted(form),
             ],
         )
     except registration.Full as exc:
@@ -316,19 +326,28 @@ def create_record(form_id: int):
             "duplicate", _("An application with this answer exists: nothing was stored."),
             exc, definition,
         )
-    if created:
+    status = 201 if created else 200
+    if not standing.can(rights.VIEW_RECORDS):
+        return _record_json(record, [], {}), status  # the receipt, without values
+    reader, entries = _active(RecordAccess(g.api_user, form, standing=standing))
+    attached = files.for_records(reader, [record.id])
+    return _record_json(reader.strip(record), entries, reader.types(_, entries), attached), status
+
+
+def _noted(form):
+    """An ``after_add`` step that notes the new record in the audit log, in the record's
+    own transaction."""
+
+    def note(record):
         audit.record(
             audit.RECORD_CREATE,
             form=form,
             record_id=record.id,
             detail={"receipt_no": record.receipt_no},
+            with_action=True,
         )
-    status = 201 if created else 200
-    if not rights.can(g.api_user, rights.VIEW_RECORDS, form):
-        return _record_json(record, [], {}), status  # the receipt, without values
-    reader, entries = _access(form_id)
-    attached = files.for_records(reader, [record.id])
-    return _record_json(reader.strip(record), entries, reader.types(_, entries), attached), status
+
+    return note
 
 
 def _refused(error: str, message: str, exc: registration.Refused, definition):

@@ -13,6 +13,9 @@ from app.attachments.storage import upload_store
 from app.extensions import db
 from app.models import Attachment
 from app.records.access import RecordAccess
+from builder.fields.file import FileType
+
+_FILES = FileType.storage_kind
 
 
 def readable_keys(access: RecordAccess) -> set[str]:
@@ -20,10 +23,16 @@ def readable_keys(access: RecordAccess) -> set[str]:
     return {e["key"] for e in access.entries}
 
 
+def _file_keys(access: RecordAccess) -> set[str]:
+    """The field keys that have (or had) a file column: only their answers are files.
+    A column is never dropped, so a form that never had a file field has no files."""
+    return {e["key"] for e in access.form.storage or [] if e["kind"] == _FILES}
+
+
 def for_records(access: RecordAccess, record_ids: Iterable[int]) -> dict[int, list[Attachment]]:
     """record id -> its attached files the reader may see, in upload order."""
     ids = sorted({int(i) for i in record_ids})
-    keys = readable_keys(access)
+    keys = readable_keys(access) & _file_keys(access)
     found: dict[int, list[Attachment]] = {i: [] for i in ids}
     if not ids or not keys:
         return found

@@ -46,13 +46,21 @@ def _column_name(entry: dict) -> str:
 class RecordAccess:
     """What *user* may read of *form*'s records, and the only way to read them."""
 
-    def __init__(self, user: User | None, form: Form, action: str = rights.VIEW_RECORDS):
-        if not rights.can(user, action, form):
+    def __init__(
+        self,
+        user: User | None,
+        form: Form,
+        action: str = rights.VIEW_RECORDS,
+        standing: rights.Standing | None = None,
+    ):
+        """*standing* is the user's standing on *form* when the caller has it already."""
+        standing = standing or rights.standing(user, form)
+        if not standing.can(action):
             raise NotAllowed(action)
         self.user, self.form = user, form
-        self.fields = rights.field_access(user, form)
+        self.fields = standing.fields
         #: the catalogue entries the user may see, in display order
-        self.entries = rights.visible_columns(user, form)
+        self.entries = standing.visible_columns(form)
         self._visible = {e["column"] for e in self.entries}
         self._hidden = [e for e in form.storage or [] if not self.fields.can_read(e["key"])]
         self.tables = store.tables_for(form)
