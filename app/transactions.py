@@ -40,15 +40,29 @@ def begin_write(*, keep_loaded: bool = False) -> None:
     A read transaction in progress is ended first (committed, so that nothing pending is
     lost); objects loaded in it are reloaded when next used, so the writer decides on what
     is current. With *keep_loaded* they stay as loaded: for a writer whose decisions the
-    database makes (unique keys, conditional updates), not the loaded objects.
+    database makes (unique keys, conditional updates), not the loaded objects. On
+    PostgreSQL such a writer goes on in the read transaction when nothing is pending:
+    each statement there reads what is committed when it runs, as in a new transaction.
     """
     if in_write_transaction():
         return
     session = db.session()
     if session.in_transaction():
+        if keep_loaded and _may_go_on(session):
+            session.connection()
+            session.info[_WRITING] = True
+            return
         commit(keep_loaded=keep_loaded)
     session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
     session.info[_WRITING] = True
+
+
+def _may_go_on(session: Session) -> bool:
+    """Whether the read transaction can become the write transaction: not SQLite (its
+    writer must begin with the write lock), and nothing waiting to be flushed."""
+    if db.engine.dialect.name == "sqlite":
+        return False
+    return not (session.new or session.dirty or session.deleted)
 
 
 @event.listens_for(Session, "after_transaction_end")
