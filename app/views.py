@@ -166,11 +166,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
-        return _error(
+        body, status = _error(
             429,
             _("Too many requests"),
             _("Too many requests came from your connection. Wait a minute and retry."),
         )
+        wait = getattr(error, "retry_after", None)  # seconds, when the refusal knows them
+        return body, status, {"Retry-After": str(wait)} if isinstance(wait, int) else {}
 
     @app.errorhandler(InternalServerError)
     def server_error(error):

@@ -16,7 +16,7 @@ from app.events import registration
 from app.events import view as event_view
 from app.events.links import cancel_url
 from app.events.rules import FORM_POOL
-from app.extensions import db, limiter
+from app.extensions import db
 from app.forms import snapshots
 from app.forms.operations import form_at_address
 from app.forms.published import published_definition
@@ -28,7 +28,7 @@ from app.records.submission import AlreadyAnswered, submit, submit_staff_answer
 from app.security_headers import allow_embedding_by, embeddable
 from app.staff.blueprint import must_enrol
 from builder.fields.file import human_size
-from renderer import conditions, page_cache, pages, spam_guard
+from renderer import conditions, page_cache, pages, spam_guard, submit_rate
 from renderer.form_class import (
     FIELD_PREFIX,
     build_form_class,
@@ -222,15 +222,12 @@ def _is_fresh(page: dict, formdata, index: int, status: int) -> bool:
     )
 
 
-def _submit_rate() -> str:
-    return current_app.config["ATSUME_SUBMIT_RATE"]
-
-
 @blueprint.route("/f/<slug>", methods=["GET", "POST"])
 @embeddable
-@limiter.limit(_submit_rate, methods=["POST"])
 def fill(slug: str):
     """The form, its confirmation page (入力内容の確認) and the final submit."""
+    if request.method == "POST":
+        submit_rate.count_post()
     try:
         return _fill(slug, fresh=False)
     except snapshots.FormChanged:

@@ -23,6 +23,7 @@ def test_a_flood_from_one_address_is_refused_and_stores_nothing(client, make_for
     refused = _post(client, form.slug, "c")
     assert refused.status_code == 429
     assert "1分ほど待って" in refused.get_data(as_text=True)
+    assert 0 < int(refused.headers["Retry-After"]) <= 60  # when to try again
     assert store.count(form) == 2
     assert client.get(f"/f/{form.slug}").status_code == 200  # reading the form is not limited
 
