@@ -81,8 +81,9 @@ FORWARD_CACHE_SECONDS = 3600
 
 def _published_form(slug: str, fresh: bool = False) -> Form:
     """The published form at *slug*; a former address forwards to the form's current one.
-    Pages that store nothing read this process's recent copy of the form; *fresh* reads
-    the form as it is now, for a request that may store an answer."""
+    It comes from this process's recent copy (an answer stored on it is checked in the
+    insert's transaction); *fresh* reads the form as it is now, for a request that starts
+    again because the form changed since the copy."""
     if fresh:
         form, former = form_at_address(slug, for_public=True, populate_existing=True)
     else:
