@@ -7,9 +7,17 @@ import os
 from flask import Flask, current_app, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import json_input, roles, security_headers, static_assets, upload_limits, url_ids
+from app import (
+    json_input,
+    rate_limits,
+    roles,
+    security_headers,
+    static_assets,
+    upload_limits,
+    url_ids,
+)
 from app.config import load_config
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.extensions import babel, csrf, db, login_manager, migrate
 from app.records.tables import system_tables_only
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -65,7 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     upload_limits.register(app)  # before CSRF protection reads the body
     csrf.init_app(app)
-    limiter.init_app(app)
+    rate_limits.register(app)
     json_input.register(app)
     security_headers.register(app)
 

@@ -18,7 +18,7 @@ from flask import current_app, g
 
 from app import audit
 from app.extensions import db
-from app.models import Form, SiteSetting
+from app.models import Department, Form, SiteSetting
 from app.transactions import write_transaction
 
 ORGANISATION = "organisation"
@@ -136,7 +136,8 @@ def contact_for(form: Form | None) -> Contact | None:
     now = time.monotonic()
     found = kept.get(form.department_id)
     if found is None or found[0] <= now:
-        department = form.department
+        # read through the session: *form* may be a shared copy, read before the change
+        department = db.session.get(Department, form.department_id)
         contact = None
         if department is not None:
             contact = Contact(

@@ -81,8 +81,9 @@ FORWARD_CACHE_SECONDS = 3600
 
 def _published_form(slug: str, fresh: bool = False) -> Form:
     """The published form at *slug*; a former address forwards to the form's current one.
-    It comes from this process's recent copy (an answer stored on it is checked in the
-    insert's transaction); *fresh* reads the form as it is now, for a request that starts
+    It comes from this process's shared recent copy, to read only (a write takes
+    ``snapshots.attached``, and an answer stored on it is checked in the insert's
+    transaction); *fresh* reads the form as it is now, for a request that starts
     again because the form changed since the copy."""
     if fresh:
         form, former = form_at_address(slug, for_public=True, populate_existing=True)
@@ -352,6 +353,7 @@ def _fill(slug: str, fresh: bool):
             parts=("review_rows", "carried_answers"),
         )
     token = web_form.submission_token.data
+    form = snapshots.attached(form)
     # a copy of the form is checked against the database in the insert's transaction
     checked = [] if fresh else [snapshots.unchanged_step(form)]
     attach = [held.attach_step(form, held.uploads_of(fields, values))]

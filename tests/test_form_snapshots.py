@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.forms import operations
+from app.forms import operations, snapshots
 from app.models import Form
 from app.records import store
 
@@ -71,3 +72,16 @@ def test_a_change_made_here_shows_at_once(client, make_form):
     operations.set_acceptance(form, True)
     db.session.commit()
     assert client.get(f"/f/{form.slug}").status_code == 200
+
+
+def test_the_shared_copy_is_read_only_and_a_writer_takes_its_own(client, make_form):
+    form = make_form()
+    assert client.get(f"/f/{form.slug}").status_code == 200
+    shared, _former = snapshots.form_for_public(form.slug)
+    assert shared not in db.session
+    # a commit expires what its session holds: the copy other requests read stays out
+    with pytest.raises(RuntimeError, match="read only"):
+        db.session.add(shared)
+    own = snapshots.attached(shared)
+    assert own in db.session and own is not shared and own.title == form.title
+    assert snapshots.attached(own) is own

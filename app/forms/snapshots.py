@@ -2,9 +2,11 @@
 
 A citizen's form page and confirmation page need the form's row (its published version,
 period, address, frame origins) but no other request's changes within the same second.
-Each process keeps the row it read last for ``SNAPSHOT_SECONDS`` and hands each request
-its own session copy of it, so a busy form is read from the database once per process
-every two seconds instead of once per request.
+Each process keeps the row it read last for ``SNAPSHOT_SECONDS`` and hands it to the
+requests as it is, detached from any session, so a busy form is read from the database
+once per process every two seconds instead of once per request. Requests read the copy
+and never change it; a request that writes takes its own session copy first
+(``attached``), and attaching the shared copy itself to a session is refused.
 
 A change committed through this process forgets every copy at once. A change made by
 another process reaches these pages within ``SNAPSHOT_SECONDS``. An answer is never
@@ -21,7 +23,7 @@ import time
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, joinedload
 
 from app.extensions import db
 from app.models import Form, FormAddress
@@ -31,6 +33,8 @@ SNAPSHOT_SECONDS = 2.0
 MAX_SNAPSHOTS = 1024
 
 _SNAPSHOTS = "atsume_form_snapshots"
+#: marks a shared copy (in its instance state's ``info``)
+_SHARED = "atsume_shared_form_copy"
 _lock = threading.Lock()
 #: bumped by every forgetting: a copy of an earlier generation is not used, and a copy read
 #: while a change was being made is not kept
@@ -40,8 +44,11 @@ _CHANGED = "atsume_forms_changed"
 
 def form_for_public(slug: str) -> tuple[Form | None, bool]:
     """The form that has *slug* as its address now or had it before, and whether before,
-    from this process's copy when it is younger than ``SNAPSHOT_SECONDS``. The form
-    belongs to the request's session; its draft is not loaded."""
+    from this process's copy when it is younger than ``SNAPSHOT_SECONDS``.
+
+    The form is shared with this process's other requests and belongs to no session: its
+    columns and published version are loaded, its draft is not. Read it only;
+    a request that writes uses ``attached(form)``."""
     snapshots = current_app.extensions.setdefault(_SNAPSHOTS, {})
     now = time.monotonic()
     kept = snapshots.get(slug)
@@ -50,13 +57,31 @@ def form_for_public(slug: str) -> tuple[Form | None, bool]:
     _expires, _generation_read, form, former = kept
     if form is None:
         return None, False
-    return db.session.merge(form, load=False), former
+    return form, former
+
+
+def attached(form: Form) -> Form:
+    """*form* as the request's session holds it: a shared copy is merged in as it was
+    read (without reading it again); a form the session holds already is returned."""
+    if not sa.inspect(form).info.get(_SHARED):
+        return form
+    return db.session.merge(form, load=False)
+
+
+@event.listens_for(Session, "before_attach")
+def _refuse_shared(_session, instance) -> None:
+    # a shared copy in a request's session would be expired by its commit, under the
+    # requests still reading it
+    if isinstance(instance, Form) and sa.inspect(instance).info.get(_SHARED):
+        raise RuntimeError("a shared copy of a form is read only: use snapshots.attached()")
 
 
 def _read(snapshots: dict, slug: str, now: float) -> tuple:
     generation = _generation
     with db.session.session_factory() as session:
         form, former = _load(session, slug)
+    if form is not None:
+        sa.inspect(form).info[_SHARED] = True
     kept = (now + SNAPSHOT_SECONDS, generation, form, former)
     with _lock:
         if generation == _generation:
@@ -67,14 +92,19 @@ def _read(snapshots: dict, slug: str, now: float) -> tuple:
 
 
 def _load(session: Session, slug: str) -> tuple[Form | None, bool]:
-    public = defer(Form.draft)  # the draft being edited is not public
-    form = session.scalar(sa.select(Form).where(Form.slug == slug).options(public))
+    public = (
+        defer(Form.draft),  # the draft being edited is not public
+        # the published version is read through the form once per worker: loaded now,
+        # as the copy has no session
+        joinedload(Form.published_version),
+    )
+    form = session.scalar(sa.select(Form).where(Form.slug == slug).options(*public))
     if form is not None:
         return form, False
     form_id = session.scalar(sa.select(FormAddress.form_id).where(FormAddress.slug == slug))
     if form_id is None:
         return None, False
-    return session.get(Form, form_id, options=[public]), True
+    return session.get(Form, form_id, options=public), True
 
 
 class FormChanged(Exception):
