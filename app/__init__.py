@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, current_app, has_request_context, request, session
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import (
@@ -65,7 +66,10 @@ def create_app(config: dict | None = None) -> Flask:
         include_object=system_tables_only,
         render_as_batch=True,
     )
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every page rendered; the
+    # proxy loads it only for the templates that ask (staff pages, not citizens' ones)
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
     babel.init_app(
         app,
         locale_selector=select_locale,

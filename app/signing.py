@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask import current_app
-from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
 
 
 def timed_serializer(salt: str) -> URLSafeTimedSerializer:
@@ -20,6 +20,12 @@ def timed_serializer(salt: str) -> URLSafeTimedSerializer:
 def serializer(salt: str) -> URLSafeSerializer:
     """Signs with the app's secret key for the purpose *salt*."""
     return _made(URLSafeSerializer, _secret(), salt)
+
+
+def timestamp_signer(salt: str) -> TimestampSigner:
+    """Signs a short text and the time with the app's secret key for the purpose *salt*
+    (no JSON payload: for values checked on every request)."""
+    return _made(TimestampSigner, _secret(), salt)
 
 
 def _secret():

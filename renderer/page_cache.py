@@ -31,7 +31,7 @@ CSRF, SUBMISSION, STARTED = "\x00csrf\x00", "\x00submission\x00", "\x00started\x
 
 def key(page: dict) -> tuple | None:
     """What the cached page of this request depends on, or None when it must be rendered."""
-    if request.args or session.get("_flashes") or not current_user.is_anonymous:
+    if request.args or session.get("_flashes") or not _anonymous():
         return None
     return (
         request.script_root,
@@ -41,6 +41,13 @@ def key(page: dict) -> tuple | None:
         identity.contact_for(page["form"]),
         page["seats"],
     )
+
+
+def _anonymous() -> bool:
+    # a log-in lives in the session only (no remember-me cookie, no request loader): a
+    # session that names no user is an anonymous visitor, known without loading a user,
+    # whose loading would also mark the visitor's session as changed
+    return "_user_id" not in session or current_user.is_anonymous
 
 
 def _part_marker(name: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 from flask import current_app, request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner
 from markupsafe import Markup
 
 from app import signing
@@ -25,8 +25,12 @@ STARTED = "started"
 MAX_PAGE_AGE = 24 * 3600
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return signing.timed_serializer("atsume-fill-started")
+#: what the signed time signs along with it
+_SIGNED = "started"
+
+
+def _signer() -> TimestampSigner:
+    return signing.timestamp_signer("atsume-fill-started")
 
 
 def started_token() -> str:
@@ -38,17 +42,23 @@ def started_token() -> str:
         if carried and _opened_at(carried) is not None:
             made = carried
         else:
-            made = _serializer().dumps(1)
+            made = _signer().sign(_SIGNED).decode("ascii")
         request.atsume_started = made
     return made
 
 
 def _opened_at(token: str) -> float | None:
-    try:
-        _value, signed_at = _serializer().loads(token, max_age=MAX_PAGE_AGE, return_timestamp=True)
-    except BadSignature:
-        return None
-    return signed_at.timestamp()
+    """When the page carrying *token* was opened; None if forged or too old (checked once
+    per request)."""
+    checked = request.__dict__.setdefault("atsume_opened_at", {})
+    if token not in checked:
+        try:
+            value, signed_at = _signer().unsign(token, max_age=MAX_PAGE_AGE, return_timestamp=True)
+        except BadSignature:  # SignatureExpired is a BadSignature
+            checked[token] = None
+        else:
+            checked[token] = signed_at.timestamp() if value == _SIGNED.encode() else None
+    return checked[token]
 
 
 def suspicious() -> bool:
