@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import (
@@ -35,7 +38,14 @@ def select_locale() -> str:
         session["lang"] = wanted
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(languages) or "ja"
+    return _preferred(request.headers.get("Accept-Language", ""), tuple(languages))
+
+
+@functools.lru_cache(maxsize=256)
+def _preferred(accept_language: str, languages: tuple[str, ...]) -> str:
+    """The best of *languages* for an Accept-Language header (browsers send a few
+    distinct ones, so each is parsed once)."""
+    return parse_accept_header(accept_language, LanguageAccept).best_match(languages) or "ja"
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -117,6 +117,23 @@ class BaseSettings(Schema):
     )
 
 
+def _untranslated(text: str) -> str:
+    return text
+
+
+def _remembered(gettext: Callable[[str], str]) -> Callable[[str], str]:
+    """*gettext*, asked once per text: a bound field type serves one language."""
+    known: dict[str, str] = {}
+
+    def translated(text: str) -> str:
+        found = known.get(text)
+        if found is None:
+            found = known[text] = gettext(text)
+        return found
+
+    return translated
+
+
 class FieldType:
     """Base class of all field types; subclasses set the class attributes below."""
 
@@ -167,7 +184,7 @@ class FieldType:
         today: dt.date | None = None,
     ):
         self.spec = spec
-        self._ = gettext or (lambda s: s)
+        self._ = _remembered(gettext) if gettext is not None else _untranslated
         #: the day of answering where the office is (limits relative to "today" use it)
         self.today = today or dt.date.today()
 
