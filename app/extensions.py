@@ -64,6 +64,8 @@ def _sqlite_begin(connection):
             connection.exec_driver_sql("BEGIN")
 
 
+#: a SQLite connection's busy timeout, as read once (in its pool record's ``info``)
+_BUSY_TIMEOUT = "atsume_busy_timeout_ms"
 #: the longest pause between two tries for SQLite's write lock (seconds)
 _LONGEST_PAUSE = 0.001
 
@@ -78,7 +80,10 @@ def _begin_immediate(connection) -> None:
     error is SQLite's own ("database is locked").
     """
     driver = connection.connection.driver_connection
-    wait_ms = driver.execute("PRAGMA busy_timeout").fetchone()[0]
+    known = connection.connection.info  # lives as long as the database connection
+    wait_ms = known.get(_BUSY_TIMEOUT)
+    if wait_ms is None:
+        wait_ms = known[_BUSY_TIMEOUT] = driver.execute("PRAGMA busy_timeout").fetchone()[0]
     driver.execute("PRAGMA busy_timeout=0")
     try:
         deadline = time.monotonic() + wait_ms / 1000

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner
 
 from app import audit, roles, signing, surveys
 from app.attachments import held
@@ -56,21 +56,33 @@ STAFF_TICKET = 0
 RECEIPT_TICKET_AGE = 24 * 3600
 
 
-def _ticket_serializer(form: Form) -> URLSafeTimedSerializer:
+def _ticket_signer(form: Form) -> TimestampSigner:
     """Signs thank-you tickets for *form* only: another form's ticket fails the signature."""
-    return signing.timed_serializer(f"atsume-receipt:form-{form.id}")
+    return signing.timestamp_signer(f"atsume-receipt:form-{form.id}")
 
 
 def receipt_ticket(form: Form, record_id: int) -> str:
     """The ticket in the thank-you address of *record_id* on *form*."""
-    return _ticket_serializer(form).dumps(record_id)
+    return _ticket_signer(form).sign(str(record_id)).decode("ascii")
 
 
 def ticket_record_id(form: Form, ticket: str) -> int | None:
     """The record a ticket of *form* names, or None if forged, expired or another form's."""
     try:
-        record_id = _ticket_serializer(form).loads(ticket, max_age=RECEIPT_TICKET_AGE)
+        named = _ticket_signer(form).unsign(ticket, max_age=RECEIPT_TICKET_AGE)
     except BadSignature:  # SignatureExpired is a BadSignature
+        return None
+    # an earlier ticket is signed alike, with its id as a JSON payload
+    return int(named) if named.isdigit() else _earlier_ticket_record_id(form, ticket)
+
+
+def _earlier_ticket_record_id(form: Form, ticket: str) -> int | None:
+    """The record a ticket in the earlier form (a signed JSON number) names, for the
+    thank-you addresses given out before tickets became plain signed ids."""
+    serializer = signing.timed_serializer(f"atsume-receipt:form-{form.id}")
+    try:
+        record_id = serializer.loads(ticket, max_age=RECEIPT_TICKET_AGE)
+    except BadSignature:
         return None
     return record_id if isinstance(record_id, int) else None
 
@@ -81,10 +93,9 @@ FORWARD_CACHE_SECONDS = 3600
 
 def _published_form(slug: str, fresh: bool = False) -> Form:
     """The published form at *slug*; a former address forwards to the form's current one.
-    It comes from this process's shared recent copy, to read only (a write takes
-    ``snapshots.attached``, and an answer stored on it is checked in the insert's
-    transaction); *fresh* reads the form as it is now, for a request that starts
-    again because the form changed since the copy."""
+    It comes from this process's shared recent copy, to read only (an answer stored on
+    it is checked in the insert's transaction); *fresh* reads the form as it is now, for
+    a request that starts again because the form changed since the copy."""
     if fresh:
         form, former = form_at_address(slug, for_public=True, populate_existing=True)
     else:
@@ -353,7 +364,6 @@ def _fill(slug: str, fresh: bool):
             parts=("review_rows", "carried_answers"),
         )
     token = web_form.submission_token.data
-    form = snapshots.attached(form)
     # a copy of the form is checked against the database in the insert's transaction
     checked = [] if fresh else [snapshots.unchanged_step(form)]
     attach = [held.attach_step(form, held.uploads_of(fields, values))]

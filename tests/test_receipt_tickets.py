@@ -6,7 +6,8 @@ import time
 
 from itsdangerous import TimestampSigner
 
-from renderer.public import RECEIPT_TICKET_AGE
+from app import signing
+from renderer.public import RECEIPT_TICKET_AGE, ticket_record_id
 from tests.conftest import ELECTION
 
 VALID = {"f_name": "一関 太郎", "f_age": "30", "f_ward": "花泉", "f_days": ["d1"]}
@@ -41,3 +42,14 @@ def test_ticket_expires_after_a_day(client, make_form, monkeypatch):
     thanks = _submit(client, form.slug)
     monkeypatch.undo()
     assert client.get(thanks).status_code == 404
+
+
+def test_a_ticket_given_out_in_the_earlier_form_still_opens(client, make_form):
+    form = make_form()
+    thanks = _submit(client, form.slug)
+    record_id = int(ticket_record_id(form, thanks.rsplit("/", 1)[1]))
+    earlier = signing.timed_serializer(f"atsume-receipt:form-{form.id}").dumps(record_id)
+    page = client.get(f"/f/{form.slug}/thanks/{earlier}")
+    assert page.status_code == 200 and "受付番号" in page.get_data(as_text=True)
+    forged = earlier[:-2] + ("AA" if not earlier.endswith("AA") else "BB")
+    assert client.get(f"/f/{form.slug}/thanks/{forged}").status_code == 404

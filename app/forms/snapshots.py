@@ -5,8 +5,8 @@ period, address, frame origins) but no other request's changes within the same s
 Each process keeps the row it read last for ``SNAPSHOT_SECONDS`` and hands it to the
 requests as it is, detached from any session, so a busy form is read from the database
 once per process every two seconds instead of once per request. Requests read the copy
-and never change it; a request that writes takes its own session copy first
-(``attached``), and attaching the shared copy itself to a session is refused.
+and never change it (their records name the form by its id); attaching it to a session,
+whose commit would expire it under the other requests, is refused.
 
 A change committed through this process forgets every copy at once. A change made by
 another process reaches these pages within ``SNAPSHOT_SECONDS``. An answer is never
@@ -47,8 +47,7 @@ def form_for_public(slug: str) -> tuple[Form | None, bool]:
     from this process's copy when it is younger than ``SNAPSHOT_SECONDS``.
 
     The form is shared with this process's other requests and belongs to no session: its
-    columns and published version are loaded, its draft is not. Read it only;
-    a request that writes uses ``attached(form)``."""
+    columns and published version are loaded, its draft is not. Read it only."""
     snapshots = current_app.extensions.setdefault(_SNAPSHOTS, {})
     now = time.monotonic()
     kept = snapshots.get(slug)
@@ -60,20 +59,12 @@ def form_for_public(slug: str) -> tuple[Form | None, bool]:
     return form, former
 
 
-def attached(form: Form) -> Form:
-    """*form* as the request's session holds it: a shared copy is merged in as it was
-    read (without reading it again); a form the session holds already is returned."""
-    if not sa.inspect(form).info.get(_SHARED):
-        return form
-    return db.session.merge(form, load=False)
-
-
 @event.listens_for(Session, "before_attach")
 def _refuse_shared(_session, instance) -> None:
     # a shared copy in a request's session would be expired by its commit, under the
     # requests still reading it
     if isinstance(instance, Form) and sa.inspect(instance).info.get(_SHARED):
-        raise RuntimeError("a shared copy of a form is read only: use snapshots.attached()")
+        raise RuntimeError("a shared copy of a form is read only: read it through the session")
 
 
 def _read(snapshots: dict, slug: str, now: float) -> tuple:
