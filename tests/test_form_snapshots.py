@@ -86,3 +86,14 @@ def test_the_shared_copy_stays_out_of_every_session(client, make_form):
     assert client.post(f"/f/{form.slug}", data=sent).status_code == 303
     assert store.count(form) == 1
     assert snapshots.form_for_public(form.slug)[0] is shared and shared not in db.session
+
+
+def test_an_api_record_is_not_taken_on_a_form_unpublished_by_another_process(api, make_form):
+    form = make_form()
+    url = f"/api/v1/forms/{form.id}/records"
+    assert api.post(url, json={"name": "一関 太郎", "age": 30}).status_code == 201
+    _changed_elsewhere(form.id, published_version_id=None)
+    refused = api.post(url, json={"name": "花泉 花子", "age": 40})
+    assert refused.status_code == 409
+    db.session.expire_all()
+    assert store.count(db.session.get(Form, form.id)) == 1

@@ -8,6 +8,7 @@ from sqlalchemy.orm import defer
 
 from app import rights
 from app.extensions import db
+from app.forms import snapshots
 from app.json_input import JsonInputError, request_json
 from app.models import Form
 from app.tokens import user_for_token
@@ -55,9 +56,15 @@ def api_form(form_id: int, action: str) -> Form:
     return form_standing(form_id, action)[0]
 
 
-def form_standing(form_id: int, action: str) -> tuple[Form, rights.Standing]:
-    """The form the caller may do *action* on, and their standing on it (404 or 403)."""
-    form = db.session.get(Form, form_id, options=_WITHOUT_DRAFT)
+def form_standing(
+    form_id: int, action: str, shared: bool = False
+) -> tuple[Form, rights.Standing]:
+    """The form the caller may do *action* on, and their standing on it (404 or 403);
+    *shared* takes this process's recent read-only copy of the form (``app.forms.snapshots``)."""
+    if shared:
+        form = snapshots.form_by_id(form_id)
+    else:
+        form = db.session.get(Form, form_id, options=_WITHOUT_DRAFT)
     standing = rights.standing(g.api_user, form) if form is not None else None
     if standing is None or not standing.can(rights.VIEW_FORM):
         abort(problem(404, _("No such form.")))

@@ -14,6 +14,8 @@ from app.attachments import files, held
 from app.events import registration
 from app.events import view as event_view
 from app.events.links import cancel_url
+from app.extensions import db
+from app.forms import snapshots
 from app.forms.published import published_definition
 from app.json_input import JsonInputError, loads
 from app.mail.notify import submission_step
@@ -67,8 +69,10 @@ def _published(form_id: int, action: str):
     return _published_standing(form_id, action)[0]
 
 
-def _published_standing(form_id: int, action: str) -> tuple[Form, rights.Standing]:
-    form, standing = form_standing(form_id, action)
+def _published_standing(
+    form_id: int, action: str, shared: bool = False
+) -> tuple[Form, rights.Standing]:
+    form, standing = form_standing(form_id, action, shared=shared)
     if not form.is_published:
         abort(problem(409, _("The form has not been published yet.")))
     return form, standing
@@ -278,7 +282,21 @@ def validated_values(
 def create_record(form_id: int):
     """Submit values as the public form would, with the same validation; files of file
     fields come as multipart parts named by the field key."""
-    form, standing = _published_standing(form_id, rights.SUBMIT_AS_STAFF)
+    # A JSON record is taken on this process's recent copy of the form, checked in the
+    # insert's transaction: if the form changed since, nothing is stored and the record
+    # is taken again on the form as it is. Files are read once, so a multipart request
+    # reads the form as it is from the start.
+    if request.mimetype == "multipart/form-data":
+        return _create_record(form_id, shared=False)
+    try:
+        return _create_record(form_id, shared=True)
+    except snapshots.FormChanged:
+        db.session.rollback()
+        return _create_record(form_id, shared=False)
+
+
+def _create_record(form_id: int, shared: bool):
+    form, standing = _published_standing(form_id, rights.SUBMIT_AS_STAFF, shared=shared)
     definition = published_definition(form)
     prepared = prepare(definition)
     fields = prepared.fields
@@ -313,6 +331,7 @@ def create_record(form_id: int):
             user_id=g.api_user.id,
             source=API,
             after_add=[
+                *([snapshots.unchanged_step(form)] if shared else []),
                 *registration.after_add_steps(form, definition),
                 held.attach_step(form, uploads),
                 submission_step(form, definition, cancel_url),

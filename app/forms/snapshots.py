@@ -48,11 +48,20 @@ def form_for_public(slug: str) -> tuple[Form | None, bool]:
 
     The form is shared with this process's other requests and belongs to no session: its
     columns and published version are loaded, its draft is not. Read it only."""
+    return _kept(slug, lambda session: _load(session, slug))
+
+
+def form_by_id(form_id: int) -> Form | None:
+    """The form with *form_id*, from this process's copy as ``form_for_public`` gives it."""
+    return _kept(("id", form_id), lambda session: (_by_id(session, form_id), False))[0]
+
+
+def _kept(key, load) -> tuple[Form | None, bool]:
     snapshots = current_app.extensions.setdefault(_SNAPSHOTS, {})
     now = time.monotonic()
-    kept = snapshots.get(slug)
+    kept = snapshots.get(key)
     if kept is None or kept[0] <= now or kept[1] != _generation:
-        kept = _read(snapshots, slug, now)
+        kept = _read(snapshots, key, load, now)
     _expires, _generation_read, form, former = kept
     if form is None:
         return None, False
@@ -67,10 +76,10 @@ def _refuse_shared(_session, instance) -> None:
         raise RuntimeError("a shared copy of a form is read only: read it through the session")
 
 
-def _read(snapshots: dict, slug: str, now: float) -> tuple:
+def _read(snapshots: dict, key, load, now: float) -> tuple:
     generation = _generation
     with db.session.session_factory() as session:
-        form, former = _load(session, slug)
+        form, former = load(session)
     if form is not None:
         sa.inspect(form).info[_SHARED] = True
     kept = (now + SNAPSHOT_SECONDS, generation, form, former)
@@ -78,24 +87,30 @@ def _read(snapshots: dict, slug: str, now: float) -> tuple:
         if generation == _generation:
             if len(snapshots) >= MAX_SNAPSHOTS:
                 snapshots.clear()
-            snapshots[slug] = kept
+            snapshots[key] = kept
     return kept
 
 
+_PUBLIC = (
+    defer(Form.draft),  # the draft being edited is not public
+    # the published version is read through the form once per worker: loaded now, as
+    # the copy has no session
+    joinedload(Form.published_version),
+)
+
+
 def _load(session: Session, slug: str) -> tuple[Form | None, bool]:
-    public = (
-        defer(Form.draft),  # the draft being edited is not public
-        # the published version is read through the form once per worker: loaded now,
-        # as the copy has no session
-        joinedload(Form.published_version),
-    )
-    form = session.scalar(sa.select(Form).where(Form.slug == slug).options(*public))
+    form = session.scalar(sa.select(Form).where(Form.slug == slug).options(*_PUBLIC))
     if form is not None:
         return form, False
     form_id = session.scalar(sa.select(FormAddress.form_id).where(FormAddress.slug == slug))
     if form_id is None:
         return None, False
-    return session.get(Form, form_id, options=public), True
+    return _by_id(session, form_id), True
+
+
+def _by_id(session: Session, form_id: int) -> Form | None:
+    return session.get(Form, form_id, options=_PUBLIC)
 
 
 class FormChanged(Exception):
