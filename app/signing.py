@@ -22,10 +22,25 @@ def serializer(salt: str) -> URLSafeSerializer:
     return _made(URLSafeSerializer, _secret(), salt)
 
 
+class _KeyKeepingSigner(TimestampSigner):
+    """A timestamp signer that derives each key once (itsdangerous derives it anew for
+    every signature)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._derived: dict[bytes | str | None, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        found = self._derived.get(secret_key)
+        if found is None:
+            found = self._derived[secret_key] = super().derive_key(secret_key)
+        return found
+
+
 def timestamp_signer(salt: str) -> TimestampSigner:
     """Signs a short text and the time with the app's secret key for the purpose *salt*
     (no JSON payload: for values checked on every request)."""
-    return _made(TimestampSigner, _secret(), salt)
+    return _made(_KeyKeepingSigner, _secret(), salt)
 
 
 def _secret():

@@ -226,21 +226,45 @@ def _as_read(tables: RecordTables, values: dict, dialect) -> dict:
     """The values of a record just inserted as reading it back gives them: every column
     of the catalogue, each through its column type (normalised decimals, file summaries),
     multiple choices as lists in the order given."""
-    records = tables.records
     out = {}
-    for entry in tables.catalogue:
-        column = entry["column"]
-        if entry["kind"] == MULTI:
-            out[column] = [str(v) for v in values.get(column) or []]
+    for column, multi, kind in _read_back_plan(tables):
+        value = values.get(column)
+        if multi:
+            out[column] = [str(v) for v in value or []]
+        elif kind is None or value is None:
+            out[column] = value
         else:
-            out[column] = _read_back(records.c[column].type, values.get(column), dialect)
+            out[column] = _read_back(kind, value, dialect)
     return out
 
 
-def _read_back(kind: sa.types.TypeEngine, value, dialect):
+_plans: dict[sa.Table, tuple] = {}
+
+
+def _read_back_plan(tables: RecordTables) -> tuple:
+    """(column, multiple choice?, type whose conversions a value goes through or None)
+    per catalogue entry, worked out once per record table."""
+    plan = _plans.get(tables.records)
+    if plan is None:
+        plan = tuple(
+            (entry["column"], True, None)
+            if entry["kind"] == MULTI  # its choices are rows of the values table
+            else (entry["column"], False, _converting(tables.column(entry).type))
+            for entry in tables.catalogue
+        )
+        if len(_plans) >= _TABLES_CACHE_SIZE:
+            _plans.clear()
+        _plans[tables.records] = plan
+    return plan
+
+
+def _converting(kind: sa.types.TypeEngine) -> sa.types.TypeDecorator | None:
+    """*kind* if values read back through it change (our own column types), else None."""
+    return kind if isinstance(kind, sa.types.TypeDecorator) else None
+
+
+def _read_back(kind: sa.types.TypeDecorator, value, dialect):
     """*value* as a column of type *kind* reads it back (the type's own conversions)."""
-    if value is None or not isinstance(kind, sa.types.TypeDecorator):
-        return value
     if type(kind).process_bind_param is not sa.types.TypeDecorator.process_bind_param:
         value = kind.process_bind_param(value, dialect)
     return kind.process_result_value(value, dialect)
