@@ -70,6 +70,16 @@ _BUSY_TIMEOUT = "atsume_busy_timeout_ms"
 _LONGEST_PAUSE = 0.001
 
 
+def restart_as_writer(connection) -> None:
+    """End *connection*'s SQLite read transaction and begin a write transaction on the
+    same connection (``BEGIN IMMEDIATE``), without handing the connection back: what the
+    writer reads next is what is committed by then."""
+    driver = connection.connection.driver_connection
+    if driver.in_transaction:
+        driver.execute("COMMIT")
+    _begin_immediate(connection)
+
+
 def _begin_immediate(connection) -> None:
     """BEGIN IMMEDIATE, trying again in short steps while another connection writes.
 

@@ -17,7 +17,7 @@ from typing import ParamSpec, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.extensions import SQLITE_BEGIN_IMMEDIATE, db
+from app.extensions import SQLITE_BEGIN_IMMEDIATE, db, restart_as_writer
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,29 +40,25 @@ def begin_write(*, keep_loaded: bool = False) -> None:
     A read transaction in progress is ended first (committed, so that nothing pending is
     lost); objects loaded in it are reloaded when next used, so the writer decides on what
     is current. With *keep_loaded* they stay as loaded: for a writer whose decisions the
-    database makes (unique keys, conditional updates), not the loaded objects. On
-    PostgreSQL such a writer goes on in the read transaction when nothing is pending:
-    each statement there reads what is committed when it runs, as in a new transaction.
+    database makes (unique keys, conditional updates), not the loaded objects. Such a
+    writer keeps the read transaction's connection when nothing is pending: on
+    PostgreSQL it goes on in the read transaction (each statement there reads what is
+    committed when it runs, as in a new transaction); on SQLite the read ends and the
+    write lock is taken on the same connection.
     """
     if in_write_transaction():
         return
     session = db.session()
     if session.in_transaction():
-        if keep_loaded and _may_go_on(session):
-            session.connection()
+        if keep_loaded and not (session.new or session.dirty or session.deleted):
+            connection = session.connection()
+            if connection.dialect.name == "sqlite":
+                restart_as_writer(connection)
             session.info[_WRITING] = True
             return
         commit(keep_loaded=keep_loaded)
     session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
     session.info[_WRITING] = True
-
-
-def _may_go_on(session: Session) -> bool:
-    """Whether the read transaction can become the write transaction: not SQLite (its
-    writer must begin with the write lock), and nothing waiting to be flushed."""
-    if db.engine.dialect.name == "sqlite":
-        return False
-    return not (session.new or session.dirty or session.deleted)
 
 
 @event.listens_for(Session, "after_transaction_end")

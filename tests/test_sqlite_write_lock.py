@@ -63,3 +63,21 @@ def test_a_writer_gives_up_after_the_busy_timeout_and_keeps_it(app, other_writer
     assert _busy_timeout() == 100
     db.session.rollback()
     driver.execute(f"PRAGMA busy_timeout={usual}")
+
+
+def test_a_writer_that_read_first_writes_on_what_is_committed_by_then(app):
+    _note("first")
+    assert db.session.execute(sa.text("SELECT count(*) FROM note")).scalar() == 1  # a read
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    other.execute("INSERT INTO note VALUES ('from another connection')")
+    other.close()
+
+    @write_transaction(keep_loaded=True)
+    def count_and_note() -> None:
+        seen = db.session.execute(sa.text("SELECT count(*) FROM note")).scalar()
+        db.session.execute(sa.text("INSERT INTO note VALUES (:text)"), {"text": f"saw {seen}"})
+
+    count_and_note()
+    assert db.session.execute(sa.text("SELECT text FROM note")).scalars().all() == [
+        "first", "from another connection", "saw 2"
+    ]
