@@ -318,8 +318,30 @@ def _store_choices(tables: RecordTables, record_id: int, values: dict, columns) 
         for column in columns
         for value in values.get(column) or []
     ]
-    if chosen:
-        db.session.connection().execute(tables.values.insert(), chosen)
+    if not chosen:
+        return
+    connection = db.session.connection()
+    if len(chosen) > _ONE_STATEMENT_CHOICES:
+        connection.execute(tables.values.insert(), chosen)
+        return
+    # one statement with a row per choice: one round trip, where a batch of statements
+    # costs a pipeline on PostgreSQL
+    connection.execute(
+        _choices_insert(tables.values, len(chosen)),
+        {f"{name}_{i}": value for i, row in enumerate(chosen) for name, value in row.items()},
+    )
+
+
+#: up to this many chosen options of one record go in with one multi-row INSERT
+_ONE_STATEMENT_CHOICES = 50
+
+
+@functools.lru_cache(maxsize=_TABLES_CACHE_SIZE)
+def _choices_insert(values: sa.Table, count: int) -> sa.TextClause:
+    """An INSERT of *count* rows into a values table, made once. Written out as text: an
+    INSERT with several VALUES rows built from the table is compiled again on each use."""
+    rows = ", ".join(f"(:record_id_{i}, :field_{i}, :value_{i})" for i in range(count))
+    return sa.text(f'INSERT INTO "{values.name}" (record_id, field, value) VALUES {rows}')
 
 
 def find_by_token(form: Form, token: str) -> Record | None:
