@@ -27,6 +27,9 @@ MAX_PAGE_AGE = 24 * 3600
 
 #: what the signed time signs along with it
 _SIGNED = "started"
+#: accepted as signed along with a time: ours, and the signed JSON 1 ("MQ") of the pages
+#: given out before the time became a plain timestamp signature
+_SIGNED_VALUES = (_SIGNED.encode(), b"MQ")
 
 
 def _signer() -> TimestampSigner:
@@ -57,7 +60,7 @@ def _opened_at(token: str) -> float | None:
         except BadSignature:  # SignatureExpired is a BadSignature
             checked[token] = None
         else:
-            checked[token] = signed_at.timestamp() if value == _SIGNED.encode() else None
+            checked[token] = signed_at.timestamp() if value in _SIGNED_VALUES else None
     return checked[token]
 
 

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from app import signing
 from tests.test_field_types import post, stored_rows, token_of
 
 
@@ -134,3 +135,19 @@ def test_the_honeypot_is_out_of_reach_for_people(client, make_form):
     html = client.get("/f/kenko").get_data(as_text=True)
     trap = re.search(r'<div class="honeypot" aria-hidden="true">.*?</div>', html, re.S).group(0)
     assert 'tabindex="-1"' in trap and 'autocomplete="off"' in trap
+
+
+@pytest.mark.parametrize("overrides", [{"ATSUME_MIN_FILL_SECONDS": 1}])
+def test_a_page_opened_before_the_time_was_signed_plainly_is_taken(
+    app, client, make_form, overrides
+):
+    form = make_form(TRACKED)
+    guard = _started(client, "kenko")
+    with app.test_request_context():
+        earlier = signing.timed_serializer("atsume-fill-started").dumps(1)
+    time.sleep(1.1)
+    response = client.post(
+        "/f/kenko", data={**guard, "started": earlier, "f_name": "山田", "action": "submit"}
+    )
+    assert response.status_code == 303
+    assert len(stored_rows(form)) == 1
