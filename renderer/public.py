@@ -16,7 +16,6 @@ from app.events import registration
 from app.events import view as event_view
 from app.events.links import cancel_url
 from app.events.rules import FORM_POOL
-from app.extensions import db
 from app.forms import snapshots
 from app.forms.operations import form_at_address
 from app.forms.published import published_definition
@@ -241,13 +240,8 @@ def fill(slug: str):
     """The form, its confirmation page (入力内容の確認) and the final submit."""
     if request.method == "POST":
         submit_rate.count_post()
-    try:
-        return _fill(slug, fresh=False)
-    except snapshots.FormChanged:
-        # the form changed since this process's copy was read: nothing was stored, and
-        # the answer is taken (or refused) by the form as it is now
-        db.session.rollback()
-        return _fill(slug, fresh=True)
+    # an answer the form changed under is taken (or refused) by the form as it is now
+    return snapshots.on_copy_or_afresh(lambda on_copy: _fill(slug, fresh=not on_copy))
 
 
 def _fill(slug: str, fresh: bool):

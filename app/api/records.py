@@ -14,7 +14,6 @@ from app.attachments import files, held
 from app.events import registration
 from app.events import view as event_view
 from app.events.links import cancel_url
-from app.extensions import db
 from app.forms import snapshots
 from app.forms.published import published_definition
 from app.json_input import JsonInputError, loads
@@ -288,11 +287,7 @@ def create_record(form_id: int):
     # reads the form as it is from the start.
     if request.mimetype == "multipart/form-data":
         return _create_record(form_id, shared=False)
-    try:
-        return _create_record(form_id, shared=True)
-    except snapshots.FormChanged:
-        db.session.rollback()
-        return _create_record(form_id, shared=False)
+    return snapshots.on_copy_or_afresh(lambda shared: _create_record(form_id, shared))
 
 
 def _create_record(form_id: int, shared: bool):

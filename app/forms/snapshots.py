@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -27,6 +29,8 @@ from sqlalchemy.orm import Session, defer, joinedload
 
 from app.extensions import db
 from app.models import Form, FormAddress
+
+T = TypeVar("T")
 
 SNAPSHOT_SECONDS = 2.0
 #: more addresses than this, and the copies are all dropped (each is small)
@@ -115,6 +119,17 @@ def _by_id(session: Session, form_id: int) -> Form | None:
 
 class FormChanged(Exception):
     """The form changed since the copy a request used was read."""
+
+
+def on_copy_or_afresh(run: Callable[[bool], T]) -> T:
+    """``run(True)``: the request on this process's copy of the form. If its insert finds
+    the form changed since (``unchanged_step``), nothing was stored: the session is rolled
+    back and ``run(False)`` takes the request again on the form as it is now."""
+    try:
+        return run(True)
+    except FormChanged:
+        db.session.rollback()
+        return run(False)
 
 
 _STAMP = sa.select(Form.updated_at).where(Form.id == sa.bindparam("form_id"))
